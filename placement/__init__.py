@@ -1,0 +1,39 @@
+"""placement: a declarative planner for highly available clusters.
+
+The embedded API, imported lazily so that ``import placement`` stays cheap:
+
+>>> import placement
+>>> config = placement.loads("node alice\\nresource vip ocf:heartbeat:IPaddr2 ip=192.0.2.5")
+>>> sorted(config.resources)
+['vip']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name → module that defines it; resolved on first use.
+_API = {
+    "load": "placement.lang",
+    "loads": "placement.lang",
+    "dumps": "placement.lang",
+    "check": "placement.lang",
+    "solve": "placement.solve",
+    "plan": "placement.planning",
+    "Config": "placement.model",
+    "State": "placement.state",
+    "PlacementError": "placement.errors",
+    "InvalidInput": "placement.errors",
+    "Unsupported": "placement.errors",
+}
+
+__all__ = sorted(_API)
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'placement' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
