@@ -41,6 +41,11 @@ class Span:
         return f"{self.file or '<string>'}:{self.line}:{self.column}"
 
 
+def _no_items() -> Mapping:
+    # A read-only mapping is unhashable, so dataclasses want a factory for it.
+    return field(default_factory=lambda: EMPTY)  # type: ignore[return-value]
+
+
 def _span() -> Span | None:
     return field(default=None, compare=False, repr=False)  # type: ignore[return-value]
 
@@ -143,8 +148,8 @@ class Node:
     """A cluster node with its permanent attributes and utilization capacity."""
 
     name: str
-    attributes: Mapping[str, str] = EMPTY
-    capacity: Mapping[str, int] = EMPTY
+    attributes: Mapping[str, str] = _no_items()
+    capacity: Mapping[str, int] = _no_items()
     standby: bool = False
     maintenance: bool = False
     score: int = 0
@@ -228,8 +233,8 @@ class Operation:
     timeout_ms: int | None = None
     role: Role | None = None
     on_fail: str | None = None
-    options: Mapping[str, str] = EMPTY  # other operation attributes (enabled, start-delay…)
-    params: Mapping[str, str] = EMPTY  # instance attributes of the op (OCF_CHECK_LEVEL…)
+    options: Mapping[str, str] = _no_items()  # other operation attributes (enabled, start-delay…)
+    params: Mapping[str, str] = _no_items()  # instance attributes of the op (OCF_CHECK_LEVEL…)
     span: Span | None = _span()
 
 
@@ -243,10 +248,10 @@ class Primitive:
 
     id: str
     agent: Agent
-    params: Mapping[str, str] = EMPTY
+    params: Mapping[str, str] = _no_items()
     meta: Meta = NO_META
     operations: tuple[Operation, ...] = ()
-    utilization: Mapping[str, int] = EMPTY
+    utilization: Mapping[str, int] = _no_items()
     fences: tuple[str, ...] = ()
     span: Span | None = _span()
 
@@ -462,12 +467,12 @@ class Config:
     """A whole cluster configuration."""
 
     cluster: ClusterOptions = ClusterOptions()
-    nodes: Mapping[str, Node] = EMPTY  # type: ignore[assignment]
-    resources: Mapping[str, Resource] = EMPTY  # type: ignore[assignment]
+    nodes: Mapping[str, Node] = _no_items()
+    resources: Mapping[str, Resource] = _no_items()
     constraints: tuple[Constraint, ...] = ()
     fencing_levels: tuple[FencingLevel, ...] = ()
     resource_defaults: Meta = NO_META
-    op_defaults: Mapping[str, str] = EMPTY
+    op_defaults: Mapping[str, str] = _no_items()
     source: str | None = field(default=None, compare=False)
 
     @property

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from placement.model import EMPTY, Role, frozen_map
+from placement.model import EMPTY, _no_items, Role, frozen_map
 
 
 class NodeStatus(enum.Enum):
@@ -35,7 +35,7 @@ class NodeState:
     """One node now. ``attributes`` are transient ones that override the configuration's."""
 
     status: NodeStatus = NodeStatus.ONLINE
-    attributes: Mapping[str, str] = EMPTY
+    attributes: Mapping[str, str] = _no_items()
     shutdown: bool = False
 
 
@@ -87,7 +87,7 @@ class FailedOperation:
 class State:
     """The cluster now. Nodes not in ``nodes`` are online with no transient attributes."""
 
-    nodes: Mapping[str, NodeState] = EMPTY  # type: ignore[assignment]
+    nodes: Mapping[str, NodeState] = _no_items()
     instances: tuple[Instance, ...] = ()
     fail_counts: tuple[FailCount, ...] = ()
     failed_operations: tuple[FailedOperation, ...] = ()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from placement.model import EMPTY, Role
+from placement.model import EMPTY, _no_items, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Placement:
     assignments: tuple[Assignment, ...]
     stopped: tuple[StoppedResource, ...] = ()
     blocked: tuple[StoppedResource, ...] = ()
-    objective: Mapping[str, int] = EMPTY
+    objective: Mapping[str, int] = _no_items()
     stats: SolveStats | None = field(default=None, compare=False)
 
     @property
