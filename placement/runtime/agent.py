@@ -1,0 +1,358 @@
+"""The node agent: runs resource and fence agents on one node and remembers what it saw.
+
+This is the transport-free core (`placement.runtime.server` puts it behind
+authenticated HTTP). It plays the part of Pacemaker's executor on one node:
+
+- operations on one resource copy never overlap (a lock per instance), so a probe
+  sent while a start is still running reports the state after that start;
+- recurring monitors cancel themselves before the copy is stopped, promoted,
+  demoted or migrated, as Pacemaker cancels them; the controller asks for the
+  new role's monitor afterwards;
+- a recurring monitor whose result changes appends an event the controller polls;
+- ``stonith:`` devices are "started" by a successful fence-agent ``monitor``
+  (remembered as a file in the node's runtime directory) and fence other nodes
+  on request.
+
+The node directory holds the pid file and the agents' state (``HA_RSCTMP``,
+``HA_VARRUN``): wiping it is what a reboot does to ``/run``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from placement.model import Role
+from placement.runtime import fencing, ocf
+from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
+from placement.runtime.messages import MonitorEvent, OperationRequest
+from placement.runtime.ocf import OcfResult, OcfStatus
+
+log = logging.getLogger(__name__)
+
+PID_FILE = "agent.pid"
+# Recurring monitors are cancelled before these actions change the copy's role.
+_CANCELS_MONITORS = frozenset({"stop", "promote", "demote", "migrate_to", "migrate_from", "start"})
+EVENT_LIMIT = 10_000  # oldest events are dropped beyond this; the controller polls far more often
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRecord:
+    """What the agent last learnt about one resource copy on this node."""
+
+    resource: str
+    instance: str
+    agent: str
+    role: Role
+    failed: bool
+    last_action: str
+    last_exit_code: int
+    last_reason: str
+    updated: float
+
+    def to_json(self) -> dict:
+        return {
+            "resource": self.resource,
+            "instance": self.instance,
+            "agent": self.agent,
+            "role": self.role.value,
+            "failed": self.failed,
+            "last_action": self.last_action,
+            "last_exit_code": self.last_exit_code,
+            "last_reason": self.last_reason,
+            "updated": self.updated,
+        }
+
+
+def role_after(action: str, result: OcfResult) -> tuple[Role, bool]:
+    """The copy's role and failure flag after ``action`` returned ``result``.
+
+    A failed start or stop leaves the copy "active and failed" (it may be half
+    up); Pacemaker reads a failed action the same cautious way.
+
+    >>> ok = OcfResult(OcfStatus.SUCCESS, 0, 0)
+    >>> role_after("promote", ok), role_after("migrate_to", ok)
+    ((<Role.PROMOTED: 'promoted'>, False), (<Role.STOPPED: 'stopped'>, False))
+    >>> role_after("stop", OcfResult(OcfStatus.ERR_GENERIC, 1, 0))
+    (<Role.STARTED: 'started'>, True)
+    """
+    if action == "monitor":
+        return ocf.observed_role(result)
+    if not result.ok:
+        return (Role.PROMOTED if action in ("promote", "demote") else Role.STARTED), True
+    return {
+        "start": Role.STARTED,
+        "migrate_from": Role.STARTED,
+        "demote": Role.STARTED,
+        "promote": Role.PROMOTED,
+        "stop": Role.STOPPED,
+        "migrate_to": Role.STOPPED,
+    }.get(action, Role.STARTED), False
+
+
+class _Monitor:
+    """One recurring monitor: a thread that runs the check every interval until cancelled."""
+
+    def __init__(self, agent: NodeAgent, request: OperationRequest, last_exit_code: int) -> None:
+        self.request = request
+        self.last_exit_code = last_exit_code
+        self.cancelled = threading.Event()
+        self._agent = agent
+        self._thread = threading.Thread(
+            target=self._loop, name=f"monitor {request.instance} {request.interval_ms}ms", daemon=True
+        )
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self.cancelled.wait(self.request.interval_ms / 1000):
+            self._agent._run_recurring(self)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+
+class NodeAgent:
+    """The executor of one node. Thread-safe: the HTTP server calls it from many threads."""
+
+    def __init__(
+        self,
+        node: str,
+        directory: Path,
+        ocf_root: Path = ocf.DEFAULT_OCF_ROOT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.node = node
+        self.directory = Path(directory)
+        self.ocf_root = Path(ocf_root)
+        self.boot_id = secrets.token_hex(8)  # changes with every start: tells a rebooted node apart
+        self.started = clock()
+        self._clock = clock
+        self._guard = threading.Lock()
+        self._instance_locks: dict[str, threading.Lock] = {}
+        self._records: dict[str, ResourceRecord] = {}
+        self._monitors: dict[tuple[str, int], _Monitor] = {}
+        self._events: list[MonitorEvent] = []
+        self._seq = 0
+        self._fencing: list[FenceResult] = []
+        for sub in ("rsctmp", "run"):
+            (self.directory / sub).mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------ environment
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """Settings every agent run gets: state directories inside the node directory."""
+        return {
+            "HA_RSCTMP": str(self.directory / "rsctmp"),
+            "HA_VARRUN": str(self.directory / "run"),
+            "HA_LOGFACILITY": "none",  # ocf_log to stderr, which we keep, not to syslog
+            "PLACEMENT_NODE": self.node,
+        }
+
+    def write_pid_file(self) -> Path:
+        """Record our pid where the fence agent looks for it."""
+        path = self.directory / PID_FILE
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(f"{os.getpid()}\n")
+        temporary.replace(path)
+        return path
+
+    def remove_pid_file(self) -> None:
+        path = self.directory / PID_FILE
+        try:
+            if path.read_text().strip() == str(os.getpid()):
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+    # ------------------------------------------------------------------ operations
+
+    def execute(self, request: OperationRequest) -> OcfResult:
+        """Run one operation; a monitor with an interval keeps running afterwards."""
+        if request.action in _CANCELS_MONITORS:
+            self.cancel_monitors(request.instance)
+        with self._lock_for(request.instance):
+            result = self._run(request)
+            self._remember(request, result)
+        log.info(
+            "%s %s on %s: %s (%d ms) %s",
+            request.action,
+            request.instance,
+            self.node,
+            result.status.name,
+            result.duration_ms,
+            result.reason,
+        )
+        if request.action == "monitor" and request.interval_ms > 0:
+            with self._guard:
+                old = self._monitors.pop((request.instance, request.interval_ms), None)
+                if old is not None:
+                    old.cancel()
+                self._monitors[(request.instance, request.interval_ms)] = _Monitor(
+                    self, request, result.exit_code
+                )
+        return result
+
+    def probe(self, requests: list[OperationRequest]) -> dict[str, OcfResult]:
+        """One-shot monitors of many copies, by instance name."""
+        return {r.instance: self.execute(r.with_action("monitor")) for r in requests}
+
+    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
+        """Fence ``target`` with ``device`` from this node."""
+        result = fencing.run_agent(device, action, target, self.environment)
+        log.warning(
+            "fence %s %s with %s from %s: %s",
+            action.value,
+            target,
+            device.id,
+            self.node,
+            "ok" if result.ok else f"failed rc={result.exit_code}",
+        )
+        with self._guard:
+            self._fencing.append(result)
+        return result
+
+    def cancel_monitors(self, instance: str) -> None:
+        with self._guard:
+            for key in [k for k in self._monitors if k[0] == instance]:
+                self._monitors.pop(key).cancel()
+
+    def shutdown(self) -> None:
+        """Stop every recurring monitor (resources keep running, as on an agent restart)."""
+        with self._guard:
+            for monitor in self._monitors.values():
+                monitor.cancel()
+            self._monitors.clear()
+
+    # ------------------------------------------------------------------ reports
+
+    def events_after(self, seq: int) -> list[MonitorEvent]:
+        with self._guard:
+            return [e for e in self._events if e.seq > seq]
+
+    def status(self) -> dict:
+        """Everything ``placement status`` shows about this node."""
+        with self._guard:
+            return {
+                "node": self.node,
+                "boot_id": self.boot_id,
+                "pid": os.getpid(),
+                "started": self.started,
+                "resources": [r.to_json() for _, r in sorted(self._records.items())],
+                "monitors": [
+                    {"instance": i, "interval_ms": ms, "last_exit_code": m.last_exit_code}
+                    for (i, ms), m in sorted(self._monitors.items())
+                ],
+                "fencing": [f.to_json() for f in self._fencing],
+                "last_event": self._seq,
+            }
+
+    def heartbeat(self) -> dict:
+        with self._guard:
+            last_event = self._seq
+        return {
+            "node": self.node,
+            "boot_id": self.boot_id,
+            "pid": os.getpid(),
+            "time": self._clock(),
+            "last_event": last_event,
+        }
+
+    # ------------------------------------------------------------------ internals
+
+    def _lock_for(self, instance: str) -> threading.Lock:
+        with self._guard:
+            return self._instance_locks.setdefault(instance, threading.Lock())
+
+    def _run(self, request: OperationRequest) -> OcfResult:
+        if request.parsed_agent.is_fencing:
+            return self._run_stonith(request)
+        return ocf.run(request.ocf(), self.ocf_root, self.environment)
+
+    def _stonith_marker(self, request: OperationRequest) -> Path:
+        return self.directory / "rsctmp" / f"stonith-{request.instance}.state"
+
+    def _run_stonith(self, request: OperationRequest) -> OcfResult:
+        """A fence device as a resource: started = registered here after a good monitor."""
+        marker = self._stonith_marker(request)
+        device = FenceDevice(request.resource, request.parsed_agent.type, request.params)
+        if request.action == "stop":
+            marker.unlink(missing_ok=True)
+            return OcfResult(OcfStatus.SUCCESS, 0, 0)
+        if request.action == "monitor" and (request.interval_ms == 0 or not marker.exists()):
+            code = OcfStatus.SUCCESS if marker.exists() else OcfStatus.NOT_RUNNING
+            return OcfResult(code, int(code), 0)
+        if request.action not in ("start", "monitor"):
+            return OcfResult(
+                OcfStatus.ERR_UNIMPLEMENTED, 3, 0, reason=f"stonith devices cannot {request.action}"
+            )
+        checked = fencing.run_agent(device, FenceAction.MONITOR, None, self.environment)
+        if not checked.ok:
+            return OcfResult(
+                OcfStatus.ERR_GENERIC,
+                checked.exit_code,
+                checked.duration_ms,
+                checked.timed_out,
+                f"fence agent monitor failed (rc={checked.exit_code})",
+                checked.output,
+            )
+        if request.action == "start":
+            marker.touch()
+        return OcfResult(OcfStatus.SUCCESS, 0, checked.duration_ms, output=checked.output)
+
+    def _remember(self, request: OperationRequest, result: OcfResult) -> None:
+        role, failed = role_after(request.action, result)
+        if request.action == "monitor" and request.interval_ms > 0 and result.exit_code != request.expected:
+            failed = True
+        record = ResourceRecord(
+            request.resource,
+            request.instance,
+            request.agent,
+            role,
+            failed,
+            request.action,
+            result.exit_code,
+            result.reason,
+            self._clock(),
+        )
+        with self._guard:
+            self._records[request.instance] = record
+
+    def _run_recurring(self, monitor: _Monitor) -> None:
+        request = monitor.request
+        with self._lock_for(request.instance):
+            if monitor.cancelled.is_set():  # cancelled while waiting for the lock
+                return
+            result = self._run(request)
+            self._remember(request, result)
+        if result.exit_code == monitor.last_exit_code:
+            return
+        monitor.last_exit_code = result.exit_code
+        log.warning(
+            "monitor %s on %s changed: rc=%d (expected %d) %s",
+            request.instance,
+            self.node,
+            result.exit_code,
+            request.expected,
+            result.reason,
+        )
+        with self._guard:
+            self._seq += 1
+            event = MonitorEvent(
+                self._seq,
+                request.resource,
+                request.instance,
+                request.interval_ms,
+                result.exit_code,
+                request.expected,
+                result.reason,
+                self._clock(),
+            )
+            self._events.append(event)
+            del self._events[:-EVENT_LIMIT]

@@ -1,0 +1,193 @@
+"""The node agent's HTTP face: authenticated JSON over the standard library's HTTP server.
+
+Every request must carry a valid HMAC (`placement.runtime.auth`); anything else is
+answered 401 and logged with the peer's address. Bodies are size-limited, each
+connection has a socket timeout so a silent client cannot hold a thread, and
+answers are signed so the controller can trust them.
+
+Routes (JSON in, JSON out):
+
+==========  ===================  ===============================================
+``GET``     ``/heartbeat``       node name, boot id, pid, clock, last event number
+``GET``     ``/status``          resource records, monitors, fencing history
+``GET``     ``/events?after=N``  monitor changes after event ``N``
+``POST``    ``/operation``       run one operation (`OperationRequest`)
+``POST``    ``/probe``           one-shot monitors: ``{"requests": [...]}``
+``POST``    ``/fence``           ``{"device": ..., "action": "off", "target": "charlie"}``
+==========  ===================  ===============================================
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from placement.errors import InvalidInput
+from placement.runtime.agent import NodeAgent
+from placement.runtime.auth import AuthError, Verifier, sign
+from placement.runtime.fencing import FenceAction, FenceDevice
+from placement.runtime.messages import OperationRequest
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1 << 20
+CONNECTION_TIMEOUT_SECONDS = 30
+RESPONSE_METHOD = "RESPONSE"  # answers are signed as this pseudo-method, so a request MAC cannot pass as one
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``host:port`` → (host, port); raises `InvalidInput` when malformed.
+
+    >>> parse_address("127.0.0.1:7001")
+    ('127.0.0.1', 7001)
+    """
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise InvalidInput(f"address {text!r} is not host:port")
+    return host.strip("[]"), int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+Route = Callable[[NodeAgent, Any, dict[str, list[str]]], dict]
+
+
+def _operation(agent: NodeAgent, body: Any, _query: dict) -> dict:
+    return {"result": agent.execute(OperationRequest.from_json(body)).to_json()}
+
+
+def _probe(agent: NodeAgent, body: Any, _query: dict) -> dict:
+    items = body.get("requests") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise InvalidInput("probe needs a 'requests' list")
+    results = agent.probe([OperationRequest.from_json(item) for item in items])
+    return {"results": {instance: result.to_json() for instance, result in results.items()}}
+
+
+def _fence(agent: NodeAgent, body: Any, _query: dict) -> dict:
+    if not isinstance(body, dict) or not isinstance(body.get("device"), dict):
+        raise InvalidInput("fence needs a 'device' object")
+    try:
+        action = FenceAction(body.get("action"))
+    except ValueError:
+        raise InvalidInput(f"fence action {body.get('action')!r} is unknown") from None
+    target = body.get("target")
+    if not isinstance(target, str) or not target:
+        raise InvalidInput("fence needs a 'target' node name")
+    try:
+        device = FenceDevice.from_json(body["device"])
+    except (KeyError, TypeError) as error:
+        raise InvalidInput(f"fence device description is incomplete: {error}") from None
+    return {"result": agent.fence(device, action, target).to_json()}
+
+
+def _events(agent: NodeAgent, _body: Any, query: dict) -> dict:
+    try:
+        after = int(query.get("after", ["0"])[0])
+    except ValueError:
+        raise InvalidInput("events: 'after' must be an integer") from None
+    return {"boot_id": agent.boot_id, "events": [e.to_json() for e in agent.events_after(after)]}
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/heartbeat"): lambda agent, _b, _q: agent.heartbeat(),
+    ("GET", "/status"): lambda agent, _b, _q: agent.status(),
+    ("GET", "/events"): _events,
+    ("POST", "/operation"): _operation,
+    ("POST", "/probe"): _probe,
+    ("POST", "/fence"): _fence,
+}
+
+
+class AgentServer(ThreadingHTTPServer):
+    """A threading HTTP server bound to one `NodeAgent` and one secret."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], agent: NodeAgent, secret: bytes) -> None:
+        self.agent = agent
+        self.secret = secret
+        self.verifier = Verifier(secret)
+        self.refused = 0
+        super().__init__(address, _Handler)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: AgentServer
+    protocol_version = "HTTP/1.0"  # one request per connection: no keep-alive state to guard
+    timeout = CONNECTION_TIMEOUT_SECONDS
+    server_version = "placement-agent"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:
+            self._reply(413, {"error": "body too large or malformed length"}, signed=False)
+            return
+        body = self.rfile.read(length) if length else b""
+        try:
+            self.server.verifier.verify(method, self.path, self.headers, body)
+        except AuthError as error:
+            self.server.refused += 1
+            log.warning("refused %s %s from %s:%s: %s", method, self.path, *self.client_address[:2], error)
+            self._reply(401, {"error": "unauthorized"}, signed=False)
+            return
+        parts = urlsplit(self.path)
+        route = ROUTES.get((method, parts.path))
+        if route is None:
+            self._reply(404, {"error": f"no route {method} {parts.path}"})
+            return
+        try:
+            payload = json.loads(body) if body else {}
+            answer = route(self.server.agent, payload, parse_qs(parts.query))
+        except json.JSONDecodeError as error:
+            self._reply(400, {"error": f"body is not JSON: {error}"})
+        except InvalidInput as error:
+            self._reply(400, {"error": str(error)})
+        except Exception as error:  # a bug must not kill the agent; the controller sees a 500
+            log.exception("internal error on %s %s", method, self.path)
+            self._reply(500, {"error": f"internal error: {type(error).__name__}"})
+        else:
+            self._reply(200, answer)
+
+    def _reply(self, code: int, answer: dict, signed: bool = True) -> None:
+        body = json.dumps(answer, sort_keys=True).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if signed:
+            for key, value in sign(self.server.secret, RESPONSE_METHOD, self.path, body).items():
+                self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.client_address[0], *args)
