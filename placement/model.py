@@ -15,9 +15,9 @@ the order they were defined, a container after its children.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping, Union
 
 from placement.score import INFINITY
 
@@ -290,7 +290,7 @@ class Clone:
     span: Span | None = _span()
 
 
-Resource = Union[Primitive, Group, Clone]
+Resource = Primitive | Group | Clone
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +356,7 @@ class BoolExpr:
     span: Span | None = _span()
 
 
-Expression = Union[Comparison, Defined, BoolExpr]
+Expression = Comparison | Defined | BoolExpr
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,7 +456,7 @@ class OrderSet:
     span: Span | None = _span()
 
 
-Constraint = Union[Location, Colocation, ColocationSet, Order, OrderSet]
+Constraint = Location | Colocation | ColocationSet | Order | OrderSet
 
 
 # ----------------------------------------------------------------------------- root

@@ -7,8 +7,9 @@ scores gives -INFINITY if either is -INFINITY (a ban beats a requirement), else
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
-from typing import Final, Iterable
+from typing import Final
 
 INFINITY: Final = 1_000_000
 

@@ -8,10 +8,10 @@ An empty `State` means a fresh cluster: every configured node online, nothing ru
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 
-from placement.model import EMPTY, _no_items, Role, frozen_map
+from placement.model import Role, _no_items, frozen_map
 
 
 class NodeStatus(enum.Enum):

@@ -5,10 +5,10 @@ Produced by `placement.solve`, read by the transition builder and the renderers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-from placement.model import EMPTY, _no_items, Role
+from placement.model import Role, _no_items
 
 
 @dataclass(frozen=True, slots=True)

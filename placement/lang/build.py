@@ -1,0 +1,676 @@
+"""Build the model from a parse tree: one Transformer method per grammar rule.
+
+Each statement becomes a model object with its `Span`. Problems local to a statement
+(unknown option, bad value, a size that does not parse) are collected, not raised, so
+that one run reports all of them; `assemble` then puts the statements into a `Config`,
+reporting duplicate definitions. Cross-references are checked later (`placement.lang.check`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lark import Token, Transformer, Tree, v_args
+from lark.tree import Meta as TreeMeta
+
+from placement.errors import Diagnostic, Severity
+from placement.lang import vocabulary as vocab
+from placement.lang.values import parse_duration_ms, parse_size, unquote
+from placement.model import (
+    EMPTY,
+    Action,
+    Agent,
+    BoolExpr,
+    Clone,
+    ClusterOptions,
+    Colocation,
+    ColocationSet,
+    Comparison,
+    Config,
+    Constraint,
+    Defined,
+    FencingLevel,
+    Group,
+    Location,
+    Meta,
+    Node,
+    Operation,
+    Operator,
+    Order,
+    OrderKind,
+    OrderSet,
+    Primitive,
+    ResourceSet,
+    Role,
+    Rule,
+    Span,
+    ValueType,
+    frozen_map,
+)
+from placement.score import INFINITY, parse_score
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A ``key=value`` as written, with its position."""
+
+    key: str
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A bare option word (``interleave``, ``standby``), with its position."""
+
+    key: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultsStatement:
+    meta: Meta
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class OpDefaultsStatement:
+    options: Mapping[str, str]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class StickinessStatement:
+    resource: str
+    score: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """One ``[role] prefers|avoids <node or (rule)> [score]`` clause."""
+
+    role: Role | None
+    node: str | None
+    rule: Rule | None
+    score: int
+    span: Span
+
+
+class Builder(Transformer):
+    """lark tree → model objects; problems go to ``self.problems``."""
+
+    def __init__(self, path: str | None) -> None:
+        super().__init__()
+        self.path = path
+        self.problems: list[Diagnostic] = []
+
+    # ------------------------------------------------------------------ helpers
+
+    def span_of(self, item: Token | TreeMeta) -> Span:
+        return Span(self.path, getattr(item, "line", 1) or 1, getattr(item, "column", 1) or 1)
+
+    def error(self, span: Span, message: str) -> None:
+        self.problems.append(Diagnostic(Severity.ERROR, message, span))
+
+    def text(self, token: Token) -> str:
+        return unquote(str(token))
+
+    def options(self, items: Iterable[Param | Flag], specs: Mapping[str, vocab.OptionSpec],
+                what: str, hint: str = "") -> dict[str, Any]:
+        """Check ``items`` against ``specs``: field name → parsed value."""
+        values: dict[str, Any] = {}
+        seen: dict[str, Span] = {}
+        for item in items:
+            spec = specs.get(item.key)
+            if spec is None:
+                self.error(item.span, f"unknown {what} option '{item.key}'"
+                           + did_you_mean(item.key, specs) + hint)
+                continue
+            if spec.field in seen:
+                self.error(item.span, f"{what} option '{spec.key}' is given twice")
+                continue
+            seen[spec.field] = item.span
+            if isinstance(item, Flag):
+                if not spec.flag:
+                    self.error(item.span, f"{what} option '{item.key}' needs a value: "
+                               f"{item.key}=<{spec.kind.describe}>")
+                    continue
+                values[spec.field] = True
+                continue
+            try:
+                values[spec.field] = spec.kind.parse(item.value)
+            except ValueError as problem:
+                self.error(item.span, f"{what} option '{item.key}': {problem}")
+        return values
+
+    def meta_of(self, params: Iterable[Param] | None) -> Meta:
+        return Meta(**self.options(params or (), vocab.META_OPTIONS, "meta"))
+
+    def sizes(self, params: Iterable[Param], what: str) -> Mapping[str, int]:
+        amounts: dict[str, int] = {}
+        for param in params:
+            if param.key in amounts:
+                self.error(param.span, f"{what} '{param.key}' is given twice")
+                continue
+            try:
+                amounts[param.key] = parse_size(param.value)
+            except ValueError as problem:
+                self.error(param.span, f"{what} '{param.key}': {problem}")
+        return frozen_map(amounts)
+
+    def plain(self, params: Iterable[Param], what: str) -> Mapping[str, str]:
+        values: dict[str, str] = {}
+        for param in params:
+            if param.key in values:
+                self.error(param.span, f"{what} '{param.key}' is given twice")
+            values[param.key] = param.value
+        return frozen_map(values)
+
+    # ------------------------------------------------------------------ terminals
+
+    def PARAM(self, token: Token) -> Param:
+        key, _, value = str(token).partition("=")
+        return Param(key, unquote(value), self.span_of(token))
+
+    def INT(self, token: Token) -> Token:
+        return token
+
+    # ------------------------------------------------------------------ small rules
+
+    @v_args(meta=True)
+    def flag(self, meta: TreeMeta, children: list) -> Flag:
+        return Flag(self.text(children[0]), self.span_of(meta))
+
+    def score(self, children: list) -> int:
+        return parse_score(str(children[0]))
+
+    def label(self, children: list) -> str:
+        return self.text(children[0])
+
+    def role(self, children: list) -> Role:
+        return Role(str(children[0]))
+
+    def action(self, children: list) -> Action:
+        return Action(str(children[0]))
+
+    def order_kind(self, children: list) -> OrderKind:
+        return OrderKind(str(children[0]))
+
+    def direction(self, children: list) -> str:
+        return str(children[0])
+
+    def value_type(self, children: list) -> ValueType:
+        return ValueType(str(children[0]))
+
+    def meta(self, children: list) -> list[Param]:
+        return children
+
+    def uses(self, children: list) -> list[Param]:
+        return children
+
+    def fences(self, children: list) -> list[str]:
+        return [self.text(c) for c in children]
+
+    def on_attribute(self, children: list) -> str:
+        return self.text(children[0])
+
+    def score_attribute(self, children: list) -> str:
+        return self.text(children[0])
+
+    def pattern(self, children: list) -> tuple[str, str]:
+        return ("pattern", self.text(children[0]))
+
+    # ------------------------------------------------------------------ cluster and nodes
+
+    @v_args(meta=True)
+    def cluster(self, meta: TreeMeta, children: list) -> ClusterOptions:
+        values = self.options(children, vocab.CLUSTER_OPTIONS, "cluster")
+        return ClusterOptions(**values, span=self.span_of(meta))
+
+    @v_args(meta=True)
+    def defaults(self, meta: TreeMeta, children: list) -> DefaultsStatement:
+        span = self.span_of(meta)
+        values = self.options(children, vocab.META_OPTIONS, "defaults")
+        if "stickiness" in values:
+            self.error(span, "the default stickiness is a cluster option: write 'cluster stickiness=N'")
+            values.pop("stickiness")
+        return DefaultsStatement(Meta(**values), span)
+
+    @v_args(meta=True)
+    def op_defaults(self, meta: TreeMeta, children: list) -> OpDefaultsStatement:
+        span = self.span_of(meta)
+        flags = [c for c in children if isinstance(c, Flag)]
+        for flag in flags:
+            self.error(flag.span, f"op-defaults option '{flag.key}' needs a value")
+        params = [c for c in children if isinstance(c, Param)]
+        for param in params:
+            if param.key in ("timeout", "interval"):
+                try:
+                    parse_duration_ms(param.value)
+                except ValueError as problem:
+                    self.error(param.span, f"op-defaults option '{param.key}': {problem}")
+        return OpDefaultsStatement(self.plain(params, "op-defaults option"), span)
+
+    def node_score(self, children: list) -> tuple[str, int]:
+        return ("score", children[0])
+
+    def capacity(self, children: list) -> tuple[str, list[Param]]:
+        return ("capacity", children)
+
+    @v_args(meta=True)
+    def node(self, meta: TreeMeta, children: list) -> Node:
+        name, *items = children
+        attributes: list[Param] = []
+        flags: list[Param | Flag] = []
+        capacity: Mapping[str, int] = EMPTY
+        score = 0
+        for item in items:
+            if isinstance(item, tuple) and item[0] == "score":
+                score = item[1]
+            elif isinstance(item, tuple):
+                capacity = self.sizes(item[1], "capacity")
+            elif isinstance(item, Flag) or item.key in vocab.NODE_FLAGS:
+                flags.append(item)
+            else:
+                attributes.append(item)
+        values = self.options(flags, vocab.NODE_FLAGS, "node")
+        return Node(
+            name=self.text(name),
+            attributes=self.plain(attributes, "node attribute"),
+            capacity=capacity,
+            score=score,
+            span=self.span_of(meta),
+            **values,
+        )
+
+    # ------------------------------------------------------------------ resources
+
+    def every(self, children: list) -> tuple[str, Token]:
+        return ("every", children[0])
+
+    def timeout(self, children: list) -> tuple[str, Token]:
+        return ("timeout", children[0])
+
+    @v_args(meta=True)
+    def operation(self, meta: TreeMeta, children: list) -> Operation:
+        name, *items = children
+        interval = 0
+        timeout: int | None = None
+        known: list[Param] = []
+        options: dict[str, str] = {}
+        params: dict[str, str] = {}
+        for item in items:
+            if isinstance(item, tuple):
+                try:
+                    value = parse_duration_ms(str(item[1]))
+                except ValueError as problem:
+                    self.error(self.span_of(item[1]), f"operation {item[0]}: {problem}")
+                    continue
+                if item[0] == "every":
+                    interval = value
+                else:
+                    timeout = value
+            elif item.key in vocab.OPERATION_OPTIONS:
+                known.append(item)
+            elif item.key in vocab.OPERATION_PASSTHROUGH:
+                options[item.key] = item.value
+            else:
+                close = did_you_mean(item.key, {**vocab.OPERATION_OPTIONS,
+                                                **dict.fromkeys(vocab.OPERATION_PASSTHROUGH)})
+                if close:
+                    self.error(item.span, f"unknown operation option '{item.key}'{close}")
+                params[item.key] = item.value
+        typed = self.options(known, vocab.OPERATION_OPTIONS, "operation")
+        return Operation(
+            name=str(name),
+            interval_ms=interval,
+            timeout_ms=timeout,
+            options=frozen_map(options),
+            params=frozen_map(params),
+            span=self.span_of(meta),
+            **typed,
+        )
+
+    def operations(self, children: list) -> tuple[str, tuple[Operation, ...]]:
+        return ("operations", tuple(children))
+
+    def _agent(self, token: Token) -> Agent:
+        try:
+            return Agent.parse(str(token))
+        except ValueError as problem:
+            self.error(self.span_of(token), str(problem))
+            return Agent("ocf", "heartbeat", "Dummy")
+
+    def _primitive_parts(self, rest: list) -> tuple[list[Param], Meta, Mapping[str, int],
+                                                     tuple[Operation, ...]]:
+        *params, meta, uses, operations = rest
+        return (
+            params,
+            self.meta_of(meta),
+            self.sizes(uses or (), "utilization"),
+            operations[1] if operations else (),
+        )
+
+    @v_args(meta=True)
+    def resource(self, meta: TreeMeta, children: list) -> Primitive:
+        name, agent_token, *rest = children
+        params, resource_meta, utilization, operations = self._primitive_parts(rest)
+        agent = self._agent(agent_token)
+        span = self.span_of(meta)
+        if agent.is_fencing:
+            self.error(span, f"'{self.text(name)}' is a fence device: write 'fence {self.text(name)} "
+                       f"{agent} for <nodes> …'")
+        return Primitive(self.text(name), agent, self.plain(params, "parameter"), resource_meta,
+                         operations, utilization, span=span)
+
+    @v_args(meta=True)
+    def fence(self, meta: TreeMeta, children: list) -> Primitive:
+        name, agent_token, targets, *rest = children
+        params, resource_meta, utilization, operations = self._primitive_parts(rest)
+        agent = self._agent(agent_token)
+        span = self.span_of(meta)
+        if not agent.is_fencing:
+            self.error(self.span_of(agent_token),
+                       f"a fence device needs a stonith agent (stonith:<type>), got '{agent}'")
+        return Primitive(self.text(name), agent, self.plain(params, "parameter"), resource_meta,
+                         operations, utilization, tuple(targets or ()), span=span)
+
+    @v_args(meta=True)
+    def fence_level(self, meta: TreeMeta, children: list) -> FencingLevel:
+        index, target, *devices = children
+        span = self.span_of(meta)
+        if int(index) < 1:
+            self.error(self.span_of(index), "fencing levels are numbered from 1")
+        return FencingLevel(self.text(target), int(index), tuple(self.text(d) for d in devices),
+                            span=span)
+
+    @v_args(meta=True)
+    def group(self, meta: TreeMeta, children: list) -> Group:
+        name, *members, group_meta = children
+        return Group(self.text(name), tuple(self.text(m) for m in members), self.meta_of(group_meta),
+                     span=self.span_of(meta))
+
+    def _clone(self, meta: TreeMeta, children: list, promotable: bool) -> Clone:
+        name, child, *options, clone_meta = children
+        specs = vocab.PROMOTABLE_OPTIONS if promotable else vocab.CLONE_OPTIONS
+        if not promotable:
+            for option in options:
+                if option.key in vocab.PROMOTABLE_OPTIONS and option.key not in specs:
+                    self.error(option.span, f"'{option.key}' is an option of promotable clones: "
+                               f"write 'promotable {self.text(name)} of …'")
+            options = [o for o in options if o.key not in vocab.PROMOTABLE_OPTIONS or o.key in specs]
+        values = self.options(options, specs, "promotable" if promotable else "clone")
+        return Clone(self.text(name), self.text(child), promotable=promotable,
+                     meta=self.meta_of(clone_meta), span=self.span_of(meta), **values)
+
+    @v_args(meta=True)
+    def clone(self, meta: TreeMeta, children: list) -> Clone:
+        return self._clone(meta, children, promotable=False)
+
+    @v_args(meta=True)
+    def promotable(self, meta: TreeMeta, children: list) -> Clone:
+        return self._clone(meta, children, promotable=True)
+
+    @v_args(meta=True)
+    def stickiness(self, meta: TreeMeta, children: list) -> StickinessStatement:
+        return StickinessStatement(self.text(children[0]), children[1], self.span_of(meta))
+
+    # ------------------------------------------------------------------ rules
+
+    @v_args(meta=True)
+    def comparison(self, meta: TreeMeta, children: list) -> Comparison:
+        attribute, comparator, literal, value_type = children
+        return Comparison(self.text(attribute), Operator(str(comparator)), self.text(literal),
+                          value_type, span=self.span_of(meta))
+
+    @v_args(meta=True)
+    def defined(self, meta: TreeMeta, children: list) -> Defined:
+        return Defined(self.text(children[-1]), span=self.span_of(meta))
+
+    @v_args(meta=True)
+    def not_defined(self, meta: TreeMeta, children: list) -> Defined:
+        return Defined(self.text(children[-1]), negated=True, span=self.span_of(meta))
+
+    def _join(self, op: str, meta: TreeMeta, children: list) -> BoolExpr:
+        # Flatten a and (b and c) into one operand list: it means the same.
+        operands: list[Any] = []
+        for child in children:
+            if isinstance(child, BoolExpr) and child.op == op:
+                operands.extend(child.operands)
+            else:
+                operands.append(child)
+        return BoolExpr(op, tuple(operands), span=self.span_of(meta))
+
+    @v_args(meta=True)
+    def all_of(self, meta: TreeMeta, children: list) -> BoolExpr:
+        return self._join("and", meta, children)
+
+    @v_args(meta=True)
+    def any_of(self, meta: TreeMeta, children: list) -> BoolExpr:
+        return self._join("or", meta, children)
+
+    # ------------------------------------------------------------------ location
+
+    @v_args(meta=True)
+    def located(self, meta: TreeMeta, children: list) -> Located:
+        role, direction, where, score_spec = children
+        span = self.span_of(meta)
+        avoid = direction == "avoids"
+        score_attribute = score_spec if isinstance(score_spec, str) else None
+        if isinstance(score_spec, int):
+            score = -score_spec if avoid else score_spec
+        else:
+            score = -INFINITY if avoid else INFINITY
+        if isinstance(where, Token):
+            if score_attribute is not None:
+                self.error(span, "score-attribute needs a rule: prefers (<expression>) "
+                           "score-attribute <name>")
+            return Located(role, self.text(where), None, score, span)
+        if avoid and score_attribute is not None:
+            self.error(span, "'avoids' cannot take its score from an attribute; use 'prefers'")
+        rule = Rule(where, 0 if score_attribute else score, score_attribute, role, span=span)
+        return Located(role, None, rule, score, span)
+
+    @v_args(meta=True)
+    def location(self, meta: TreeMeta, children: list) -> Location:
+        label, target, *rest = children
+        span = self.span_of(meta)
+        clauses = [c for c in rest if isinstance(c, Located)]
+        params = [c for c in rest if isinstance(c, Param)]
+        values = self.options(params, vocab.LOCATION_OPTIONS, "location")
+        if isinstance(target, tuple):
+            resource, pattern = None, target[1]
+        else:
+            resource, pattern = self.text(target), None
+        if not clauses:
+            self.error(span, "a location block needs at least one 'prefers' or 'avoids' rule")
+            return Location(resource, pattern, node="", id=label, span=span)
+        if len(clauses) == 1 and clauses[0].node is not None:
+            only = clauses[0]
+            return Location(resource, pattern, node=only.node, score=only.score, role=only.role,
+                            id=label, span=span, **values)
+        for clause in clauses:
+            if clause.node is not None:
+                self.error(clause.span, "a location block holds rules only; write one "
+                           f"'location … prefers {clause.node}' statement per node")
+        rules = tuple(c.rule for c in clauses if c.rule is not None)
+        return Location(resource, pattern, rules=rules, id=label, span=span, **values)
+
+    # ------------------------------------------------------------------ colocation
+
+    def member(self, children: list) -> tuple[str, Role | None, Span]:
+        return (self.text(children[0]), children[1], self.span_of(children[0]))
+
+    @v_args(meta=True)
+    def resource_set(self, meta: TreeMeta, children: list) -> ResourceSet:
+        names = tuple(self.text(c) for c in children if isinstance(c, Token))
+        params = [c for c in children if isinstance(c, Param)]
+        values = self.options(params, vocab.SET_OPTIONS, "set")
+        return ResourceSet(names, span=self.span_of(meta), **values)
+
+    def _colocation(self, meta: TreeMeta, children: list, apart: bool) -> Colocation:
+        label, dependent, primary, score, attribute, *params = children
+        span = self.span_of(meta)
+        values = self.options(params, vocab.COLOCATION_OPTIONS, "colocation")
+        if score is None:
+            score = INFINITY
+        if apart:
+            if score < 0:
+                self.error(span, "'apart from' takes a positive score (it is negated); "
+                           f"write 'apart from {primary[0]} {-score}'")
+            score = -abs(score)
+        if score == 0:
+            self.error(span, "a colocation with score 0 has no effect (Pacemaker ignores it)")
+        return Colocation(dependent[0], primary[0], score, dependent[1], primary[1], attribute,
+                          id=label, span=span, **values)
+
+    @v_args(meta=True)
+    def colocate_with(self, meta: TreeMeta, children: list) -> Colocation:
+        return self._colocation(meta, children, apart=False)
+
+    @v_args(meta=True)
+    def colocate_apart(self, meta: TreeMeta, children: list) -> Colocation:
+        return self._colocation(meta, children, apart=True)
+
+    @v_args(meta=True)
+    def colocate_sets(self, meta: TreeMeta, children: list) -> ColocationSet:
+        label, *rest = children
+        sets = tuple(c for c in rest if isinstance(c, ResourceSet))
+        score, attribute, *params = rest[len(sets):]
+        span = self.span_of(meta)
+        self.options(params, {}, "colocation set")
+        for item in sets:
+            if item.action is not None:
+                self.error(item.span, "a colocation set has no action (that is for order sets)")
+            if not item.require_all:
+                self.error(item.span, "require-all is for order sets")
+        return ColocationSet(sets, INFINITY if score is None else score, attribute, id=label,
+                             span=span)
+
+    # ------------------------------------------------------------------ order
+
+    def step(self, children: list) -> tuple[str, Action | None]:
+        return (self.text(children[0]), children[1])
+
+    @v_args(meta=True)
+    def order_pair(self, meta: TreeMeta, children: list) -> Order:
+        label, first, then, kind, *params = children
+        values = self.options(params, vocab.ORDER_OPTIONS, "order")
+        return Order(first[0], then[0], first[1] or Action.START, then[1],
+                     kind or OrderKind.MANDATORY, id=label, span=self.span_of(meta), **values)
+
+    @v_args(meta=True)
+    def order_sets(self, meta: TreeMeta, children: list) -> OrderSet:
+        label, *rest = children
+        sets = tuple(c for c in rest if isinstance(c, ResourceSet))
+        kind, *params = rest[len(sets):]
+        values = self.options(params, vocab.ORDER_OPTIONS, "order")
+        for item in sets:
+            if item.role is not None:
+                self.error(item.span, "an order set has no role (that is for colocation sets)")
+        return OrderSet(sets, kind or OrderKind.MANDATORY, id=label, span=self.span_of(meta),
+                        **values)
+
+    def start(self, children: list) -> list:
+        return children
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
+
+    >>> did_you_mean("interleaf", ["interleave", "ordered"])
+    " (did you mean 'interleave'?)"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def assemble(statements: list, path: str | None, problems: list[Diagnostic]) -> Config:
+    """Put built statements into a `Config`, reporting duplicate definitions."""
+    cluster = ClusterOptions()
+    cluster_span: Span | None = None
+    defaults = Meta()
+    op_defaults: dict[str, str] = {}
+    nodes: dict[str, Node] = {}
+    resources: dict[str, Any] = {}
+    constraints: list[Constraint] = []
+    levels: list[FencingLevel] = []
+    stickiness: list[StickinessStatement] = []
+    labels: dict[str, Span | None] = {}
+
+    def duplicate(kind: str, name: str, span: Span | None, first: Span | None) -> None:
+        where = f" (first defined at line {first.line})" if first else ""
+        problems.append(Diagnostic(Severity.ERROR, f"{kind} '{name}' is defined twice{where}", span))
+
+    for item in statements:
+        if isinstance(item, ClusterOptions):
+            if cluster_span is not None:
+                duplicate("cluster options", "cluster", item.span, cluster_span)
+            cluster, cluster_span = item, item.span
+        elif isinstance(item, DefaultsStatement):
+            defaults = item.meta.over(defaults)
+        elif isinstance(item, OpDefaultsStatement):
+            op_defaults.update(item.options)
+        elif isinstance(item, Node):
+            if item.name in nodes:
+                duplicate("node", item.name, item.span, nodes[item.name].span)
+            else:
+                nodes[item.name] = item
+        elif isinstance(item, (Primitive, Group, Clone)):
+            if item.id in resources:
+                duplicate("resource", item.id, item.span, resources[item.id].span)
+            else:
+                resources[item.id] = item
+        elif isinstance(item, FencingLevel):
+            levels.append(item)
+        elif isinstance(item, StickinessStatement):
+            stickiness.append(item)
+        else:
+            label = getattr(item, "id", None)
+            if label is not None:
+                if label in labels:
+                    duplicate("constraint", label, item.span, labels[label])
+                labels[label] = item.span
+            constraints.append(item)
+
+    for statement in stickiness:
+        resource = resources.get(statement.resource)
+        if resource is None:
+            problems.append(Diagnostic(
+                Severity.ERROR,
+                f"stickiness: resource '{statement.resource}' does not exist"
+                + did_you_mean(statement.resource, resources),
+                statement.span))
+            continue
+        if resource.meta.stickiness is not None:
+            problems.append(Diagnostic(Severity.ERROR,
+                                       f"stickiness of '{statement.resource}' is set twice",
+                                       statement.span))
+            continue
+        resources[statement.resource] = replace(
+            resource, meta=replace(resource.meta, stickiness=statement.score))
+
+    return Config(
+        cluster=cluster,
+        nodes=frozen_map(nodes),
+        resources=frozen_map(resources),
+        constraints=tuple(constraints),
+        fencing_levels=tuple(levels),
+        resource_defaults=defaults,
+        op_defaults=frozen_map(op_defaults),
+        source=path,
+    )
+
+
+def build(tree: Tree, path: str | None) -> tuple[Config, list[Diagnostic]]:
+    """Turn a parse tree into a `Config` and the problems found on the way."""
+    builder = Builder(path)
+    statements = builder.transform(tree)
+    problems = builder.problems
+    config = assemble(statements, path, problems)
+    return config, problems
+
