@@ -18,6 +18,7 @@ from placement.errors import ExitCode, PlacementError
 COMMAND_MODULES = (
     "placement.commands.check",
     "placement.commands.fmt",
+    "placement.commands.agent",
 )
 
 

@@ -44,3 +44,25 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    from placement.runtime.auth import write_secret
+
+    path = tmp_path / "secret"
+    write_secret(path)
+    return path
+
+
+@pytest.fixture
+def processes(tmp_path: Path):
+    from .harness import Processes
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    owner = Processes(logs)
+    try:
+        yield owner
+    finally:
+        owner.cleanup()

@@ -1,0 +1,61 @@
+"""``placement agent`` as a real daemon: pid file, signals, refusals at start-up."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+from placement.runtime.auth import load_secret
+from placement.runtime.client import AgentClient
+
+from .harness import CLI, REPO, environment
+
+
+def test_the_daemon_serves_writes_its_pid_file_and_stops_on_sigterm(processes, secret_file, tmp_path) -> None:
+    node_dir = tmp_path / "nodes" / "bob"
+    process, address = processes.agent("bob", secret_file, node_dir)
+    assert (node_dir / "agent.pid").read_text().strip() == str(process.pid)
+    client = AgentClient("bob", address, load_secret(secret_file))
+    assert client.heartbeat()["pid"] == process.pid
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    assert not (node_dir / "agent.pid").exists()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, env=environment(), cwd=REPO, timeout=60, check=False
+    )
+
+
+def test_a_world_readable_secret_stops_the_daemon_from_starting(secret_file: Path, tmp_path: Path) -> None:
+    secret_file.chmod(0o644)
+    done = run_cli(
+        "agent",
+        "--node",
+        "a",
+        "--listen",
+        "127.0.0.1:0",
+        "--secret-file",
+        str(secret_file),
+        "--dir",
+        str(tmp_path / "a"),
+    )
+    assert done.returncode == 1
+    assert "chmod 600" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_public_address_needs_allow_remote(secret_file: Path, tmp_path: Path) -> None:
+    done = run_cli(
+        "agent",
+        "--node",
+        "a",
+        "--listen",
+        "0.0.0.0:0",
+        "--secret-file",
+        str(secret_file),
+        "--dir",
+        str(tmp_path / "a"),
+    )
+    assert done.returncode == 1 and "--allow-remote" in done.stderr
