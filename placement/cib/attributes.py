@@ -1,0 +1,44 @@
+"""Name/value sets (``instance_attributes``, ``meta_attributes``, ``utilization``…).
+
+A CIB element may carry several sets of the same kind. Pacemaker merges them in
+order of their ``score`` (highest first, a set named ``first_id`` before all) and the
+first value seen for a name wins (``pe_unpack_nvpairs``). Sets that hold a ``<rule>``
+apply only when the rule holds (time of day, node, resource…): placement cannot
+represent that, so they raise `Unsupported` instead of being silently merged.
+"""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element
+
+from placement.cib.values import parse_score_or_none
+from placement.cib.xml import Document
+from placement.errors import Unsupported
+
+
+def merged(document: Document, owner: Element, tag: str, first_id: str | None = None) -> dict[str, str]:
+    """Every name/value pair of the ``<tag>`` sets directly under ``owner``, merged.
+
+    Raises `Unsupported` for a set guarded by a rule and `InvalidInput` for a dangling
+    ``id-ref`` or an ``nvpair`` without a name.
+    """
+    sets = [document.resolve(child) for child in owner.findall(tag)]
+    ranked = sorted(
+        enumerate(sets),
+        key=lambda item: (
+            item[1].get("id") != first_id if first_id else False,
+            -(parse_score_or_none(item[1].get("score", "0")) or 0),
+            item[0],
+        ),
+    )
+    values: dict[str, str] = {}
+    for _, attribute_set in ranked:
+        if attribute_set.find("rule") is not None:
+            ident = attribute_set.get("id") or owner.get("id")
+            raise Unsupported(f"rule inside <{tag}>", ident)
+        for pair in attribute_set.findall("nvpair"):
+            pair = document.resolve(pair)
+            name = document.require(pair, "name")
+            # compat(pacemaker): the first value wins, later sets only fill gaps.
+            values.setdefault(name, pair.get("value", ""))
+    return values

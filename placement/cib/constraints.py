@@ -1,0 +1,336 @@
+"""``<constraints>`` → `Location`, `Colocation`, `ColocationSet`, `Order`, `OrderSet`.
+
+References are expanded the way Pacemaker does (``unpack_*`` in
+``pcmk_sched_{location,colocation,ordering}.c``): a template or a tag named by a
+constraint stands for every resource built from it / tagged with it; in a simple
+colocation or order that becomes a non-sequential resource set. A constraint that
+names a resource or node that does not exist is ignored by Pacemaker ("Ignoring
+constraint … does not exist"); it is dropped here too, with a warning, so the plan
+is Pacemaker's. Tickets raise `Unsupported`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+from xml.etree.ElementTree import Element
+
+from placement.cib import rules
+from placement.cib.values import parse_bool, parse_score_or_none
+from placement.cib.xml import Document
+from placement.errors import Unsupported
+from placement.model import (
+    Action,
+    Colocation,
+    ColocationSet,
+    Constraint,
+    Discovery,
+    Location,
+    Order,
+    OrderKind,
+    OrderSet,
+    ResourceSet,
+    Role,
+)
+from placement.score import INFINITY
+
+_ACTIONS: Final = {action.value: action for action in Action}
+
+
+class _Skip(Exception):
+    """A constraint Pacemaker would ignore; the message says why."""
+
+
+@dataclass(frozen=True)
+class References:
+    """What constraint ids may name: resources, templates/tags (→ members), nodes."""
+
+    resources: frozenset[str]
+    expansions: dict[str, tuple[str, ...]]  # template or tag id → resources it stands for
+    nodes: frozenset[str]
+
+    def expand(self, name: str) -> tuple[str, ...]:
+        if name in self.resources:
+            return (name,)
+        if name in self.expansions:
+            return self.expansions[name]
+        raise _Skip(f"resource {name!r} does not exist")
+
+
+def unpack(
+    document: Document, section: Element | None, refs: References, warnings: list[str]
+) -> list[Constraint]:
+    """Every constraint of ``<constraints>`` in document order (some expand to several)."""
+    constraints: list[Constraint] = []
+    if section is None:
+        return constraints
+    for element in section:
+        element = document.resolve(element)
+        try:
+            if element.tag == "rsc_location":
+                constraints.extend(_location(document, element, refs))
+            elif element.tag == "rsc_colocation":
+                constraints.append(_colocation(document, element, refs))
+            elif element.tag == "rsc_order":
+                constraints.append(_order(document, element, refs))
+            elif element.tag == "rsc_ticket":
+                raise Unsupported("ticket", element.get("id"))
+            else:
+                raise document.error(element, f"unexpected <{element.tag}> in <constraints>")
+        except _Skip as skip:
+            warnings.append(f"{document.span(element)}: ignoring {element.tag} {element.get('id')!r}: {skip}")
+    return constraints
+
+
+# ----------------------------------------------------------------------------- location
+
+
+def _location(document: Document, element: Element, refs: References) -> list[Location]:
+    cid = document.require(element, "id")
+    role = _location_role(document, element)
+    discovery = None
+    if element.get("resource-discovery"):
+        try:
+            discovery = Discovery(element.get("resource-discovery", "").strip().lower())
+        except ValueError:
+            raise document.error(element, f"location {cid!r}: unknown resource-discovery") from None
+    rule_elements = element.findall("rule")
+    node = element.get("node")
+    score = INFINITY
+    if rule_elements:
+        located = {"rules": tuple(rules.rule(document, r) for r in rule_elements)}
+    elif node is not None:
+        if node not in refs.nodes:
+            raise _Skip(f"node {node!r} does not exist")
+        score_text = document.require(element, "score")
+        parsed = parse_score_or_none(score_text)
+        if parsed is None:
+            raise document.error(element, f"location {cid!r}: score {score_text!r} is not a score")
+        located, score = {"node": node}, parsed
+    else:
+        raise document.error(element, f"location {cid!r} has neither a node nor a rule")
+    common = dict(score=score, role=role, discovery=discovery, id=cid, span=document.span(element))
+    pattern = element.get("rsc-pattern")
+    if pattern is not None:
+        return [Location(pattern=pattern, **located, **common)]
+    if element.get("rsc") is not None:
+        targets = [(name, role) for name in refs.expand(element.get("rsc", ""))]
+    else:
+        sets = element.findall("resource_set")
+        if not sets:
+            raise document.error(element, f"location {cid!r} names no resource (rsc, rsc-pattern or a set)")
+        targets = []
+        for resource_set in sets:
+            resolved = resource_set_of(document, resource_set, refs)
+            set_role = resolved.role if resolved.role is Role.PROMOTED else None
+            targets.extend((name, set_role or role) for name in resolved.resources)
+    return [
+        Location(resource=name, **located, **{**common, "role": target_role}) for name, target_role in targets
+    ]
+
+
+def _location_role(document: Document, element: Element) -> Role | None:
+    text = element.get("role")
+    if not text:
+        return None
+    role = _parse_role(document, element, text)
+    # compat(pacemaker): Started and Unpromoted filters apply to every role (§3 "role").
+    return role if role is Role.PROMOTED else None
+
+
+# ----------------------------------------------------------------------------- colocation
+
+
+def _colocation(document: Document, element: Element, refs: References) -> Constraint:
+    cid = document.require(element, "id")
+    for unsupported in ("rsc-instance", "with-rsc-instance"):
+        if element.get(unsupported):
+            raise Unsupported(f"colocation {unsupported}", cid)
+    score_text = document.require(element, "score")
+    score = parse_score_or_none(score_text)
+    if score is None:
+        raise document.error(element, f"colocation {cid!r}: score {score_text!r} is not a score")
+    node_attribute = element.get("node-attribute")
+    sets = element.findall("resource_set")
+    if sets:
+        return ColocationSet(
+            sets=tuple(resource_set_of(document, s, refs) for s in sets),
+            score=score,
+            node_attribute=node_attribute,
+            id=cid,
+            span=document.span(element),
+        )
+    dependent = refs.expand(document.require(element, "rsc"))
+    primary = refs.expand(document.require(element, "with-rsc"))
+    dependent_role = _colocation_role(document, element, "rsc-role")
+    primary_role = _colocation_role(document, element, "with-rsc-role")
+    influence = None
+    if element.get("influence") is not None:
+        influence = parse_bool(element.get("influence", ""))
+        if influence is None:
+            raise document.error(element, f"colocation {cid!r}: influence is not a boolean")
+    if len(dependent) == 1 and len(primary) == 1:
+        return Colocation(
+            dependent=dependent[0],
+            primary=primary[0],
+            score=score,
+            dependent_role=dependent_role,
+            primary_role=primary_role,
+            node_attribute=node_attribute,
+            influence=influence,
+            id=cid,
+            span=document.span(element),
+        )
+    if influence is not None:
+        raise Unsupported("influence on a colocation with a template or tag", cid)
+    # compat(pacemaker): a template/tag in a simple colocation becomes a non-sequential set.
+    return ColocationSet(
+        sets=(
+            ResourceSet(dependent, sequential=len(dependent) == 1, role=dependent_role),
+            ResourceSet(primary, sequential=len(primary) == 1, role=primary_role),
+        ),
+        score=score,
+        node_attribute=node_attribute,
+        id=cid,
+        span=document.span(element),
+    )
+
+
+def _colocation_role(document: Document, element: Element, attribute: str) -> Role | None:
+    text = element.get(attribute)
+    if not text:
+        return None
+    role = _parse_role(document, element, text)
+    # compat(pacemaker): a Started role means any role (§5 "Roles").
+    return None if role is Role.STARTED else role
+
+
+# ----------------------------------------------------------------------------- order
+
+
+def _order(document: Document, element: Element, refs: References) -> Constraint:
+    cid = document.require(element, "id")
+    kind = _order_kind(document, element)
+    symmetrical = None
+    if element.get("symmetrical") is not None:
+        symmetrical = parse_bool(element.get("symmetrical", ""))
+        if symmetrical is None:
+            raise document.error(element, f"order {cid!r}: symmetrical is not a boolean")
+    sets = element.findall("resource_set")
+    if sets:
+        return OrderSet(
+            sets=tuple(resource_set_of(document, s, refs) for s in sets),
+            kind=kind,
+            symmetrical=symmetrical,
+            id=cid,
+            span=document.span(element),
+        )
+    first = refs.expand(document.require(element, "first"))
+    then = refs.expand(document.require(element, "then"))
+    first_action = _action(document, element, element.get("first-action") or "start")
+    then_action = (
+        _action(document, element, element.get("then-action")) if element.get("then-action") else None
+    )
+    require_all = True
+    if element.get("require-all") is not None:
+        parsed = parse_bool(element.get("require-all", ""))
+        if parsed is None:
+            raise document.error(element, f"order {cid!r}: require-all is not a boolean")
+        require_all = parsed
+    if len(first) == 1 and len(then) == 1 and require_all:
+        return Order(
+            first=first[0],
+            then=then[0],
+            first_action=first_action,
+            then_action=then_action,
+            kind=kind,
+            symmetrical=symmetrical,
+            id=cid,
+            span=document.span(element),
+        )
+    # compat(pacemaker): templates/tags become non-sequential sets; require-all=false on
+    # the order means "then" needs only one instance of "first" (clone-min 1, §7).
+    return OrderSet(
+        sets=(
+            ResourceSet(first, sequential=len(first) == 1, require_all=require_all, action=first_action),
+            ResourceSet(then, sequential=len(then) == 1, action=then_action or first_action),
+        ),
+        kind=kind,
+        symmetrical=symmetrical,
+        id=cid,
+        span=document.span(element),
+    )
+
+
+def _order_kind(document: Document, element: Element) -> OrderKind:
+    kind = element.get("kind")
+    if kind is not None:
+        try:
+            return OrderKind(kind.strip().lower())
+        except ValueError:
+            raise document.error(element, f"order {element.get('id')!r}: unknown kind {kind!r}") from None
+    score_text = element.get("score")
+    if score_text is None:
+        return OrderKind.MANDATORY
+    score = parse_score_or_none(score_text)
+    if score is None:
+        raise document.error(element, f"order {element.get('id')!r}: score {score_text!r} is not a score")
+    # compat(pacemaker): the deprecated score means Optional when 0, else Mandatory (§7).
+    return OrderKind.OPTIONAL if score == 0 else OrderKind.MANDATORY
+
+
+def _action(document: Document, element: Element, text: str | None) -> Action:
+    word = (text or "start").strip().lower()
+    action = _ACTIONS.get(word)
+    if action is None:
+        raise Unsupported(f"order action {word!r}", element.get("id"))
+    return action
+
+
+# ----------------------------------------------------------------------------- sets
+
+
+def resource_set_of(document: Document, element: Element, refs: References) -> ResourceSet:
+    """A ``<resource_set>`` with its references expanded (templates and tags in place)."""
+    element = document.resolve(element)
+    sid = element.get("id")
+    ordering = (element.get("ordering") or "group").strip().lower()
+    if ordering != "group":
+        raise Unsupported(f"resource set ordering={ordering}", sid)
+    if element.get("score") is not None:
+        raise Unsupported("score on a resource set", sid)
+    members: list[str] = []
+    for ref in element.findall("resource_ref"):
+        members.extend(refs.expand(document.require(ref, "id")))
+    if not members:
+        raise document.error(element, f"resource set {sid!r} is empty")
+
+    def flag(name: str, default: bool) -> bool:
+        text = element.get(name)
+        if text is None:
+            return default
+        parsed = parse_bool(text)
+        if parsed is None:
+            raise document.error(element, f"resource set {sid!r}: {name} is not a boolean")
+        return parsed
+
+    role = _parse_role(document, element, element.get("role", "")) if element.get("role") else None
+    action = _action(document, element, element.get("action")) if element.get("action") else None
+    return ResourceSet(
+        resources=tuple(dict.fromkeys(members)),
+        sequential=flag("sequential", True),
+        require_all=flag("require-all", True),
+        role=None if role is Role.STARTED else role,
+        action=action,
+        id=sid,
+        span=document.span(element),
+    )
+
+
+def _parse_role(document: Document, element: Element, text: str) -> Role:
+    try:
+        return Role.parse(text)
+    except ValueError:
+        raise document.error(
+            element, f"<{element.tag} id={element.get('id')!r}>: unknown role {text!r}"
+        ) from None

@@ -1,0 +1,346 @@
+"""``<status>`` → `State`: node membership, transient attributes, what runs where, failures.
+
+Node status follows ``determine_online_status`` of Pacemaker 2.1.5 (``unpack.c``,
+SEMANTICS.md §2): a configured node never seen is unclean while ``startup-fencing`` is
+on; a node that left the membership without a clean shutdown is unclean; one still
+joining (or leaving: ``expected=down``) is up but takes nothing, like standby. Each
+``lrm_resource`` is replayed by `placement.cib.history`, and what the replay says
+(an active role, a failure and its ``on-fail`` response) becomes instances, failed
+operations and node changes (``on-fail=fence`` makes the node unclean, ``standby``
+puts it in standby; an active resource on a node that is down makes it unclean).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+from xml.etree.ElementTree import Element
+
+from placement.cib import attributes
+from placement.cib.configuration import Imported
+from placement.cib.history import OnFail, Op, Outcome, Policy, replay
+from placement.cib.values import is_true, parse_int_prefix, parse_score_or_none
+from placement.cib.xml import Document
+from placement.errors import Unsupported
+from placement.hierarchy import Hierarchy
+from placement.model import Config, Primitive, Role, frozen_map
+from placement.score import add
+from placement.state import FailCount, FailedOperation, Instance, NodeState, NodeStatus, State
+
+_FAIL_ATTRIBUTE: Final = re.compile(r"^(fail-count|last-failure)-(.+?)(?:#(.+)_(\d+))?$")
+_INSTANCE: Final = re.compile(r"^(.*):(\d+)$")
+_ON_FAIL_WORD: Final = {
+    OnFail.IGNORE: "ignore",
+    OnFail.DEMOTE: "demote",
+    OnFail.RESTART: "restart",
+    OnFail.MIGRATE: "ban",
+    OnFail.BLOCK: "block",
+    OnFail.STOP: "stop",
+    OnFail.STANDBY: "standby",
+    OnFail.FENCE: "fence",
+}
+
+
+@dataclass
+class _Node:
+    """A node while the status is being unpacked (mutable: later steps refine it)."""
+
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    seen: bool = False
+    online: bool = False
+    unclean: bool = False
+    standby: bool = False
+    maintenance: bool = False
+    shutdown: bool = False
+
+    def to_state(self) -> NodeState:
+        if self.unclean:
+            status = NodeStatus.UNCLEAN
+        elif not self.online:
+            status = NodeStatus.OFFLINE
+        elif self.maintenance:
+            status = NodeStatus.MAINTENANCE
+        elif self.standby:
+            status = NodeStatus.STANDBY
+        else:
+            status = NodeStatus.ONLINE
+        return NodeState(status=status, attributes=frozen_map(self.attributes), shutdown=self.shutdown)
+
+
+def unpack(document: Document, imported: Imported, now: int | None = None) -> State:
+    """The `State` described by the CIB's ``<status>`` (a fresh cluster if it has none)."""
+    config = imported.config
+    root = document.root
+    options = imported.options
+    fencing = config.cluster.fencing
+    # compat(pacemaker): crm_simulate evaluates time against the CIB's execution-date.
+    execution_date = root.get("execution-date")
+    if execution_date:
+        now = parse_int_prefix(execution_date)
+    startup_fencing = is_true(options.get("startup-fencing", "true"))
+    nodes = {name: _Node(name, unclean=startup_fencing) for name in config.nodes}
+    for name, node in config.nodes.items():
+        nodes[name].standby = node.standby
+        nodes[name].maintenance = node.maintenance
+    status = root.find("status")
+    states: list[tuple[_Node, Element]] = []
+    quorum = is_true(root.get("have-quorum"))
+    for element in status.findall("node_state") if status is not None else ():
+        node = _find_node(element, nodes, imported.node_ids)
+        if node is None:
+            continue  # compat(pacemaker): state of a node no longer configured is ignored
+        _unpack_node(document, element, node, config, fencing, quorum)
+        states.append((node, element))
+
+    unpacker = _History(config, nodes, fencing, now, options)
+    for node, element in states:
+        if node.online or fencing:
+            unpacker.node(document, node, element)
+
+    return State(
+        nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
+        instances=tuple(unpacker.instances),
+        fail_counts=tuple(_fail_counts(nodes, config)),
+        failed_operations=tuple(unpacker.failed),
+        quorum=quorum,
+        now=now,
+        dc=imported.node_ids.get(root.get("dc-uuid", ""), None),
+        source=document.source,
+    )
+
+
+# ----------------------------------------------------------------------------- nodes
+
+
+def _find_node(element: Element, nodes: dict[str, _Node], node_ids: dict[str, str]) -> _Node | None:
+    name = node_ids.get(element.get("id", ""))
+    if name is None:
+        name = element.get("uname")
+    return nodes.get(name or "")
+
+
+def _unpack_node(
+    document: Document, element: Element, node: _Node, config: Config, fencing: bool, quorum: bool
+) -> None:
+    """Membership, transient attributes and the derived flags of one ``node_state``."""
+    node.seen = True
+    node.unclean = False
+    transient = element.find("transient_attributes")
+    if transient is not None:
+        node.attributes = attributes.merged(document, transient, "instance_attributes")
+    if "standby" in node.attributes:
+        node.standby = is_true(node.attributes["standby"])
+    if "maintenance" in node.attributes:
+        node.maintenance = is_true(node.attributes["maintenance"])
+    shutdown = node.attributes.get("shutdown", "")
+    node.shutdown = bool(shutdown) and shutdown != "0"
+    expected_up = not node.shutdown and element.get("expected", "").lower() == "member"
+    if fencing:
+        _online_with_fencing(element, node, expected_up)
+    else:
+        _online_without_fencing(element, node, expected_up)
+    if not quorum and node.online and config.cluster.no_quorum.value == "suicide":
+        node.unclean = True  # compat(pacemaker): the partition fences itself (§2)
+
+
+def _online_without_fencing(element: Element, node: _Node, expected_up: bool) -> None:
+    """``determine_online_status_no_fencing``."""
+    in_cluster = is_true(element.get("in_ccm"))
+    peer_online = (element.get("crmd") or "").lower() == "online"
+    join = (element.get("join") or "").lower()
+    if not in_cluster:
+        node.online = False
+    elif peer_online:
+        node.online = join == "member"
+    elif expected_up:
+        node.unclean = True  # "peer is unexpectedly down"
+
+
+def _online_with_fencing(element: Element, node: _Node, expected_up: bool) -> None:
+    """``determine_online_status_fencing``: who is up, who must be fenced."""
+    in_cluster_text = element.get("in_ccm")
+    in_cluster = is_true(in_cluster_text)
+    peer_online = (element.get("crmd") or "").lower() == "online"
+    join = (element.get("join") or "").lower()
+    expected = (element.get("expected") or "down").lower()
+    terminate_text = node.attributes.get("terminate", "")
+    terminate = is_true(terminate_text) or (terminate_text[:1].isdigit() and terminate_text[:1] != "0")
+    node.online = in_cluster
+    if node.shutdown:
+        node.online = peer_online  # a dead peer cannot be shut down cleanly
+    elif in_cluster_text is None:
+        node.unclean = True  # "peer has not been seen by the cluster"
+    elif join == "banned":
+        node.unclean = True  # "peer failed Pacemaker membership criteria"
+    elif not terminate and expected == "down":
+        if in_cluster or peer_online:
+            node.standby = True  # up but not ready to run resources (pending)
+    elif terminate and join == "down" and not in_cluster and not peer_online:
+        node.online = False  # "was just shot"
+    elif not in_cluster:
+        node.unclean = True  # "peer is no longer part of the cluster"
+    elif not peer_online:
+        node.unclean = True  # "peer process is no longer available"
+    elif terminate:
+        node.unclean = True  # "termination was requested"
+    elif join == "member":
+        pass
+    elif join in ("pending", "down"):
+        node.standby = True  # pending: not ready to run resources
+    else:
+        node.unclean = True  # "peer was in an unknown state"
+
+
+def _fail_counts(nodes: dict[str, _Node], config: Config) -> list[FailCount]:
+    """Fail counts summed per resource and node from ``fail-count-*`` attributes."""
+    primitives = config.primitives
+    counts: dict[tuple[str, str], int] = {}
+    last: dict[tuple[str, str], int] = {}
+    for name in sorted(nodes):
+        for attribute, value in nodes[name].attributes.items():
+            match = _FAIL_ATTRIBUTE.match(attribute)
+            if not match:
+                continue
+            resource = _primitive_id(match.group(2), primitives)
+            if resource is None:
+                continue  # failures of a resource no longer configured
+            key = (resource, name)
+            if match.group(1) == "fail-count":
+                counts[key] = add(counts.get(key, 0), max(parse_score_or_none(value) or 0, 0))
+            else:
+                last[key] = max(last.get(key, 0), parse_int_prefix(value))
+    return [
+        FailCount(resource, node, count, last.get((resource, node)) or None)
+        for (resource, node), count in sorted(counts.items())
+        if count > 0
+    ]
+
+
+def _primitive_id(history_id: str, primitives: dict[str, Primitive]) -> str | None:
+    """The configured primitive a history id names (``rsc`` or clone instance ``rsc:N``)."""
+    if history_id in primitives:
+        return history_id
+    match = _INSTANCE.match(history_id)
+    if match and match.group(1) in primitives:
+        return match.group(1)
+    return None
+
+
+# ----------------------------------------------------------------------------- history
+
+
+class _History:
+    """Turns every node's ``lrm_resource`` histories into instances and failures."""
+
+    def __init__(
+        self, config: Config, nodes: dict[str, _Node], fencing: bool, now: int | None, options: dict[str, str]
+    ) -> None:
+        self.config = config
+        self.hierarchy = Hierarchy(config)
+        self.nodes = nodes
+        self.fencing = fencing
+        self.now = now
+        self.stop_orphans = is_true(options.get("stop-orphan-resources", "true"))
+        self.instances: list[Instance] = []
+        self.failed: list[FailedOperation] = []
+        self.policies: dict[str, Policy] = {}
+
+    def policy(self, rid: str | None) -> Policy:
+        """How failures of primitive ``rid`` (None: an orphan) are handled."""
+        key = rid or ""
+        if key in self.policies:
+            return self.policies[key]
+        stop_default = OnFail.FENCE if self.fencing else OnFail.BLOCK
+        default = OnFail.parse(self.config.op_defaults.get("on-fail", "")) or OnFail.RESTART
+        on_fail_of: dict[tuple[str, int], OnFail] = {}
+        promotable, managed, timeout = False, not self.config.cluster.maintenance, 0
+        if rid is not None:
+            primitive = self.config.primitives[rid]
+            for operation in primitive.operations:
+                response = OnFail.parse(operation.on_fail or "")
+                if response is not None:
+                    on_fail_of.setdefault((operation.name, operation.interval_ms), response)
+            clone = self.hierarchy.clone_of(rid)
+            promotable = clone is not None and clone.promotable
+            meta = self.hierarchy.effective_meta(rid)
+            managed = managed and bool(meta.managed) and not meta.maintenance
+            timeout = meta.failure_timeout or 0
+        if not self.fencing:
+            # compat(pacemaker): on-fail=fence without fencing means stop (unpack_operation).
+            on_fail_of = {k: OnFail.STOP if v is OnFail.FENCE else v for k, v in on_fail_of.items()}
+            default = OnFail.STOP if default is OnFail.FENCE else default
+        policy = Policy(promotable, managed, on_fail_of, default, stop_default, timeout, self.now)
+        self.policies[key] = policy
+        return policy
+
+    def node(self, document: Document, node: _Node, element: Element) -> None:
+        resources = element.find("lrm/lrm_resources")
+        if resources is None:
+            return
+        for lrm_resource in resources.findall("lrm_resource"):
+            history_id = document.require(lrm_resource, "id")
+            ops = [Op.from_xml(op, i) for i, op in enumerate(lrm_resource.findall("lrm_rsc_op"))]
+            if not ops:
+                continue
+            rid = _primitive_id(history_id, self.config.primitives)
+            outcome = replay(ops, self.policy(rid))
+            if rid is None:
+                self.orphan(history_id, node, outcome)
+            else:
+                self.record(rid, history_id, node, outcome)
+
+    def orphan(self, history_id: str, node: _Node, outcome: Outcome) -> None:
+        """History of a resource that is no longer configured: Pacemaker stops it."""
+        if outcome.role is Role.STOPPED:
+            return
+        managed = not self.config.cluster.maintenance
+        if managed and not node.online and not node.maintenance and self.fencing:
+            node.unclean = True  # "… is thought to be active there"
+        if not managed or not self.stop_orphans:
+            raise Unsupported("orphan resource left running", history_id)
+
+    def record(self, rid: str, history_id: str, node: _Node, outcome: Outcome) -> None:
+        policy = self.policy(rid)
+        active = outcome.role is not Role.STOPPED
+        on_fail = outcome.on_fail
+        if active and not node.online and not node.maintenance and policy.managed and self.fencing:
+            node.unclean = True  # "… is thought to be active there"
+        if node.unclean:
+            on_fail = OnFail.IGNORE  # the node is fenced; that settles every failure on it
+        failed, managed = False, policy.managed
+        if on_fail is OnFail.FENCE:
+            node.unclean = True
+        elif on_fail is OnFail.STANDBY:
+            node.standby = True
+        elif on_fail is OnFail.BLOCK:
+            failed, managed = True, False
+        elif on_fail is not OnFail.IGNORE:
+            failed = active
+        for failure in outcome.failures:
+            op = failure.op
+            self.failed.append(
+                FailedOperation(
+                    resource=rid,
+                    node=node.name,
+                    operation=op.task,
+                    interval_ms=op.interval_ms,
+                    rc=op.rc,
+                    reason=op.reason,
+                    on_fail=_ON_FAIL_WORD[failure.on_fail],
+                )
+            )
+        if not active:
+            return
+        match = _INSTANCE.match(history_id)
+        self.instances.append(
+            Instance(
+                resource=rid,
+                node=node.name,
+                role=outcome.role,
+                failed=failed,
+                managed=managed and not node.maintenance,
+                clone_instance=match.group(2) if match and history_id != rid else None,
+            )
+        )
