@@ -1,0 +1,118 @@
+"""The controller's journal: append-only JSON lines, each flushed and fsynced before use.
+
+The controller writes what it is about to do (``dispatch``) before doing it and
+what came of it (``result``) afterwards, plus a snapshot of its belief after
+every change (``belief``). A restarted controller reads the journal back:
+the last snapshot is where it resumes, and a ``dispatch`` without a ``result``
+is an action whose outcome is in doubt (re-probing settles it).
+
+A crash can tear only the last line; reading drops such a line and the file is
+truncated back to its last complete line before appending again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One journal line: sequence number, wall-clock time, kind and data."""
+
+    seq: int
+    time: float
+    kind: str
+    data: dict[str, Any]
+
+
+class Journal:
+    """An append-only, fsynced journal file (thread-safe)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._entries, valid_bytes = _read(self.path)
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.ftruncate(descriptor, valid_bytes)  # drop a line torn by a crash
+        os.lseek(descriptor, 0, os.SEEK_END)
+        self._file = os.fdopen(descriptor, "ab")
+        _fsync_directory(self.path.parent)
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return list(self._entries)
+
+    def record(self, kind: str, **data: Any) -> Entry:
+        """Append one entry and make it durable before returning."""
+        with self._lock:
+            entry = Entry(len(self._entries) + 1, time.time(), kind, data)
+            line = json.dumps({"seq": entry.seq, "time": entry.time, "kind": kind, **data}, sort_keys=True)
+            self._file.write(line.encode() + b"\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._entries.append(entry)
+            return entry
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+    def of_kind(self, *kinds: str) -> Iterator[Entry]:
+        return (e for e in self.entries if e.kind in kinds)
+
+    def last(self, kind: str) -> Entry | None:
+        found = [e for e in self.entries if e.kind == kind]
+        return found[-1] if found else None
+
+    def in_doubt(self) -> list[Entry]:
+        """Dispatches with no result: what the previous controller may have left running."""
+        answered = {e.data.get("dispatch") for e in self.entries if e.kind == "result"}
+        return [e for e in self.entries if e.kind == "dispatch" and e.seq not in answered]
+
+
+def read(path: Path | str) -> list[Entry]:
+    """Entries of a journal file, without opening it for writing."""
+    return _read(Path(path))[0]
+
+
+def _read(path: Path) -> tuple[list[Entry], int]:
+    entries: list[Entry] = []
+    valid = 0
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return entries, 0
+    for line in raw.splitlines(keepends=True):
+        if not line.endswith(b"\n"):
+            break  # torn by a crash mid-write
+        try:
+            data = json.loads(line)
+            entry = Entry(int(data.pop("seq")), float(data.pop("time")), str(data.pop("kind")), data)
+        except (ValueError, KeyError, TypeError):
+            break  # garbage from here on cannot be trusted
+        entries.append(entry)
+        valid += len(line)
+    return entries, valid
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
