@@ -1,0 +1,95 @@
+"""Exact placement: the best target for a configuration in a state, by CP-SAT (issue 4).
+
+The pipeline, one module per step:
+
+* `problem.build_problem` lowers config + state to units, allowed nodes with scored terms
+  (`scores`), colocation links, order precedences and capacities;
+* `greedy.greedy` computes Pacemaker's own one-by-one answer;
+* if that answer is feasible and reaches the upper bound of every maximised level, it is
+  optimal and returned without building a model (``method="greedy"``);
+* otherwise `cpsat.solve_levels` solves the lexicographic objective (`objective`), hinted
+  with the greedy answer, and `result.to_placement` turns it into a `Placement`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from placement.model import Config
+from placement.solve import objective
+from placement.solve.evaluate import violations
+from placement.solve.greedy import greedy
+from placement.solve.problem import Problem, build_problem
+from placement.solve.result import to_placement
+from placement.solve.solution import Solution
+from placement.state import State
+from placement.target import Placement, SolveStats
+
+__all__ = ["Problem", "Solution", "build_problem", "current_solution", "solve"]
+
+
+def current_solution(problem: Problem) -> Solution:
+    """The state's placement as a `Solution` (for closeness and moves)."""
+    current = problem.table.current
+    return Solution(dict(current.nodes), dict(current.promoted))
+
+
+def solve(
+    config: Config,
+    state: State | None = None,
+    *,
+    time_limit: float = 60.0,
+    num_workers: int = 1,
+    seed: int = 0,
+    use_greedy: bool = True,
+) -> Placement:
+    """The best placement of ``config`` in ``state`` (empty/None = fresh cluster).
+
+    ``time_limit`` bounds the search (seconds); when it is hit the best placement found is
+    returned with ``stats.optimal`` False and the proven ``gap``. ``num_workers`` and
+    ``seed`` are pinned for determinism. ``use_greedy=False`` skips the greedy fast path.
+    """
+    began = time.perf_counter()
+    problem = build_problem(config, state)
+    return solve_problem(
+        problem, time_limit=time_limit, num_workers=num_workers, seed=seed, use_greedy=use_greedy, began=began
+    )
+
+
+def solve_problem(problem: Problem, *, began: float | None = None, **options: Any) -> Placement:
+    """`solve` for an already lowered problem."""
+    began = time.perf_counter() if began is None else began
+    reference = greedy(problem)
+    current = current_solution(problem)
+    if options.get("use_greedy", True) and _greedy_is_optimal(problem, reference):
+        values = objective.values(problem, reference, reference, current)
+        stats = SolveStats("greedy", time.perf_counter() - began, True)
+        return to_placement(problem, reference, values, stats)
+    from placement.solve.cpsat import SolverOptions, solve_levels  # imports ortools only when needed
+
+    solver_options = SolverOptions(
+        time_limit=options.get("time_limit", 60.0),
+        num_workers=options.get("num_workers", 1),
+        seed=options.get("seed", 0),
+    )
+    start = reference if not violations(problem, reference) else current
+    outcome = solve_levels(problem, start, reference, current, solver_options)
+    stats = SolveStats(
+        "cp-sat",
+        time.perf_counter() - began,
+        outcome.optimal,
+        outcome.gap,
+        outcome.variables,
+        outcome.constraints,
+    )
+    return to_placement(problem, outcome.solution, outcome.values, stats)
+
+
+def _greedy_is_optimal(problem: Problem, reference: Solution) -> bool:
+    """Greedy is optimal when it breaks nothing and reaches every maximised level's upper bound."""
+    if violations(problem, reference):
+        return False
+    bounds = objective.upper_bounds(problem)
+    reached = objective.values(problem, reference, reference, reference)
+    return all(reached[level] >= bound for level, bound in bounds.items())

@@ -1,0 +1,153 @@
+"""The shared CP-SAT model every encoder adds to: variables, guarded clauses, objective terms.
+
+Variables exist only for pairs the problem allows — ``run[unit@node]`` and, for
+promotable units, ``promoted[unit@node]`` — so a ban costs nothing. Hard clauses go
+through `EncodeContext.require`, which (when explaining) guards each by a literal named
+after the constraint, so an infeasible "make X run" can be answered with the constraints
+that forbid it. Objective terms are collected per level (`placement.solve.objective`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from placement.model import Role
+from placement.solve.refs import Ref
+
+if TYPE_CHECKING:
+    from placement.solve.problem import Problem
+
+Literal = cp_model.IntVar  # a Boolean variable or its negation
+
+
+class EncodeContext:
+    """One CP-SAT model for one `Problem`, with named literals and per-level objective terms."""
+
+    def __init__(self, problem: Problem, explain: bool = False) -> None:
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        self.explain = explain
+        self.x: dict[tuple[str, str], Literal] = {}
+        self.promoted: dict[tuple[str, str], Literal] = {}
+        self.guards: dict[str, Literal] = {}
+        self.score_terms: list[tuple[int, Literal]] = []
+        self._or_cache: dict[tuple[int, ...], Literal] = {}
+        self._unpromoted: dict[tuple[str, str], Literal] = {}
+        for unit in problem.units:
+            for node in problem.nodes_of(unit.key):
+                self.x[(unit.key, node)] = self.model.new_bool_var(f"run[{unit.key}@{node}]")
+            for node in problem.pinned.get(unit.key, ()):
+                self.model.add(self.x[(unit.key, node)] == 1)
+
+    # --------------------------------------------------------------- literals
+
+    def promoted_var(self, key: str, node: str) -> Literal:
+        """``promoted[unit@node]``, created on first use (pinned promotions are fixed to 1)."""
+        var = self.promoted.get((key, node))
+        if var is None:
+            var = self.model.new_bool_var(f"promoted[{key}@{node}]")
+            self.promoted[(key, node)] = var
+            if node in self.problem.pinned_promoted.get(key, ()):
+                self.model.add(var == 1)
+        return var
+
+    def lit(self, key: str, node: str, role: Role | None) -> Literal | None:
+        """The literal "unit ``key`` runs on ``node`` in ``role``"; None when it cannot."""
+        run = self.x.get((key, node))
+        if run is None or role in (None, Role.STARTED):
+            return run
+        promoted = self.promoted.get((key, node))
+        if role is Role.PROMOTED:
+            return promoted
+        if promoted is None:
+            return run
+        cached = self._unpromoted.get((key, node))
+        if cached is None:
+            cached = self.model.new_bool_var(f"unpromoted[{key}@{node}]")
+            self.model.add_bool_and([run, promoted.Not()]).only_enforce_if(cached)
+            self.model.add_bool_or([run.Not(), promoted, cached])
+            self._unpromoted[(key, node)] = cached
+        return cached
+
+    @staticmethod
+    def negate(literal: Literal) -> Literal:
+        return literal.Not()
+
+    def any_of(self, literals: list[Literal], name: str) -> Literal | None:
+        """A literal equal to the OR of ``literals`` (None for none), shared between callers."""
+        if not literals:
+            return None
+        if len(literals) == 1:
+            return literals[0]
+        signature = tuple(sorted(lit.Index() for lit in literals))
+        cached = self._or_cache.get(signature)
+        if cached is None:
+            cached = self.model.new_bool_var(name)
+            self.model.add_bool_or([*literals, cached.Not()])
+            for lit in literals:
+                self.model.add_implication(lit, cached)
+            self._or_cache[signature] = cached
+        return cached
+
+    def active_lits(self, ref: Ref, exclude: str | None = None) -> list[Literal]:
+        """Every "a copy of ``ref`` runs on a node (in its role)" literal."""
+        found = []
+        for key in ref.units:
+            if key == exclude:
+                continue
+            for node in self.problem.nodes_of(key):
+                lit = self.lit(key, node, ref.role)
+                if lit is not None:
+                    found.append(lit)
+        return found
+
+    def active_at(self, ref: Ref, attribute: str | None, value: str | None, exclude: str | None = None):
+        """A literal for "a copy of ``ref`` runs (in its role) where ``attribute`` is ``value``".
+
+        None when that is impossible.
+        """
+        lits = []
+        for node in self.problem.nodes_with(attribute, value):
+            for key in ref.units:
+                if key != exclude:
+                    lit = self.lit(key, node, ref.role)
+                    if lit is not None:
+                        lits.append(lit)
+        return self.any_of(lits, f"active[{ref}@{attribute or '#uname'}={value}]")
+
+    def anywhere(self, ref: Ref) -> Literal | None:
+        """ "``ref`` runs somewhere (in its role)", or None if it cannot."""
+        return self.any_of(self.active_lits(ref), f"active[{ref}]")
+
+    # --------------------------------------------------------------- hard and soft
+
+    def guard(self, name: str) -> Literal | None:
+        """The guard literal of hard constraint ``name`` when explaining, else None."""
+        if not self.explain:
+            return None
+        guard = self.guards.get(name)
+        if guard is None:
+            guard = self.model.new_bool_var(f"guard[{name}]")
+            self.guards[name] = guard
+        return guard
+
+    def require(self, clause: list[Literal], name: str) -> None:
+        """Add the clause "one of ``clause`` holds", on behalf of hard constraint ``name``."""
+        guard = self.guard(name)
+        self.model.add_bool_or([*clause, guard.Not()] if guard is not None else clause)
+
+    def add_score(self, coefficient: int, literal: Literal) -> None:
+        """A finite score earned when ``literal`` holds (objective level "score")."""
+        if coefficient:
+            self.score_terms.append((coefficient, literal))
+
+
+def grouped_by_node(ctx: EncodeContext) -> dict[str, list[tuple[str, Literal]]]:
+    """Run literals per node (for capacity-style constraints)."""
+    found: dict[str, list[tuple[str, Literal]]] = defaultdict(list)
+    for (key, node), var in ctx.x.items():
+        found[node].append((key, var))
+    return found

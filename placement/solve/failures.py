@@ -1,0 +1,53 @@
+"""Fail counts against migration-threshold: a node where a resource failed too often is banned (§4).
+
+compat(pacemaker): ``pcmk__threshold_reached`` — fail count ≥ threshold ⇒ -INFINITY on that
+node; threshold 0 disables, negative counts as 1; failures older than ``failure-timeout``
+(when the state says what time it is) no longer count.
+"""
+
+from __future__ import annotations
+
+from placement.model import Meta
+from placement.score import INFINITY
+from placement.solve.terms import Term
+from placement.state import State
+
+KIND = "failures"
+
+
+def live_fail_count(state: State, primitive: str, node: str, meta: Meta) -> int:
+    """Failures of ``primitive`` on ``node`` that have not expired.
+
+    >>> from placement.state import FailCount
+    >>> state = State(fail_counts=(FailCount("db", "alice", 3, last_failure=1000),), now=1100)
+    >>> live_fail_count(state, "db", "alice", Meta(failure_timeout=60))
+    0
+    >>> live_fail_count(state, "db", "alice", Meta())
+    3
+    """
+    count = 0
+    timeout = meta.failure_timeout or 0
+    for failure in state.fail_counts:
+        if failure.resource != primitive or failure.node != node:
+            continue
+        expired = (
+            timeout > 0
+            and state.now is not None
+            and failure.last_failure is not None
+            and state.now > failure.last_failure + timeout
+        )
+        if not expired:
+            count += failure.count
+    return count
+
+
+def threshold_term(state: State, primitive: str, node: str, meta: Meta) -> Term | None:
+    """A -INFINITY term when ``primitive`` reached its migration-threshold on ``node``."""
+    threshold = meta.migration_threshold if meta.migration_threshold is not None else INFINITY
+    if threshold == 0:
+        return None
+    threshold = max(threshold, 1)
+    count = live_fail_count(state, primitive, node, meta)
+    if count >= threshold:
+        return Term(KIND, f"{primitive} failed {count}× (migration-threshold {threshold})", -INFINITY)
+    return None

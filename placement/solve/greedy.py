@@ -1,0 +1,309 @@
+"""A port of Pacemaker's one-by-one assignment: the reference answer and the solver's first hint.
+
+SEMANTICS.md §6: top-level resources are assigned in configuration order, stably sorted
+by priority (highest first); each first pulls in the primaries it is colocated with. A
+resource takes the allowed node with (1) the highest score after the colocations of
+already-assigned primaries, (2) for ``balanced``, the most free capacity, (3) except for
+``minimal``, the fewest copies assigned so far in this run, (4) its current node,
+(5) the lowest node name (byte order). With a positive winning score a resource stays on
+its current node when that node ties for the best score. Groups place their first member
+with the summed scores of all members; clones place currently active copies first, then
+the rest; promotion is decided after placement; mandatory orders then block.
+
+Deliberate simplifications (documented in docs/solver.md): a dependent's preferences do
+not pull its primary (Pacemaker's attenuated "influence", §5), and finite colocations are
+never rolled back. The objective only uses this answer as a reference and hint, so these
+only change which of several equally good placements is preferred.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from placement.model import Strategy
+from placement.score import INFINITY, add
+from placement.solve import order
+from placement.solve.problem import Problem, role_matches
+from placement.solve.solution import Solution, SolutionView
+from placement.solve.units import Unit
+
+
+class _Run:
+    """The mutable bookkeeping of one greedy pass."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.placed: dict[str, set[str]] = defaultdict(set)
+        self.promoted: dict[str, set[str]] = defaultdict(set)
+        self.assigned_count: dict[str, int] = dict.fromkeys(problem.nodes, 0)
+        self.free: dict[str, dict[str, int]] = {n: dict(c) for n, c in (problem.capacity or {}).items()}
+        self.done: set[str] = set()
+        self.in_progress: set[str] = set()
+        self.strategy = problem.config.cluster.strategy
+        self.units_of: dict[str, list[Unit]] = defaultdict(list)
+        for unit in problem.units:
+            self.units_of[problem.hierarchy.root(unit.primitive)].append(unit)
+        self.roots_of_unit = {unit.key: problem.hierarchy.root(unit.primitive) for unit in problem.units}
+        self.available = {n for n in problem.nodes if problem.table.unavailable[n] is None}
+
+    # ----------------------------------------------------------------- scoring
+
+    def node_score(self, unit: Unit, node: str) -> int:
+        """The unit's score on ``node`` now: static score plus assigned primaries' colocations."""
+        allowed = self.problem.allowed.get(unit.key, {})
+        if node not in allowed:
+            return -INFINITY
+        value = allowed[node].total
+        for link in self.problem.links:
+            if unit.key not in link.dependent.units or link.dependent.role is not None:
+                continue
+            primaries = [k for k in link.primary.units if k != unit.key]
+            if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
+                continue
+            here = self.problem.attribute(node, link.attribute)
+            where = {
+                self.problem.attribute(n, link.attribute)
+                for k in primaries
+                for n in self.placed.get(k, ())
+                if role_matches(link.primary.role, n in self.promoted.get(k, ()))
+            }
+            together = here is not None and here in where
+            if link.score >= INFINITY:
+                value = add(value, 0 if together else -INFINITY)
+            elif link.score <= -INFINITY:
+                value = add(value, -INFINITY if together else 0)
+            elif together:
+                value = add(value, link.score)
+            elif not where and link.score > 0:
+                value = add(value, -link.score)  # compat(pacemaker): §5, primary not running anywhere
+        return value
+
+    def fits(self, units: list[Unit], node: str) -> bool:
+        if self.problem.capacity is None:
+            return True
+        need: dict[str, int] = defaultdict(int)
+        for unit in units:
+            for attribute, amount in unit.utilization.items():
+                need[attribute] += max(0, amount)
+        return all(self.free[node].get(a, 0) >= amount for a, amount in need.items())
+
+    def take(self, unit: Unit, node: str) -> None:
+        self.placed[unit.key].add(node)
+        self.assigned_count[node] += 1
+        if self.problem.capacity is not None:
+            for attribute, amount in unit.utilization.items():
+                self.free[node][attribute] = self.free[node].get(attribute, 0) - max(0, amount)
+
+    def choose(self, members: list[Unit], candidates: list[str], current: frozenset[str]) -> str | None:
+        """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2."""
+        scored = []
+        for node in candidates:
+            value = 0
+            for index, unit in enumerate(members):
+                score = self.node_score(unit, node)
+                # Later members may only pull, never stop the first one (compat: influence discarded).
+                value = add(value, score) if index == 0 or score > -INFINITY else value
+            if value >= 0:
+                scored.append((node, value))
+        if not scored:
+            return None
+        whole = [n for n, _ in scored if self.fits(members, n)]
+        pool = [(n, v) for n, v in scored if (n in whole if whole else self.fits(members[:1], n))]
+        if not pool:
+            return None
+
+        def rank(item: tuple[str, int]) -> tuple:
+            node, value = item
+            free = sum(self.free[node].values()) if self.strategy is Strategy.BALANCED else 0
+            count = 0 if self.strategy is Strategy.MINIMAL else self.assigned_count[node]
+            return (-value, -free, count, node not in current, node.encode())
+
+        pool.sort(key=rank)
+        best_node, best = pool[0]
+        if best > 0:
+            for node, value in pool:
+                if value == best and node in current:
+                    return node
+        return best_node
+
+    # ----------------------------------------------------------------- assignment
+
+    def assign(self, root: str) -> None:
+        if root in self.done or root in self.in_progress:
+            return
+        self.in_progress.add(root)
+        units = self.units_of[root]
+        # Primaries first (§6.1), highest priority first, then by id.
+        primaries = sorted(
+            {
+                self.roots_of_unit[key]
+                for link in self.problem.links
+                if any(u.key in link.dependent.units for u in units)
+                for key in link.primary.units
+            }
+            - {root},
+            key=lambda r: (-(self.problem.hierarchy.effective_meta(r).priority or 0), r),
+        )
+        for primary in primaries:
+            self.assign(primary)
+        copies = _copies(units)
+        if units and units[0].multi:
+            self.assign_anonymous(units)
+        else:
+            for members in copies:
+                self.assign_copy(members, set())
+        self.in_progress.discard(root)
+        self.done.add(root)
+
+    def assign_copy(self, members: list[Unit], exclude: set[str]) -> str | None:
+        """Place one copy (primitive or group) on one node; later members stop where they cannot follow."""
+        head = members[0]
+        pinned = self.problem.pinned.get(head.key)
+        if pinned:
+            for unit in members:
+                for node in sorted(self.problem.pinned.get(unit.key, ())):
+                    self.take(unit, node)
+            return sorted(pinned)[0]
+        candidates = [n for n in self.problem.nodes_of(head.key) if n not in exclude and n in self.available]
+        candidates = [n for n in candidates if self._clone_room(head, n)]
+        node = self.choose(members, candidates, self.problem.table.current.of(head.key))
+        if node is None:
+            return None
+        for unit in members:
+            if (
+                self.node_score(unit, node) < 0
+                or not self.fits([unit], node)
+                or not self._clone_room(unit, node)
+            ):
+                break
+            self.take(unit, node)
+        return node
+
+    def _clone_room(self, unit: Unit, node: str) -> bool:
+        if unit.clone is None or unit.instance is None:
+            return True
+        same = sum(
+            1 for key in self.placed if key.startswith(f"{unit.primitive}:") and node in self.placed[key]
+        )
+        return same < self.problem.per_node_limit(unit.clone)
+
+    def assign_anonymous(self, members: list[Unit]) -> None:
+        """compat(pacemaker): §8 ``distribute_children`` — active copies stay first, then the rest spread."""
+        head = members[0]
+        pinned = set()
+        for unit in members:
+            for node in sorted(self.problem.pinned.get(unit.key, ())):
+                self.take(unit, node)
+                pinned.add(node)
+        limit = head.max_copies
+        available = [n for n in self.problem.nodes_of(head.key) if n in self.available]
+        share = max(1, limit // max(1, len(available)))
+        used = set(pinned)
+        for node in sorted(self.problem.table.current.of(head.key)):
+            if len(used) >= limit or node in used or node not in available:
+                continue
+            if share >= 1 and self.choose(members, [node], frozenset({node})) == node:
+                self._take_copy(members, node)
+                used.add(node)
+        while len(used) < limit:
+            candidates = [n for n in available if n not in used]
+            node = self.choose(members, candidates, self.problem.table.current.of(head.key))
+            if node is None:
+                break
+            self._take_copy(members, node)
+            used.add(node)
+
+    def _take_copy(self, members: list[Unit], node: str) -> None:
+        for unit in members:
+            if self.node_score(unit, node) < 0 or not self.fits([unit], node):
+                break
+            self.take(unit, node)
+
+    # ----------------------------------------------------------------- after placement
+
+    def promote(self) -> None:
+        """compat(pacemaker): §8 — promote the best-scoring copies, up to the limits."""
+        problem = self.problem
+        by_clone: dict[str, list[tuple[int, bool, str, str]]] = defaultdict(list)
+        for key, nodes in problem.promotable.items():
+            unit = problem.by_key[key]
+            assert unit.clone is not None
+            now = problem.table.current.promoted.get(key, frozenset())
+            for node, score in nodes.items():
+                if node in self.placed.get(key, ()):
+                    by_clone[unit.clone].append((score.total, node in now, key, node))
+        for clone, options in by_clone.items():
+            most, per_node = problem.promoted_limits(clone)
+            on_node: dict[str, int] = defaultdict(int)
+            count = 0
+            for _score, _now, key, node in sorted(options, key=lambda o: (-o[0], not o[1], o[2], o[3])):
+                if count < most and on_node[node] < per_node:
+                    self.promoted[key].add(node)
+                    on_node[node] += 1
+                    count += 1
+
+    def block(self) -> None:
+        """Stop what mandatory orders, mandatory colocations and group chains no longer allow."""
+        changed = True
+        while changed:
+            changed = False
+            solution = self.solution()
+            for key, node in self._unsupported(solution):
+                if key in self.problem.pinned and node in self.problem.pinned[key]:
+                    continue
+                self.placed[key].discard(node)
+                self.promoted[key].discard(node)
+                changed = True
+
+    def _unsupported(self, solution: Solution) -> list[tuple[str, str]]:
+        view = SolutionView(self.problem, solution)
+        drop: list[tuple[str, str]] = []
+        for precedence in self.problem.precedences:
+            if order.satisfied(view, precedence):  # non-empty: ``then`` runs without ``first``
+                drop.extend(
+                    (k, n) for k in precedence.then.units for n in view.nodes_in_role(k, precedence.then.role)
+                )
+        for link in self.problem.links:
+            if not link.mandatory:
+                continue
+            for key in link.dependent.units:
+                for node in view.nodes_in_role(key, link.dependent.role):
+                    value = self.problem.attribute(node, link.attribute)
+                    together = view.active_at(link.primary, link.attribute, value, key)
+                    if together != (link.score > 0):
+                        drop.append((key, node))
+        for unit in self.problem.units:
+            if unit.after is not None:
+                drop.extend((unit.key, n) for n in solution.nodes(unit.key) - solution.nodes(unit.after))
+        return drop
+
+    def solution(self) -> Solution:
+        return Solution(
+            {k: frozenset(v) for k, v in self.placed.items() if v},
+            {k: frozenset(v) for k, v in self.promoted.items() if v},
+        )
+
+
+def _copies(units: list[Unit]) -> list[list[Unit]]:
+    """Split a top-level resource's units into copies: one list per primitive, group copy or instance."""
+    copies: list[list[Unit]] = []
+    for unit in units:
+        if unit.after is None:
+            copies.append([unit])
+        else:
+            copies[-1].append(unit)
+    return copies
+
+
+def greedy(problem: Problem) -> Solution:
+    """Pacemaker's answer for ``problem``, as closely as a one-pass port gets it."""
+    run = _Run(problem)
+    sequence = sorted(
+        dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units),
+        key=lambda root: -(problem.hierarchy.effective_meta(root).priority or 0),
+    )
+    for root in sequence:
+        run.assign(root)
+    run.promote()
+    run.block()
+    return run.solution()

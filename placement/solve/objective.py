@@ -1,0 +1,133 @@
+"""The lexicographic objective, level by level (issue 4 "Objective").
+
+1. ``running``  — copies that run, weighted so a higher priority always wins (maximise);
+2. ``required`` — copies on a node where their score is +INFINITY: "run here if it can" is
+   a level of its own above every finite score, never a 1,000,000 weight (maximise);
+3. ``score``    — the finite scores earned: locations, stickiness, promotion, finite
+   colocations (maximise);
+4. ``closeness`` — difference from Pacemaker's greedy answer, then from the current placement
+   (minimise; both are counts, so ``difference·(bound+1) + moves`` is exact).
+
+Each level is solved, then fixed before the next. The same values are computed here in
+plain Python for any candidate `Solution`, and with upper bounds for the greedy fast path.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+from placement.solve import colocation
+from placement.solve.solution import Solution, SolutionView
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+    from placement.solve.context import EncodeContext
+    from placement.solve.problem import Problem
+
+LEVELS = ("running", "required", "score", "closeness")
+MAXIMISED = frozenset({"running", "required", "score"})
+
+
+def running(problem: Problem, solution: Solution) -> int:
+    return sum(problem.weights[key] * len(nodes) for key, nodes in solution.placed.items())
+
+
+def required(problem: Problem, solution: Solution) -> int:
+    return sum(1 for key, node in solution.pairs() if problem.allowed[key][node].required)
+
+
+def score(problem: Problem, solution: Solution) -> int:
+    view = SolutionView(problem, solution)
+    earned = sum(problem.allowed[key][node].finite for key, node in solution.pairs())
+    earned += sum(problem.promotable[key][node].finite for key, node in solution.promoted_pairs())
+    earned += sum(colocation.reward(view, link) for link in problem.links if not link.mandatory)
+    return earned
+
+
+def difference(left: Solution, right: Solution) -> int:
+    """How many (unit, node) runs and promotions differ between two solutions."""
+    return len(left.pairs() ^ right.pairs()) + len(left.promoted_pairs() ^ right.promoted_pairs())
+
+
+def closeness_scale(problem: Problem) -> int:
+    """One more than the largest possible difference from the current placement."""
+    pairs = sum(len(nodes) for nodes in problem.allowed.values())
+    promotions = sum(len(nodes) for nodes in problem.promotable.values())
+    current = sum(len(nodes) for nodes in problem.table.current.nodes.values())
+    current += sum(len(nodes) for nodes in problem.table.current.promoted.values())
+    return pairs + promotions + current + 1
+
+
+def closeness(problem: Problem, solution: Solution, reference: Solution, current: Solution) -> int:
+    return difference(solution, reference) * closeness_scale(problem) + difference(solution, current)
+
+
+def values(problem: Problem, solution: Solution, reference: Solution, current: Solution) -> dict[str, int]:
+    """Every level's value for a candidate solution."""
+    return {
+        "running": running(problem, solution),
+        "required": required(problem, solution),
+        "score": score(problem, solution),
+        "closeness": closeness(problem, solution, reference, current),
+    }
+
+
+def upper_bounds(problem: Problem) -> dict[str, int]:
+    """Bounds no solution can beat on the maximised levels (each unit at its best, alone).
+
+    When a solution reaches all three it is optimal without search: the greedy fast path.
+    """
+    run = required_count = best = 0
+    for unit in problem.units:
+        allowed = problem.allowed.get(unit.key, {})
+        copies = min(unit.max_copies if unit.multi else 1, len(allowed))
+        run += problem.weights[unit.key] * copies
+        required_count += min(copies, sum(1 for s in allowed.values() if s.required))
+        best += sum(max(0, v) for v in heapq.nlargest(copies, (s.finite for s in allowed.values())))
+    promotions: dict[str, list[int]] = {}
+    for key, nodes in problem.promotable.items():
+        clone = problem.by_key[key].clone
+        assert clone is not None
+        promotions.setdefault(clone, []).extend(max(0, s.finite) for s in nodes.values())
+    for clone, gains in promotions.items():
+        best += sum(heapq.nlargest(problem.promoted_limits(clone)[0], gains))
+    for link in problem.links:
+        if not link.mandatory and link.score > 0:
+            for key in link.dependent.units:
+                unit = problem.by_key[key]
+                best += link.score * min(
+                    unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {}))
+                )
+    return {"running": run, "required": required_count, "score": best}
+
+
+# ----------------------------------------------------------------------------- CP-SAT
+
+
+def expression(
+    ctx: EncodeContext, level: str, reference: Solution, current: Solution
+) -> cp_model.LinearExprT:
+    """The linear expression of ``level`` over the model's literals."""
+    problem = ctx.problem
+    if level == "running":
+        return sum(problem.weights[key] * var for (key, _node), var in ctx.x.items())
+    if level == "required":
+        return sum(var for (key, node), var in ctx.x.items() if problem.allowed[key][node].required)
+    if level == "score":
+        scores = [(problem.allowed[key][node].finite, var) for (key, node), var in ctx.x.items()]
+        return sum(coefficient * lit for coefficient, lit in [*scores, *ctx.score_terms] if coefficient)
+    scale = closeness_scale(problem)
+    weights: dict[object, int] = {}
+    for pairs, reference_pairs, current_pairs in (
+        (ctx.x, reference.pairs(), current.pairs()),
+        (ctx.promoted, reference.promoted_pairs(), current.promoted_pairs()),
+    ):
+        for pair, var in pairs.items():
+            weights[var] = scale * (-1 if pair in reference_pairs else 1) + (
+                -1 if pair in current_pairs else 1
+            )
+    # Constant parts (pairs in the reference/current) do not change the argmin; they are
+    # added back by the caller through `values`.
+    return sum(weight * var for var, weight in weights.items())

@@ -1,0 +1,254 @@
+"""The placement problem, lowered from a configuration and a state, free of any solver.
+
+Everything static is decided here once: the units, where each may run (and with which
+weight), which are pinned where they are, the colocation links, the order precedences
+and the node capacities. The CP-SAT encoders, the greedy reference and the pure
+evaluator all read this one object, so they cannot disagree about the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from placement.hierarchy import Hierarchy
+from placement.model import Clone, Colocation, ColocationSet, Config, Order, OrderSet, Role, Strategy
+from placement.solve import colocation, order
+from placement.solve.availability import can_fence, fence_devices, quorum_effect
+from placement.solve.refs import Ref, RefResolver
+from placement.solve.rules import node_attributes
+from placement.solve.scores import ScoreTable
+from placement.solve.terms import NodeScore
+from placement.solve.units import Unit
+from placement.state import NodeStatus, State
+
+# Reasons a unit may not run at all, named once.
+STOP_ALL = "stop-all-resources is set"
+NO_FENCE_DEVICE = (
+    "fencing is enabled but no fence device is configured: Pacemaker leaves every resource alone"
+)
+UNMANAGED_STOPPED = "unmanaged and not running"
+
+
+@dataclass
+class Problem:
+    """The static half of the placement problem. Built by `build_problem`."""
+
+    config: Config
+    state: State
+    hierarchy: Hierarchy
+    table: ScoreTable
+    allowed: dict[str, dict[str, NodeScore]]  # unit → nodes it may run on (pinned nodes included)
+    pinned: dict[str, frozenset[str]]  # unit → nodes it must keep running on
+    frozen: set[str]  # units that run exactly on their pinned nodes, nowhere else
+    blocked: dict[str, str]  # unit → why it is held in place on an unclean node
+    promotable: dict[str, dict[str, NodeScore]]  # unit → nodes where it may be promoted
+    pinned_promoted: dict[str, frozenset[str]]
+    links: list[colocation.Link]
+    precedences: list[order.Precedence]
+    capacity: dict[str, dict[str, int]] | None  # node → attribute → capacity; None = not checked
+    not_running: dict[str, str] = field(default_factory=dict)  # unit → why it may not run anywhere
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return self.table.units
+
+    @property
+    def by_key(self) -> dict[str, Unit]:
+        return self.table.by_key
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return self.table.nodes
+
+    def nodes_of(self, key: str) -> list[str]:
+        """Nodes unit ``key`` may run on, in node order."""
+        return list(self.allowed.get(key, {}))
+
+    @cached_property
+    def _attributes(self) -> dict[str, dict[str, str]]:
+        return {node: node_attributes(self.config, self.state, node) for node in self.nodes}
+
+    def attribute(self, node: str, name: str | None) -> str | None:
+        """The value colocations compare: the node itself, or one of its attributes (None if unset)."""
+        if name is None:
+            return node
+        return self._attributes[node].get(name)
+
+    def nodes_with(self, name: str | None, value: str | None) -> list[str]:
+        """Nodes whose attribute ``name`` equals ``value`` (the node itself when ``name`` is None)."""
+        if value is None:
+            return []
+        if name is None:
+            return [value]
+        return [node for node in self.nodes if self._attributes[node].get(name) == value]
+
+    @cached_property
+    def weights(self) -> dict[str, int]:
+        """Weight of one running copy per unit, so that priority is strictly lexicographic.
+
+        A copy of priority p outweighs every copy of lower priority together
+        (objective level 1: a higher-priority resource is never stopped to run lower ones).
+        """
+        by_priority: dict[int, int] = {}
+        for unit in self.units:
+            by_priority[unit.priority] = by_priority.get(unit.priority, 0) + unit.max_copies
+        weight_of: dict[int, int] = {}
+        below = 0
+        for priority in sorted(by_priority):
+            weight_of[priority] = below + 1
+            below += weight_of[priority] * by_priority[priority]
+        return {unit.key: weight_of[unit.priority] for unit in self.units}
+
+    @cached_property
+    def clones(self) -> dict[str, Clone]:
+        return {rid: r for rid, r in self.config.resources.items() if isinstance(r, Clone)}
+
+    def per_node_limit(self, clone: str) -> int:
+        """How many copies of a unique clone's instance set may share a node."""
+        item = self.clones[clone]
+        return 1 if item.per_node is None else max(0, item.per_node)
+
+    def promoted_limits(self, clone: str) -> tuple[int, int]:
+        """``promoted-max`` and ``promoted-node-max`` (Pacemaker defaults 1 and 1)."""
+        item = self.clones[clone]
+        return (
+            1 if item.promoted_max is None else item.promoted_max,
+            1 if item.promoted_per_node is None else item.promoted_per_node,
+        )
+
+    def required_nodes(self, key: str) -> list[str]:
+        """Allowed nodes where unit ``key`` scores +INFINITY (it must run there if it can)."""
+        return [node for node, score in self.allowed.get(key, {}).items() if score.required]
+
+    def unit_refs(self, key: str) -> Ref:
+        unit = self.by_key[key]
+        return Ref(unit.primitive, (key,))
+
+
+def build_problem(config: Config, state: State | None = None) -> Problem:
+    """Lower ``config`` in ``state`` to a `Problem` (empty state = fresh cluster)."""
+    state = state or State()
+    table = ScoreTable(config, state)
+    hierarchy = table.hierarchy
+    quorum = quorum_effect(config, state)
+    no_device = config.cluster.fencing and not fence_devices(config)
+    fenceable = {
+        node: can_fence(config, state, node)
+        for node in config.nodes
+        if state.node(node).status is NodeStatus.UNCLEAN
+    }
+    allowed: dict[str, dict[str, NodeScore]] = {}
+    pinned: dict[str, frozenset[str]] = {}
+    frozen: set[str] = set()
+    blocked: dict[str, str] = {}
+    not_running: dict[str, str] = {}
+    for unit in table.units:
+        now = table.current.of(unit.key)
+        scores = table.scores(unit.key)
+        meta = hierarchy.effective_meta(unit.primitive)
+        stuck = {n for n in now if n in fenceable and not fenceable[n]}
+        in_maintenance = {
+            n for n in now if state.node(n).status is NodeStatus.MAINTENANCE or config.nodes[n].maintenance
+        }
+        if not unit.managed or no_device or (stuck and not unit.multi):
+            pinned[unit.key] = frozenset(now) if unit.managed is False or no_device else frozenset(stuck)
+            frozen.add(unit.key)
+            for node in stuck:
+                blocked[unit.key] = f"held on unclean node {node}, which cannot be fenced"
+            allowed[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
+            if not pinned[unit.key]:
+                not_running[unit.key] = NO_FENCE_DEVICE if no_device else UNMANAGED_STOPPED
+            continue
+        keep = stuck | in_maintenance
+        if stuck:
+            blocked[unit.key] = (
+                f"copies held on unclean node(s) {', '.join(sorted(stuck))}, which cannot be fenced"
+            )
+        if keep:
+            pinned[unit.key] = frozenset(keep)
+        reason = _may_not_run(config, quorum, meta.requires, bool(now))
+        if reason is not None:
+            allowed[unit.key] = {n: scores[n] for n in sorted(keep)}
+            if not keep:
+                not_running[unit.key] = reason
+            continue
+        allowed[unit.key] = {n: s for n, s in scores.items() if s.allowed or n in keep}
+        if not allowed[unit.key]:
+            not_running[unit.key] = _nowhere(scores)
+    promotable, pinned_promoted = _promotion(table, allowed, frozen, quorum.may_promote)
+    resolver = RefResolver(config, hierarchy, table.units)
+    links: list[colocation.Link] = []
+    precedences: list[order.Precedence] = []
+    for index, constraint in enumerate(config.constraints):
+        if isinstance(constraint, Colocation | ColocationSet):
+            links.extend(colocation.lower(constraint, resolver, index))
+        elif isinstance(constraint, Order | OrderSet):
+            precedences.extend(order.lower(constraint, resolver, config, index))
+    capacity = None
+    if config.cluster.strategy is not Strategy.DEFAULT:
+        capacity = {name: dict(node.capacity) for name, node in config.nodes.items()}
+    return Problem(
+        config,
+        state,
+        hierarchy,
+        table,
+        allowed,
+        pinned,
+        frozen,
+        blocked,
+        promotable,
+        pinned_promoted,
+        links,
+        precedences,
+        capacity,
+        not_running,
+    )
+
+
+def _may_not_run(config: Config, quorum: object, requires: str | None, active: bool) -> str | None:
+    if config.cluster.stop_all:
+        return STOP_ALL
+    if requires == "nothing":
+        return None
+    if not quorum.may_keep:  # type: ignore[attr-defined]
+        return quorum.reason  # type: ignore[attr-defined]
+    if not quorum.may_start and not active:  # type: ignore[attr-defined]
+        return quorum.reason  # type: ignore[attr-defined]
+    return None
+
+
+def _nowhere(scores: dict[str, NodeScore]) -> str:
+    reasons = [score.why_not() for score in scores.values()]
+    return "no node may take it: " + "; ".join(r for r in reasons if r) if reasons else "there are no nodes"
+
+
+def _promotion(
+    table: ScoreTable, allowed: dict[str, dict[str, NodeScore]], frozen: set[str], may_promote: bool
+) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]]]:
+    promotable: dict[str, dict[str, NodeScore]] = {}
+    pinned: dict[str, frozenset[str]] = {}
+    for unit in table.units:
+        if not unit.promotable:
+            continue
+        now = table.current.promoted.get(unit.key, frozenset())
+        scores = table.promotion(unit.key)
+        if unit.key in frozen:
+            pinned[unit.key] = frozenset(n for n in now if n in allowed[unit.key])
+            promotable[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
+            continue
+        promotable[unit.key] = {
+            node: scores[node]
+            for node in allowed[unit.key]
+            if scores[node].total >= 0 and (may_promote or node in now)
+        }
+    return promotable, pinned
+
+
+def role_matches(role: Role | None, promoted: bool) -> bool:
+    """Whether a copy in this promotion state satisfies a constraint's role."""
+    if role is Role.PROMOTED:
+        return promoted
+    if role is Role.UNPROMOTED:
+        return not promoted
+    return True

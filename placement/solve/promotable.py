@@ -1,0 +1,68 @@
+"""Promotable clones: which running copies are promoted (SEMANTICS.md §8 "Promotable clone").
+
+One promotion Boolean per (unit, node) where the promotion score is ≥ 0; a copy can only be
+promoted where it runs; at most ``promoted-max`` promoted copies in all and
+``promoted-node-max`` per node. The promotion score (``master-<rsc>`` plus Promoted-role
+locations) is rewarded in the score level. Pacemaker decides placement first and promotion
+after; here both are chosen together, which can only do better (§6.4).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from placement.solve.context import EncodeContext
+    from placement.solve.problem import Problem
+    from placement.solve.solution import SolutionView
+
+KIND = "promotable"
+
+
+def encode(ctx: EncodeContext, problem: Problem) -> None:
+    """Promotion variables, their link to running, the limits and the promotion reward."""
+    in_clone: dict[str, list] = defaultdict(list)
+    on_node: dict[tuple[str, str], list] = defaultdict(list)
+    for key, nodes in problem.promotable.items():
+        unit = problem.by_key[key]
+        for node, score in nodes.items():
+            promoted = ctx.promoted_var(key, node)
+            ctx.model.add_implication(promoted, ctx.x[(key, node)])
+            ctx.add_score(score.finite, promoted)
+            assert unit.clone is not None
+            in_clone[unit.clone].append(promoted)
+            on_node[(unit.clone, node)].append(promoted)
+    for clone, lits in sorted(in_clone.items()):
+        most, per_node = problem.promoted_limits(clone)
+        if len(lits) > most:
+            ctx.model.add(sum(lits) <= most)
+    for (clone, _node), lits in sorted(on_node.items()):
+        per_node = problem.promoted_limits(clone)[1]
+        if len(lits) > per_node:
+            ctx.model.add(sum(lits) <= per_node)
+
+
+def check(view: SolutionView) -> list[str]:
+    """Promotion violations in a candidate solution."""
+    problem = view.problem
+    problems = []
+    in_clone: dict[str, int] = defaultdict(int)
+    on_node: dict[tuple[str, str], int] = defaultdict(int)
+    for key, nodes in view.solution.promoted.items():
+        unit = problem.by_key[key]
+        for node in nodes:
+            if node not in problem.promotable.get(key, {}):
+                problems.append(f"{key} promoted on {node}, where it may not be")
+            if node not in view.solution.nodes(key):
+                problems.append(f"{key} promoted on {node} but not running there")
+            if unit.clone is not None:
+                in_clone[unit.clone] += 1
+                on_node[(unit.clone, node)] += 1
+    for clone, count in in_clone.items():
+        if count > problem.promoted_limits(clone)[0]:
+            problems.append(f"clone {clone}: {count} promoted copies")
+    for (clone, node), count in on_node.items():
+        if count > problem.promoted_limits(clone)[1]:
+            problems.append(f"clone {clone}: {count} promoted copies on {node}")
+    return problems

@@ -1,0 +1,55 @@
+"""Which units a constraint's resource name stands for (SEMANTICS.md §5 "Groups", "With a clone").
+
+A colocation or order names primitives, groups or clones; the solver places units. A group
+as *dependent* means its first member, as *primary* its last member
+(compat(pacemaker): ``expand_group_colocations``); a clone means every copy of its child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from placement.hierarchy import Hierarchy
+from placement.model import Clone, Config, Group, Role
+from placement.solve.units import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A constraint endpoint: the units it covers and the role it asks for (None = any)."""
+
+    resource: str
+    units: tuple[str, ...]
+    role: Role | None = None
+
+    def __str__(self) -> str:
+        return self.resource if self.role in (None, Role.STARTED) else f"{self.resource} ({self.role.value})"
+
+
+class RefResolver:
+    """Resolves resource ids to `Ref`s for one configuration."""
+
+    def __init__(self, config: Config, hierarchy: Hierarchy, units: tuple[Unit, ...]) -> None:
+        self._config = config
+        self._hierarchy = hierarchy
+        self._by_primitive: dict[str, list[str]] = {}
+        for unit in units:
+            self._by_primitive.setdefault(unit.primitive, []).append(unit.key)
+
+    def resolve(self, resource: str, role: Role | None, as_primary: bool) -> Ref:
+        """The units ``resource`` stands for; a clone's child primitive stands for the clone."""
+        target = resource
+        clone = self._hierarchy.clone_of(resource)
+        if clone is not None and not isinstance(self._config.resources[resource], Clone):
+            target = clone.id
+        item = self._config.resources[target]
+        if isinstance(item, Clone):
+            item = self._config.resources[item.child]
+        if isinstance(item, Group):
+            members = self._hierarchy.primitives_in(item.id)
+            primitive = members[-1] if as_primary else members[0]
+        else:
+            primitive = item.id
+        if role is Role.STARTED:
+            role = None
+        return Ref(resource, tuple(self._by_primitive.get(primitive, ())), role)

@@ -1,0 +1,83 @@
+"""A named contribution to a (resource, node) score: "location pref-alice 50", "stickiness 100".
+
+Every score the solver uses is a sum of these, so `placement scores` and `placement why`
+can print where each number comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from placement.model import Span
+from placement.score import INFINITY, format_score, total
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One contribution: its ``kind`` (location, stickiness, …), a ``name`` and a value."""
+
+    kind: str
+    name: str
+    value: int
+    span: Span | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        label = f"{self.kind} {self.name}" if self.name else self.kind
+        return f"{label} {format_score(self.value)}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeScore:
+    """The score of one unit on one node, with its terms and whether the node may take it.
+
+    ``unavailable`` says why the node cannot take anything now; ``entry`` is False when an
+    opt-in cluster gives the resource no location entry on the node (§2 symmetric-cluster).
+    """
+
+    node: str
+    terms: tuple[Term, ...] = ()
+    entry: bool = True
+    unavailable: str | None = None
+
+    @property
+    def total(self) -> int:
+        """Pacemaker's fold of the terms (bans win, clamped to ±INFINITY)."""
+        return total(t.value for t in self.terms)
+
+    @property
+    def finite(self) -> int:
+        """The sum of the finite terms only: the weight used among equally required nodes."""
+        return sum(t.value for t in self.terms if abs(t.value) < INFINITY)
+
+    @property
+    def required(self) -> bool:
+        """+INFINITY: the resource must run here if it can (§3), a level above finite scores."""
+        return self.total >= INFINITY
+
+    @property
+    def allowed(self) -> bool:
+        """The unit may run here: node available, an entry exists, and the score is ≥ 0 (§1)."""
+        return self.unavailable is None and self.entry and self.total >= 0
+
+    def why_not(self) -> str | None:
+        """Why the unit may not run here, in words (``None`` if it may)."""
+        if self.unavailable is not None:
+            return f"node {self.node} {self.unavailable}"
+        if not self.entry:
+            return f"no location allows {self.node} (opt-in cluster)"
+        if self.total < 0:
+            culprits = [t for t in self.terms if t.value <= -INFINITY] or [
+                t for t in self.terms if t.value < 0
+            ]
+            return f"{self.node} scores {format_score(self.total)}: " + ", ".join(str(t) for t in culprits)
+        return None
+
+    def explain(self) -> str:
+        """``alice 150 = location pref-alice 50 + stickiness 100``."""
+        parts = " + ".join(str(t) for t in self.terms) or "0"
+        text = f"{self.node} {format_score(self.total)} = {parts}"
+        if self.unavailable is not None:
+            return f"{text}  (node {self.unavailable})"
+        if not self.entry:
+            return f"{text}  (no location entry: opt-in cluster)"
+        return text

@@ -1,0 +1,63 @@
+"""Utilization: what runs on a node must fit its capacity (SEMANTICS.md §6.3).
+
+Only when ``placement-strategy`` is not ``default``. A resource's requirement counts only
+for the attributes it lists; a node without an attribute has capacity 0 for it. The
+preferences of ``balanced`` and ``minimal`` (most free capacity, packing) are Pacemaker's
+tie-breaks, so they live in the greedy reference, which the objective stays close to.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from placement.solve.context import EncodeContext
+    from placement.solve.problem import Problem
+    from placement.solve.solution import SolutionView
+
+KIND = "utilization"
+
+
+def demands(problem: Problem) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """(node, attribute) → the units that may use it there and how much."""
+    found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for unit in problem.units:
+        for attribute, amount in sorted(unit.utilization.items()):
+            if amount <= 0:
+                continue
+            for node in problem.nodes_of(unit.key):
+                found[(node, attribute)].append((unit.key, amount))
+    return found
+
+
+def encode(ctx: EncodeContext, problem: Problem) -> None:
+    """One capacity constraint per (node, attribute) that could overflow, guarded by its name."""
+    if problem.capacity is None:
+        return
+    for (node, attribute), users in sorted(demands(problem).items()):
+        # Copies pinned in place (unmanaged, blocked) use what they use; never make that infeasible.
+        pinned = sum(amount for key, amount in users if node in problem.pinned.get(key, ()))
+        limit = max(problem.capacity[node].get(attribute, 0), pinned)
+        if sum(amount for _key, amount in users) <= limit:
+            continue
+        guard = ctx.guard(f"capacity {attribute} of {node}")
+        constraint = ctx.model.add(sum(amount * ctx.x[(key, node)] for key, amount in users) <= limit)
+        if guard is not None:
+            constraint.only_enforce_if(guard)
+
+
+def check(view: SolutionView) -> list[str]:
+    """Capacity violations in a candidate solution."""
+    problem = view.problem
+    if problem.capacity is None:
+        return []
+    used: dict[tuple[str, str], int] = defaultdict(int)
+    for key, node in view.solution.pairs():
+        for attribute, amount in problem.by_key[key].utilization.items():
+            used[(node, attribute)] += max(0, amount)
+    return [
+        f"{node} uses {amount} {attribute} of {problem.capacity[node].get(attribute, 0)}"
+        for (node, attribute), amount in sorted(used.items())
+        if amount > problem.capacity[node].get(attribute, 0)
+    ]
