@@ -77,3 +77,18 @@ def _instance_numbers(problem: Problem, solution: Solution) -> dict[tuple[str, s
             for node in solution.nodes(unit.key):
                 numbers[(unit.key, node)] = chosen.get(node, str(len(nodes)))
     return numbers
+
+
+def to_solution(problem: Problem, placement: Placement) -> Solution:
+    """Read a `Placement` back as a `Solution` of ``problem`` (the inverse of `to_placement`)."""
+    placed: dict[str, set[str]] = {}
+    promoted: dict[str, set[str]] = {}
+    keys = {(u.primitive, None if u.instance is None else str(u.instance)): u.key for u in problem.units}
+    for assignment in placement.assignments:
+        key = keys.get((assignment.resource, assignment.clone_instance)) or keys[(assignment.resource, None)]
+        placed.setdefault(key, set()).add(assignment.node)
+        if assignment.role is Role.PROMOTED:
+            promoted.setdefault(key, set()).add(assignment.node)
+    return Solution(
+        {k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()}
+    )
