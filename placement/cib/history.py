@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib.values import parse_duration_ms, parse_int_prefix
+from placement.cib.values import parse_int_prefix
 from placement.model import Role
 
 
@@ -51,6 +51,7 @@ class OcfRc(enum.IntEnum):
     NOT_RUNNING = 7
     RUNNING_PROMOTED = 8
     FAILED_PROMOTED = 9
+    DEGRADED = 190
     DEGRADED_PROMOTED = 191
 
 
@@ -98,6 +99,8 @@ class Op:
     last_change: int | None  # seconds since the epoch
     reason: str
     position: int  # document order, the last tie-break
+    migrate_source: str | None = None
+    migrate_target: str | None = None
 
     @property
     def is_probe(self) -> bool:
@@ -112,7 +115,7 @@ class Op:
         last_change = element.get("last-rc-change") or element.get("last-run")
         return cls(
             task=element.get("operation", ""),
-            interval_ms=parse_duration_ms(element.get("interval", "0")) or 0,
+            interval_ms=parse_int_prefix(element.get("interval")),  # already milliseconds
             rc=parse_int_prefix(element.get("rc-code")),
             status=parse_int_prefix(element.get("op-status")),
             call_id=parse_int_prefix(element.get("call-id")) if element.get("call-id") else -1,
@@ -120,7 +123,18 @@ class Op:
             last_change=parse_int_prefix(last_change) if last_change else None,
             reason=element.get("exit-reason", ""),
             position=position,
+            migrate_source=element.get("migrate_source"),
+            migrate_target=element.get("migrate_target"),
         )
+
+    @property
+    def succeeded(self) -> bool:
+        """Finished with the result the controller expected."""
+        return self.status == Exec.DONE and self.rc == self.target_rc
+
+    @property
+    def pending(self) -> bool:
+        return self.status == Exec.PENDING
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +155,7 @@ class Outcome:
     on_fail: OnFail
     failures: tuple[Failure, ...]
     start_pending: bool
+    ops: tuple[Op, ...]  # the history, oldest first
 
 
 class Policy:
@@ -172,9 +187,13 @@ class Policy:
         return self.stop_on_fail if op.task == "stop" else self.default_on_fail
 
     def expired(self, op: Op) -> bool:
-        """A failure older than ``failure-timeout`` no longer counts (``check_operation_expiry``)."""
+        """A failure older than ``failure-timeout`` no longer counts (``check_operation_expiry``).
+
+        on-fail=block keeps a failure forever: it waits for an administrator.
+        """
         return (
             self.failure_timeout_s > 0
+            and self.on_fail(op) is not OnFail.BLOCK
             and self.now is not None
             and op.last_change is not None
             and self.now >= op.last_change + self.failure_timeout_s
@@ -189,10 +208,11 @@ def sort_key(op: Op) -> tuple[int, int, int]:
 def replay(ops: list[Op], policy: Policy) -> Outcome:
     """Replay a resource's operations on one node, oldest first."""
     state = _Replay(policy)
-    for op in sorted(ops, key=sort_key):
+    ordered = tuple(sorted(ops, key=sort_key))
+    for op in ordered:
         state.apply(op)
     role = state.role if state.role is not None else Role.STOPPED
-    return Outcome(role, state.on_fail, tuple(state.failures), state.start_pending)
+    return Outcome(role, state.on_fail, tuple(state.failures), state.start_pending, ordered)
 
 
 class _Replay:
@@ -262,9 +282,14 @@ class _Replay:
             if op.is_probe:
                 status = Exec.DONE
             self.role = Role.PROMOTED
-        elif rc in (OcfRc.FAILED_PROMOTED, OcfRc.DEGRADED_PROMOTED):
+        elif rc == OcfRc.FAILED_PROMOTED:
             self.role = Role.PROMOTED
             status = Exec.ERROR
+        elif rc in (OcfRc.DEGRADED, OcfRc.DEGRADED_PROMOTED):
+            # compat(pacemaker): degraded still runs; it is not a failure (ocf_degraded-* cases).
+            status = Exec.DONE
+            if rc == OcfRc.DEGRADED_PROMOTED:
+                self.role = Role.PROMOTED
         elif rc == OcfRc.NOT_CONFIGURED:
             status = Exec.ERROR_FATAL
         elif rc == OcfRc.UNIMPLEMENT_FEATURE:
@@ -282,16 +307,15 @@ class _Replay:
         if rc == OcfRc.NOT_RUNNING:
             self.role = Role.STOPPED
             clear = True
+        elif task == "monitor" and rc in (OcfRc.RUNNING_PROMOTED, OcfRc.DEGRADED_PROMOTED):
+            self.role = Role.PROMOTED
         elif task == "monitor":
             if self.last_failure is not None and (self.last_failure.task, self.last_failure.interval_ms) == (
                 op.task,
                 op.interval_ms,
             ):
                 clear = True
-            if rc == OcfRc.RUNNING_PROMOTED:
-                self.role = Role.PROMOTED
-            else:
-                self.set_active()
+            self.set_active()
         elif task == "start":
             self.role = self.active_role()
             clear = True

@@ -13,11 +13,11 @@ puts it in standby; an active resource on a node that is down makes it unclean).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes
+from placement.cib import attributes, migration
 from placement.cib.configuration import Imported
 from placement.cib.history import OnFail, Op, Outcome, Policy, replay
 from placement.cib.values import is_true, parse_int_prefix, parse_score_or_none
@@ -80,7 +80,8 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     if execution_date:
         now = parse_int_prefix(execution_date)
     startup_fencing = is_true(options.get("startup-fencing", "true"))
-    nodes = {name: _Node(name, unclean=startup_fencing) for name in config.nodes}
+    # compat(pacemaker): a node never seen is unclean only if it could be fenced.
+    nodes = {name: _Node(name, unclean=startup_fencing and fencing) for name in config.nodes}
     for name, node in config.nodes.items():
         nodes[name].standby = node.standby
         nodes[name].maintenance = node.maintenance
@@ -88,6 +89,8 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     states: list[tuple[_Node, Element]] = []
     quorum = is_true(root.get("have-quorum"))
     for element in status.findall("node_state") if status is not None else ():
+        if is_true(element.get("remote_node")):
+            raise Unsupported("remote node", element.get("uname") or element.get("id"))
         node = _find_node(element, nodes, imported.node_ids)
         if node is None:
             continue  # compat(pacemaker): state of a node no longer configured is ignored
@@ -98,10 +101,11 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     for node, element in states:
         if node.online or fencing:
             unpacker.node(document, node, element)
+    instances = unpacker.instances()
 
     return State(
         nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
-        instances=tuple(unpacker.instances),
+        instances=instances,
         fail_counts=tuple(_fail_counts(nodes, config)),
         failed_operations=tuple(unpacker.failed),
         quorum=quorum,
@@ -243,7 +247,7 @@ class _History:
         self.fencing = fencing
         self.now = now
         self.stop_orphans = is_true(options.get("stop-orphan-resources", "true"))
-        self.instances: list[Instance] = []
+        self.found: dict[str, list[tuple[Instance | None, str, Outcome]]] = {}  # by primitive
         self.failed: list[FailedOperation] = []
         self.policies: dict[str, Policy] = {}
 
@@ -308,16 +312,15 @@ class _History:
         if active and not node.online and not node.maintenance and policy.managed and self.fencing:
             node.unclean = True  # "… is thought to be active there"
         if node.unclean:
-            on_fail = OnFail.IGNORE  # the node is fenced; that settles every failure on it
-        failed, managed = False, policy.managed
+            on_fail = OnFail.IGNORE  # the node will be fenced; that settles every failure on it
+        # A failure that fences the node still marks this copy failed (process_rsc_state).
+        failed, managed = active and on_fail is not OnFail.IGNORE, policy.managed
         if on_fail is OnFail.FENCE:
             node.unclean = True
         elif on_fail is OnFail.STANDBY:
             node.standby = True
         elif on_fail is OnFail.BLOCK:
-            failed, managed = True, False
-        elif on_fail is not OnFail.IGNORE:
-            failed = active
+            managed = False
         for failure in outcome.failures:
             op = failure.op
             self.failed.append(
@@ -331,11 +334,10 @@ class _History:
                     on_fail=_ON_FAIL_WORD[failure.on_fail],
                 )
             )
-        if not active:
-            return
-        match = _INSTANCE.match(history_id)
-        self.instances.append(
-            Instance(
+        instance = None
+        if active:
+            match = _INSTANCE.match(history_id)
+            instance = Instance(
                 resource=rid,
                 node=node.name,
                 role=outcome.role,
@@ -343,4 +345,55 @@ class _History:
                 managed=managed and not node.maintenance,
                 clone_instance=match.group(2) if match and history_id != rid else None,
             )
-        )
+        self.found.setdefault(rid, []).append((instance, node.name, outcome))
+
+    def instances(self) -> tuple[Instance, ...]:
+        """Every active copy, with migrations settled and Pacemaker's per-resource flags."""
+        result: list[Instance] = []
+        online = {name for name, node in self.nodes.items() if node.online and not node.unclean}
+        for rid, found in self.found.items():
+            clone = self.hierarchy.clone_of(rid)
+            copies = [instance for instance, _, _ in found if instance is not None]
+            if clone is None:
+                copies = self._settle_primitive(rid, found, copies, online)
+            elif not clone.globally_unique:
+                copies = _merge_anonymous(copies)
+            result.extend(copies)
+        return tuple(result)
+
+    def _settle_primitive(
+        self,
+        rid: str,
+        found: list[tuple[Instance | None, str, Outcome]],
+        copies: list[Instance],
+        online: set[str],
+    ) -> list[Instance]:
+        verdict = migration.settle({node: outcome for _, node, outcome in found}, online)
+        copies = [c for c in copies if c.node not in verdict.inactive]
+        active_on = {c.node for c in copies}
+        policy = self.policy(rid)
+        copies += [
+            Instance(rid, node, Role.STARTED, failed=verdict.failed, managed=policy.managed)
+            for node in sorted(verdict.also_active - active_on)
+        ]
+        # compat(pacemaker): "failed" is a flag of the resource, so every copy of a
+        # primitive shows it (several copies only exist when it is multiply active).
+        if verdict.failed or any(c.failed for c in copies):
+            copies = [replace(c, failed=True) for c in copies]
+        return copies
+
+
+def _merge_anonymous(copies: list[Instance]) -> list[Instance]:
+    """One copy per node for an anonymous clone: several histories there are one instance."""
+    by_node: dict[str, Instance] = {}
+    for copy in copies:
+        seen = by_node.get(copy.node)
+        if seen is None:
+            by_node[copy.node] = copy
+        else:
+            role = seen.role if _RANK[seen.role] >= _RANK[copy.role] else copy.role
+            by_node[copy.node] = replace(seen, role=role, failed=seen.failed or copy.failed)
+    return list(by_node.values())
+
+
+_RANK: Final = {Role.STOPPED: 0, Role.STARTED: 1, Role.UNPROMOTED: 1, Role.PROMOTED: 2}
