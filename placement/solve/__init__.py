@@ -26,7 +26,7 @@ from placement.solve.solution import Solution
 from placement.state import State
 from placement.target import Placement, SolveStats
 
-__all__ = ["Problem", "Solution", "build_problem", "current_solution", "solve"]
+__all__ = ["Problem", "Solution", "build_problem", "current_solution", "solve", "solve_problem"]
 
 
 def current_solution(problem: Problem) -> Solution:
@@ -73,7 +73,9 @@ def solve_problem(problem: Problem, *, began: float | None = None, **options: An
         num_workers=options.get("num_workers", 1),
         seed=options.get("seed", 0),
     )
-    start = reference if not violations(problem, reference) else current
+    # Hint with a feasible answer when there is one: greedy's, else only what is pinned in place.
+    pinned_only = Solution(dict(problem.pinned), dict(problem.pinned_promoted))
+    start = next((s for s in (reference, pinned_only) if not violations(problem, s)), current)
     outcome = solve_levels(problem, start, reference, current, solver_options)
     stats = SolveStats(
         "cp-sat",

@@ -69,9 +69,7 @@ def configure(solver: cp_model.CpSolver, options: SolverOptions, time_limit: flo
     if options.num_workers <= 1:
         parameters.linearization_level = 2
     else:
-        parameters.subsolvers[:] = ["max_lp", "core"][: options.num_workers] + (
-            ["default_lp"] * (options.num_workers - 2)
-        )
+        parameters.subsolvers.extend(["max_lp", "core", *["default_lp"] * (options.num_workers - 2)])
 
 
 def read(ctx: EncodeContext, solver: cp_model.CpSolver) -> Solution:
@@ -135,8 +133,13 @@ def solve_levels(
         configure(solver, options, deadline - time.perf_counter())
         status = solver.solve(ctx.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            # Every level is feasible (the previous solution satisfies it): only a time-out lands here.
+            # Every level is feasible (the previous solution satisfies it): only a time-out lands
+            # here. Keep the previous solution and report how far it may be from the bound.
             optimal = False
+            if maximise:
+                value = objective.values(problem, best, reference, current)[level]
+                bound = solver.best_objective_bound
+                gap = abs(bound - value) / max(1.0, abs(bound))
             break
         best = read(ctx, solver)
         value = round(solver.objective_value)

@@ -8,11 +8,23 @@ evaluator all read this one object, so they cannot disagree about the rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Final
 
 from placement.hierarchy import Hierarchy
-from placement.model import Clone, Colocation, ColocationSet, Config, Order, OrderSet, Role, Strategy
+from placement.model import (
+    Clone,
+    Colocation,
+    ColocationSet,
+    Config,
+    Location,
+    Order,
+    OrderSet,
+    Role,
+    Strategy,
+)
 from placement.solve import colocation, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
 from placement.solve.refs import Ref, RefResolver
@@ -126,6 +138,22 @@ class Problem:
         return Ref(unit.primitive, (key,))
 
 
+def _static(constraint: Location, resolver: RefResolver, config: Config, index: int) -> list:
+    """Locations lower to nothing relational: the score table already holds them."""
+    return []
+
+
+# How each constraint class of the model becomes relations for the encoders (STYLE.md §5).
+LOWERINGS: Final[Mapping[type, Callable[..., list]]] = {
+    Location: _static,
+    Colocation: lambda c, resolver, config, index: colocation.lower(c, resolver, index),
+    ColocationSet: lambda c, resolver, config, index: colocation.lower(c, resolver, index),
+    Order: order.lower,
+    OrderSet: order.lower,
+}
+RELATION_TYPES: Final = (colocation.Link, order.Precedence)
+
+
 def build_problem(config: Config, state: State | None = None) -> Problem:
     """Lower ``config`` in ``state`` to a `Problem` (empty state = fresh cluster)."""
     state = state or State()
@@ -178,13 +206,11 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
             not_running[unit.key] = _nowhere(scores)
     promotable, pinned_promoted = _promotion(table, allowed, frozen, quorum.may_promote)
     resolver = RefResolver(config, hierarchy, table.units)
-    links: list[colocation.Link] = []
-    precedences: list[order.Precedence] = []
+    relations: list[colocation.Link | order.Precedence] = []
     for index, constraint in enumerate(config.constraints):
-        if isinstance(constraint, Colocation | ColocationSet):
-            links.extend(colocation.lower(constraint, resolver, index))
-        elif isinstance(constraint, Order | OrderSet):
-            precedences.extend(order.lower(constraint, resolver, config, index))
+        relations.extend(LOWERINGS[type(constraint)](constraint, resolver, config, index))
+    links = [r for r in relations if isinstance(r, colocation.Link)]
+    precedences = [r for r in relations if isinstance(r, order.Precedence)]
     capacity = None
     if config.cluster.strategy is not Strategy.DEFAULT:
         capacity = {name: dict(node.capacity) for name, node in config.nodes.items()}
