@@ -52,7 +52,7 @@ def unpack(document: Document) -> Imported:
     cluster = _cluster(document, root, options)
     nodes, node_ids = _nodes(document, section.find("nodes"))
     stickiness, defaults = _resource_defaults(document, section.find("rsc_defaults"), options)
-    unpacked = resources.unpack(document, section.find("resources"))
+    unpacked = resources.unpack(document, section.find("resources"), frozenset(nodes))
     refs = constraints.References(
         resources=frozenset(unpacked.resources),
         expansions={**{k: tuple(v) for k, v in unpacked.templates.items()}, **_tags(document, section)},
@@ -162,7 +162,9 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
             raise document.error(element, f"node {name!r}: score {score_text!r} is not a score")
         nodes[name] = Node(
             name=name,
-            attributes=frozen_map(values),
+            # standby and maintenance have their own fields; keeping them twice too
+            # would let the two disagree.
+            attributes=frozen_map({k: v for k, v in values.items() if k not in ("standby", "maintenance")}),
             capacity=frozen_map(
                 {
                     k: parse_int_prefix(v)
@@ -249,5 +251,6 @@ def _fencing_levels(
                 target=t, index=int(index_text), devices=devices, id=lid, span=document.span(element)
             )
             for t in targets
+            if t in nodes  # compat(pacemaker): the fencer ignores levels for unknown nodes
         )
     return tuple(levels)

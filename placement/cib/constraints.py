@@ -125,7 +125,13 @@ def _location(document: Document, element: Element, refs: References) -> list[Lo
             set_role = resolved.role if resolved.role is Role.PROMOTED else None
             targets.extend((name, set_role or role) for name in resolved.resources)
     return [
-        Location(resource=name, **located, **{**common, "role": target_role}) for name, target_role in targets
+        # one constraint per resource; ids stay unique when a tag or set expands to several
+        Location(
+            resource=name,
+            **located,
+            **{**common, "role": target_role, "id": cid if len(targets) == 1 else f"{cid}-{name}"},
+        )
+        for name, target_role in targets
     ]
 
 

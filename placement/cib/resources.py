@@ -42,14 +42,18 @@ class Resources:
     maps a group/clone id to its direct children, so constraints can expand references.
     """
 
+    nodes: frozenset[str] = frozenset()  # configured node names, for fence targets
     resources: dict[str, Resource] = field(default_factory=dict)
     templates: dict[str, list[str]] = field(default_factory=dict)
     instances_of_template: dict[str, str] = field(default_factory=dict)
 
 
-def unpack(document: Document, section: Element | None) -> Resources:
-    """Every resource under ``<resources>``, children before their containers."""
-    result = Resources()
+def unpack(document: Document, section: Element | None, nodes: frozenset[str] = frozenset()) -> Resources:
+    """Every resource under ``<resources>``, children before their containers.
+
+    ``nodes`` are the configured node names: a fence device's host list keeps only those.
+    """
+    result = Resources(nodes=nodes)
     if section is None:
         return result
     templates = {t.get("id", ""): t for t in section.findall("template")}
@@ -130,13 +134,17 @@ def _primitive(
         meta=meta(document, element, meta_values),
         operations=operations,
         utilization=frozen_map({k: parse_int_prefix(v) for k, v in layered("utilization").items()}),
-        fences=_fence_targets(params) if agent.is_fencing else (),
+        fences=_fence_targets(rid, params, out.nodes) if agent.is_fencing else (),
         span=document.span(element),
     )
 
 
-def _fence_targets(params: dict[str, str]) -> tuple[str, ...]:
-    """Nodes a fence device may fence (``pcmk_host_list`` / ``pcmk_host_map``); () = any."""
+def _fence_targets(rid: str, params: dict[str, str], nodes: frozenset[str]) -> tuple[str, ...]:
+    """Nodes a fence device may fence (``pcmk_host_list`` / ``pcmk_host_map``); () = any.
+
+    Hosts that are not cluster nodes are dropped (the fencer is never asked about
+    them); a device left with none cannot fence any node, which the model cannot say.
+    """
     check = params.get("pcmk_host_check", "").strip().lower()
     if check in ("none", "dynamic-list"):
         return ()
@@ -146,7 +154,10 @@ def _fence_targets(params: dict[str, str]) -> tuple[str, ...]:
         host = re.split(r"[:=]", entry, maxsplit=1)[0]
         if host:
             hosts.append(host)
-    return tuple(dict.fromkeys(hosts))
+    known = tuple(h for h in dict.fromkeys(hosts) if h in nodes)
+    if hosts and not known:
+        raise Unsupported("fence device that can fence no configured node", rid)
+    return known
 
 
 def _operations(document: Document, element: Element) -> tuple[Operation, ...]:
@@ -302,6 +313,10 @@ def _clone(document: Document, element: Element, templates: dict[str, Element], 
     child = children[0]
     if child.tag == "primitive":
         primitive = _primitive(document, child, templates, out)
+        if primitive.agent.is_fencing:
+            # The language rejects cloned fence devices: placement models one device
+            # per fencing path, so a clone of them is refused the same way here.
+            raise Unsupported("cloned fence device", cid)
         _add(document, out, primitive)
         child_id = primitive.id
     elif child.tag == "group":
@@ -325,6 +340,7 @@ def _clone(document: Document, element: Element, templates: dict[str, Element], 
             raise document.error(element, f"clone {cid!r}: {name}={values[name]!r} is not a boolean")
         return parsed
 
+    promotable = element.tag == "master" or flag("promotable")
     clone = Clone(
         id=cid,
         child=child_id,
@@ -335,10 +351,11 @@ def _clone(document: Document, element: Element, templates: dict[str, Element], 
         ordered=flag("ordered"),
         globally_unique=flag("globally-unique"),
         notify=flag("notify"),
-        promotable=element.tag == "master" or flag("promotable"),
+        promotable=promotable,
         # compat(pacemaker): master-max / master-node-max are the pre-2.0 names.
-        promoted_max=count("promoted-max", "master-max"),
-        promoted_per_node=count("promoted-node-max", "master-node-max"),
+        # (they mean nothing unless the clone is promotable)
+        promoted_max=count("promoted-max", "master-max") if promotable else None,
+        promoted_per_node=count("promoted-node-max", "master-node-max") if promotable else None,
         meta=meta(document, element, values),
         span=document.span(element),
     )
