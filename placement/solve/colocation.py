@@ -45,9 +45,9 @@ class Link:
     def __str__(self) -> str:
         verb = "with" if self.score > 0 else "apart from"
         where = f" (same {self.attribute})" if self.attribute else ""
-        return (
-            f"colocation {self.id}: {self.dependent} {verb} {self.primary}{where} {format_score(self.score)}"
-        )
+        # Unnamed constraints get a synthetic id (``colocation#6``) that is not worth printing.
+        name = "" if "#" in self.id else f" {self.id}:"
+        return f"colocation{name} {self.dependent} {verb} {self.primary}{where} {format_score(self.score)}"
 
 
 def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: int) -> list[Link]:

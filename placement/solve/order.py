@@ -38,7 +38,8 @@ class Precedence:
         firsts = (
             " and ".join(map(str, self.firsts)) if self.require_all else " or ".join(map(str, self.firsts))
         )
-        return f"order {self.id}: {self.then} needs {firsts} running"
+        name = "" if "#" in self.id else f" {self.id}:"
+        return f"order{name} {self.then} needs {firsts} running"
 
 
 def lower(
