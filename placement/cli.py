@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "placement.commands.check",
     "placement.commands.fmt",
     "placement.commands.agent",
+    "placement.commands.run",
+    "placement.commands.status",
 )
 
 

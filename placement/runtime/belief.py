@@ -77,9 +77,9 @@ class Belief:
     # ------------------------------------------------------------------ the planner's view
 
     def to_state(self, config: Config, now: int) -> State:
-        """The `State` to plan from. Unknown nodes count as online until declared lost."""
+        """The `State` to plan from. A node not heard from yet is offline: nothing is placed there."""
         statuses = {
-            Membership.UNKNOWN: NodeStatus.ONLINE,
+            Membership.UNKNOWN: NodeStatus.OFFLINE,
             Membership.ONLINE: NodeStatus.ONLINE,
             Membership.UNCLEAN: NodeStatus.UNCLEAN,
             Membership.FENCED: NodeStatus.FENCED,
@@ -118,27 +118,39 @@ class Belief:
             },
             "instances": [
                 {
-                    "resource": i.resource, "node": i.node, "role": i.role.value, "failed": i.failed,
+                    "resource": i.resource,
+                    "node": i.node,
+                    "role": i.role.value,
+                    "failed": i.failed,
                     "clone_instance": i.clone_instance,
                 }
-                for _, i in sorted(self.instances.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or ""))
+                for _, i in sorted(
+                    self.instances.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+                )
             ],
             "fail_counts": [
                 {"resource": r, "node": n, "count": c, "last": t}
                 for (r, n), (c, t) in sorted(self.fail_counts.items())
             ],
-        }  # fmt: skip
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Belief:
         belief = cls()
         for name, view in data.get("nodes", {}).items():
-            belief.nodes[name] = NodeView(Membership(view["membership"]), view.get("boot_id"), view.get("reason", ""))
+            belief.nodes[name] = NodeView(
+                Membership(view["membership"]), view.get("boot_id"), view.get("reason", "")
+            )
         for item in data.get("instances", []):
             belief.set_instance(
-                Instance(item["resource"], item["node"], Role(item["role"]), bool(item["failed"]),
-                         clone_instance=item.get("clone_instance"))
-            )  # fmt: skip
+                Instance(
+                    item["resource"],
+                    item["node"],
+                    Role(item["role"]),
+                    bool(item["failed"]),
+                    clone_instance=item.get("clone_instance"),
+                )
+            )
         for item in data.get("fail_counts", []):
             belief.fail_counts[(item["resource"], item["node"])] = (int(item["count"]), int(item["last"]))
         return belief

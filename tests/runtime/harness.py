@@ -53,23 +53,13 @@ class Processes:
         self.started.append(process)
         return process
 
-    def agent(self, node: str, secret: Path, directory: Path, port: int = 0) -> tuple[subprocess.Popen, str]:
+    def agent(
+        self, node: str, secret: Path, directory: Path, port: int = 0, ocf_root: Path | None = None
+    ) -> tuple[subprocess.Popen, str]:
         """Start ``placement agent`` and return it with the address it listens on."""
-        process = self.spawn(
-            f"agent-{node}",
-            [
-                *CLI,
-                "agent",
-                "--node",
-                node,
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--secret-file",
-                str(secret),
-                "--dir",
-                str(directory),
-            ],
-        )
+        argv = [*CLI, "agent", "--node", node, "--listen", f"127.0.0.1:{port}", "--secret-file", str(secret)]
+        argv += ["--dir", str(directory), "--ocf-root", str(ocf_root or "/usr/lib/ocf")]
+        process = self.spawn(f"agent-{node}", argv)
         assert process.stdout is not None
         line = process.stdout.readline().decode()
         match = _LISTENING.search(line)

@@ -1,0 +1,689 @@
+"""The controller: probe, plan, execute the graph, watch, and plan again — fencing first.
+
+One loop, Pacemaker's controller in miniature:
+
+1. **watch** — heartbeat every agent, collect monitor events, notice a changed
+   configuration file. An agent silent for ``dead_after`` seconds makes its node
+   *unclean*; so does a failed stop. A node answering again with a new boot id
+   after being fenced (it "rebooted") is probed and rejoins.
+2. **plan** — freeze the belief into a `State` and ask the planner for a
+   transition graph (a DAG of `Action`).
+3. **execute** — dispatch every action whose predecessors are done, in parallel;
+   on any failure or event stop dispatching, wait for what is in flight (except
+   on nodes that became unclean: fencing settles those), and go back to 1.
+
+Every decision is journalled (fsynced) before it is acted on. Independently of
+the planner, the executor refuses to start a resource that may still run on an
+unclean node, or that runs on another node already: a planner bug cannot make a
+resource run twice. Fencing that fails is retried with back-off, and nothing of
+the unclean node is recovered meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from placement.errors import PlacementError
+from placement.hierarchy import Hierarchy
+from placement.model import Config, Operation, Primitive, Role
+from placement.runtime import fencing
+from placement.runtime.belief import Belief, Membership
+from placement.runtime.client import AgentClient, AgentError
+from placement.runtime.fencing import FenceAction, FenceDevice, FenceOutcome, FenceResult
+from placement.runtime.journal import Journal
+from placement.runtime.messages import MonitorEvent, OperationRequest
+from placement.runtime.ocf import DEFAULT_TIMEOUT_MS, OcfResult, OcfStatus, observed_role
+from placement.state import FailedOperation, Instance, State
+from placement.transition.action import Action, Op
+
+log = logging.getLogger(__name__)
+
+Planner = Callable[[Config, State], nx.DiGraph]
+
+
+def default_planner(config: Config, state: State) -> nx.DiGraph:
+    """The real planner: solver, then transition (`placement.plan`)."""
+    import placement
+
+    return placement.plan(config, state).transition
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerOptions:
+    """Timing of the control loop, in seconds."""
+
+    dead_after: float = 5.0  # silence after which a node is unclean
+    heartbeat_timeout: float = 1.0
+    poll_interval: float = 0.25
+    startup_grace: float = 10.0  # how long a never-seen node may take to appear
+    fence_retry: float = 2.0  # first back-off after a failed fencing; doubles up to fence_retry_max
+    fence_retry_max: float = 30.0
+    max_parallel: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What came of one action."""
+
+    ok: bool
+    exit_code: int = 0
+    reason: str = ""
+    fence: FenceOutcome | None = None
+    result: OcfResult | None = None
+
+
+@dataclass
+class _Watch:
+    """Per-node bookkeeping of the watcher (main thread only)."""
+
+    last_seen: float | None = None
+    boot_id: str | None = None
+    last_event: int = 0
+
+
+@dataclass
+class _Dispatch:
+    action: Action
+    seq: int
+    future: Future = field(repr=False)
+
+
+class Controller:
+    """Drives the cluster towards the planner's target. ``run`` until ``stop`` is set."""
+
+    def __init__(
+        self,
+        config: Config | Path,
+        agents: Mapping[str, AgentClient],
+        journal: Journal,
+        planner: Planner = default_planner,
+        options: ControllerOptions = ControllerOptions(),
+        load: Callable[[Path], Config] | None = None,
+    ) -> None:
+        self._config_path = config if isinstance(config, Path) else None
+        self._load = load
+        self._config_mtime = self._config_path.stat().st_mtime_ns if self._config_path else None
+        self.config = self._load_config() if self._config_path else config
+        self.agents = dict(agents)
+        self.journal = journal
+        self.planner = planner
+        self.options = options
+        self.belief = Belief()
+        self.converged = threading.Event()  # set while the last plan was empty
+        self.rounds = 0
+        self._watch: dict[str, _Watch] = {node: _Watch() for node in self.agents}
+        self._started = time.monotonic()
+        self._fence_backoff: dict[str, tuple[float, float]] = {}  # node → (not before, next delay)
+        self._pool = ThreadPoolExecutor(max_workers=options.max_parallel, thread_name_prefix="action")
+        self._beats = ThreadPoolExecutor(max_workers=max(1, len(self.agents)), thread_name_prefix="heartbeat")
+        self._stop = threading.Event()
+        self._last_watch = 0.0
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Control the cluster until ``stop`` is set."""
+        self._stop = stop or threading.Event()
+        self.start()
+        try:
+            while not self._stop.is_set():
+                self.round()
+        finally:
+            self.close()
+
+    def start(self) -> None:
+        """Resume from the journal, then learn the truth from every reachable agent."""
+        snapshot = self.journal.last("belief")
+        if snapshot is not None:
+            self.belief = Belief.from_json(snapshot.data["belief"])
+            for node, view in self.belief.nodes.items():
+                if view.membership is Membership.ONLINE:
+                    view.membership = Membership.UNKNOWN  # re-probe before trusting it
+                self._watch.setdefault(node, _Watch())
+        for entry in self.journal.in_doubt():
+            self._assume_in_doubt(entry.data)
+        unknown = sorted(set(self.config.nodes) - set(self.agents))
+        self.journal.record(
+            "controller-start",
+            agents=dict(sorted((n, c.address) for n, c in self.agents.items())),
+            resumed=snapshot is not None,
+            nodes_without_agent=unknown,
+        )
+        self.watch()
+
+    def round(self) -> None:
+        """One watch → plan → execute cycle."""
+        self.rounds += 1
+        self.watch()
+        graph = self.plan()
+        if graph is None or graph.number_of_nodes() == 0:
+            if graph is not None and not self.converged.is_set():
+                self.journal.record("converged", round=self.rounds)
+            self.converged.set()
+            self._stop.wait(self.options.poll_interval)
+            return
+        self.converged.clear()
+        progressed = self.execute(graph)
+        if not progressed:
+            self._stop.wait(self.options.poll_interval)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._beats.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ plan
+
+    def state(self) -> State:
+        return self.belief.to_state(self.config, int(time.time()))
+
+    def plan(self) -> nx.DiGraph | None:
+        state = self.state()
+        try:
+            graph = self.planner(self.config, state)
+        except PlacementError as error:
+            log.error("planning failed: %s", error)
+            self.journal.record("plan-failed", error=str(error))
+            return None
+        if graph.number_of_nodes():
+            self.journal.record("plan", actions=[a.label for a in nx.lexicographical_topological_sort(graph)])
+        return graph
+
+    # ------------------------------------------------------------------ execute
+
+    def execute(self, graph: nx.DiGraph) -> bool:
+        """Run ``graph`` until done or interrupted; True if any action completed."""
+        done: set[Action] = set()
+        dispatched: set[Action] = set()
+        in_flight: list[_Dispatch] = []
+        stop_dispatch = False
+        progressed = False
+        while not self._stop.is_set():
+            if not stop_dispatch:
+                for action in sorted(graph.nodes):
+                    if action in dispatched or not all(p in done for p in graph.predecessors(action)):
+                        continue
+                    dispatched.add(action)
+                    implied = self._implied_by_fencing(action)
+                    if implied:
+                        done.add(action)
+                        self.journal.record("implied", action=action.label, reason=implied)
+                        continue
+                    blocked = self._blocked(action)
+                    if blocked:
+                        self.journal.record("blocked", action=action.label, reason=blocked)
+                        log.warning("not running %s: %s", action.label, blocked)
+                        continue
+                    in_flight.append(self._dispatch(action, graph))
+            if not in_flight:
+                break
+            finished, _ = wait([d.future for d in in_flight], self.options.poll_interval, FIRST_COMPLETED)
+            for entry in [d for d in in_flight if d.future in finished]:
+                in_flight.remove(entry)
+                outcome = entry.future.result()
+                self._apply(entry.action, entry.seq, outcome)
+                if outcome.ok:
+                    done.add(entry.action)
+                    progressed = True
+                else:
+                    stop_dispatch = True
+            if self.watch():
+                stop_dispatch = True
+            if stop_dispatch:
+                # Actions on a node that became unclean are settled by fencing it, not by waiting.
+                for entry in [d for d in in_flight if self._abandon(d.action)]:
+                    in_flight.remove(entry)
+                    self.journal.record("abandoned", dispatch=entry.seq, action=entry.action.label)
+        return progressed
+
+    def _dispatch(self, action: Action, graph: nx.DiGraph) -> _Dispatch:
+        if action.op is Op.FENCE:
+            executors = self._fence_executors(action.node)
+            levels = fencing.levels_for(self.config, action.node)
+            delay = max(0.0, self._fence_backoff.get(action.node, (0.0, 0.0))[0] - time.monotonic())
+            entry = self.journal.record(
+                "dispatch",
+                action=action.label,
+                op="fence",
+                node=action.node,
+                executors=executors,
+                wait=round(delay, 3),
+            )
+            future = self._pool.submit(self._fence, action.node, levels, executors, delay)
+            return _Dispatch(action, entry.seq, future)
+        request = self._request(action, graph)
+        entry = self.journal.record(
+            "dispatch",
+            action=action.label,
+            op=action.op.value,
+            node=action.node,
+            resource=action.resource,
+            clone_instance=action.clone_instance,
+            interval_ms=request.interval_ms if request else 0,
+        )
+        future = self._pool.submit(self._operate, action.node, request)
+        return _Dispatch(action, entry.seq, future)
+
+    def _abandon(self, action: Action) -> bool:
+        return action.op is not Op.FENCE and self.belief.node(action.node).membership is Membership.UNCLEAN
+
+    # ------------------------------------------------------------------ safety
+
+    def _implied_by_fencing(self, action: Action) -> str | None:
+        """A stop or demote on a fenced node already happened: the fence did it."""
+        if (
+            action.op in (Op.STOP, Op.DEMOTE)
+            and self.belief.node(action.node).membership is Membership.FENCED
+        ):
+            return f"{action.node} was fenced"
+        return None
+
+    def _blocked(self, action: Action) -> str | None:
+        """Why ``action`` must not run now (fencing first, never twice), or None."""
+        if action.op is Op.FENCE:
+            return None
+        membership = self.belief.node(action.node).membership
+        if membership is not Membership.ONLINE:
+            return f"{action.node} is {membership.value}"
+        if action.op not in (Op.START, Op.PROMOTE, Op.MIGRATE_FROM):
+            return None
+        rid = action.resource or ""
+        for node in self.belief.active_nodes(rid):
+            if self.belief.node(node).membership is Membership.UNCLEAN:
+                return f"fencing first: {rid} may still run on unclean node {node}"
+        hierarchy = Hierarchy(self.config)
+        if action.op is Op.START and hierarchy.clone_of(rid) is None:
+            elsewhere = [n for n in self.belief.active_nodes(rid) if n != action.node]
+            if elsewhere:
+                return f"{rid} is still active on {', '.join(elsewhere)}: starting it would run it twice"
+        return None
+
+    # ------------------------------------------------------------------ performing (worker threads)
+
+    def _operate(self, node: str, request: OperationRequest | None) -> Outcome:
+        if request is None:
+            return Outcome(True, reason="no recurring monitor configured")
+        try:
+            result = self.agents[node].execute(request)
+        except (AgentError, KeyError) as error:
+            return Outcome(False, -1, f"agent unreachable: {error}")
+        ok = result.exit_code == request.expected and not result.timed_out
+        return Outcome(ok, result.exit_code, result.reason or result.status.name, result=result)
+
+    def _fence(
+        self, target: str, levels: list[tuple[FenceDevice, ...]], executors: list[str], delay: float
+    ) -> Outcome:
+        if delay and self._stop.wait(delay):
+            return Outcome(False, -1, "controller stopping")
+        action = FenceAction(self.config.cluster.fencing_action.value)
+
+        def run(device: FenceDevice, fence_action: FenceAction, node: str) -> FenceResult:
+            for executor in executors:
+                try:
+                    return self.agents[executor].fence(device, fence_action, node)
+                except AgentError as error:
+                    log.warning("cannot fence %s from %s: %s", node, executor, error)
+            return FenceResult(
+                device.id, fence_action.value, node, False, -1, 0, output="no agent could run it"
+            )
+
+        outcome = fencing.fence(target, levels, action, run)
+        return Outcome(outcome.ok, 0 if outcome.ok else 1, outcome.summary, fence=outcome)
+
+    def _fence_executors(self, target: str) -> list[str]:
+        """Healthy nodes that can run a fence agent against ``target``, other than itself."""
+        return sorted(
+            node
+            for node, view in self.belief.nodes.items()
+            if view.membership is Membership.ONLINE and node != target and node in self.agents
+        )
+
+    # ------------------------------------------------------------------ results (main thread)
+
+    def _apply(self, action: Action, seq: int, outcome: Outcome) -> None:
+        self.journal.record(
+            "result",
+            dispatch=seq,
+            action=action.label,
+            op=action.op.value,
+            node=action.node,
+            resource=action.resource,
+            ok=outcome.ok,
+            exit_code=outcome.exit_code,
+            reason=outcome.reason,
+        )
+        now = int(time.time())
+        if action.op is Op.FENCE:
+            self._apply_fence(action.node, outcome)
+        elif action.resource is not None:
+            self._apply_operation(action, outcome, now)
+        self._snapshot()
+
+    def _apply_fence(self, node: str, outcome: Outcome) -> None:
+        view = self.belief.node(node)
+        if outcome.ok:
+            view.membership = Membership.FENCED
+            view.boot_id = self._watch.get(node, _Watch()).boot_id
+            view.reason = outcome.reason
+            self.belief.forget_node_instances(node)
+            self._fence_backoff.pop(node, None)
+            self.journal.record("fenced", node=node, summary=outcome.reason)
+            log.warning("%s", outcome.reason)
+            return
+        _, delay = self._fence_backoff.get(node, (0.0, self.options.fence_retry))
+        self._fence_backoff[node] = (time.monotonic() + delay, min(delay * 2, self.options.fence_retry_max))
+        self.journal.record("fence-failed", node=node, summary=outcome.reason, retry_in=delay)
+        log.error("%s; resources of %s stay blocked; retrying in %.0fs", outcome.reason, node, delay)
+
+    def _apply_operation(self, action: Action, outcome: Outcome, now: int) -> None:
+        rid = action.resource or ""
+        key = (rid, action.node, action.clone_instance)
+        hierarchy = Hierarchy(self.config)
+        clone = hierarchy.clone_of(rid)
+        started_role = Role.UNPROMOTED if clone is not None and clone.promotable else Role.STARTED
+        current = self.belief.instances.get(key) or self.belief.instances.get((rid, action.node, None))
+        copy = Instance(
+            rid, action.node, current.role if current else started_role, clone_instance=action.clone_instance
+        )
+        op = action.op
+        if outcome.ok:
+            if op in (Op.START, Op.MIGRATE_FROM):
+                self.belief.set_instance(
+                    Instance(rid, action.node, started_role, clone_instance=action.clone_instance)
+                )
+            elif op is Op.STOP:
+                self.belief.drop_instance(rid, action.node, action.clone_instance)
+            elif op is Op.PROMOTE:
+                self.belief.set_instance(
+                    Instance(rid, action.node, Role.PROMOTED, clone_instance=action.clone_instance)
+                )
+            elif op is Op.DEMOTE:
+                self.belief.set_instance(
+                    Instance(rid, action.node, started_role, clone_instance=action.clone_instance)
+                )
+            return
+        if outcome.exit_code == -1 and outcome.result is None:
+            return  # unreachable: the heartbeat decides what that means
+        fatal = op is Op.START and self.config.cluster.start_failure_is_fatal
+        count = self.belief.record_failure(rid, action.node, now, fatal=fatal)
+        self.belief.failed_operations.append(
+            FailedOperation(rid, action.node, op.value, 0, outcome.exit_code, outcome.reason)
+        )
+        role = Role.PROMOTED if op in (Op.PROMOTE, Op.DEMOTE) else copy.role
+        if op is Op.START:
+            role = started_role
+        self.belief.drop_instance(rid, action.node, action.clone_instance)
+        self.belief.set_instance(Instance(rid, action.node, role, True, clone_instance=action.clone_instance))
+        log.warning(
+            "%s failed (rc=%d %s); fail count of %s on %s is %d",
+            action.label,
+            outcome.exit_code,
+            outcome.reason,
+            rid,
+            action.node,
+            count,
+        )
+        if op is Op.STOP and self.config.cluster.fencing:
+            self._declare_unclean(action.node, f"stop of {rid} failed")
+
+    def _declare_unclean(self, node: str, reason: str) -> None:
+        view = self.belief.node(node)
+        if view.membership is Membership.UNCLEAN:
+            return
+        view.membership = Membership.UNCLEAN
+        view.reason = reason
+        self.journal.record("unclean", node=node, reason=reason)
+        log.error("%s is unclean (%s): it will be fenced before its resources are recovered", node, reason)
+
+    def _snapshot(self) -> None:
+        self.journal.record("belief", belief=self.belief.to_json())
+
+    def _assume_in_doubt(self, dispatch: Mapping) -> None:
+        """An action the previous controller may have half done: assume the worst of it."""
+        op, node, rid = dispatch.get("op"), dispatch.get("node"), dispatch.get("resource")
+        if op in ("start", "migrate_from", "promote") and node and rid:
+            role = Role.PROMOTED if op == "promote" else Role.STARTED
+            self.belief.set_instance(
+                Instance(rid, node, role, True, clone_instance=dispatch.get("clone_instance"))
+            )
+            self.journal.record("in-doubt", action=dispatch.get("action"), assumed="active and failed")
+
+    # ------------------------------------------------------------------ watch
+
+    def watch(self) -> bool:
+        """Heartbeats, monitor events, configuration; True if anything changed."""
+        now = time.monotonic()
+        if now - self._last_watch < self.options.poll_interval / 2:
+            return False
+        self._last_watch = now
+        changed = self._reload_config()
+        beats = {
+            node: self._beats.submit(client.heartbeat, self.options.heartbeat_timeout)
+            for node, client in sorted(self.agents.items())
+        }
+        for node, future in beats.items():
+            try:
+                beat = future.result()
+            except AgentError:
+                beat = None
+            changed |= self._on_heartbeat(node, beat, now)
+        for node in sorted(self.config.nodes):
+            if node not in self.agents:
+                changed |= self._on_heartbeat(node, None, now)
+        return changed
+
+    def _on_heartbeat(self, node: str, beat: dict | None, now: float) -> bool:
+        watch = self._watch.setdefault(node, _Watch())
+        view = self.belief.node(node)
+        if beat is None:
+            silent_since = watch.last_seen if watch.last_seen is not None else self._started
+            limit = self.options.dead_after if watch.last_seen is not None else self.options.startup_grace
+            if view.membership in (Membership.ONLINE, Membership.UNKNOWN) and now - silent_since > limit:
+                self._declare_unclean(node, "agent lost" if watch.last_seen else "agent never answered")
+                self._snapshot()
+                return True
+            return False
+        boot = str(beat.get("boot_id"))
+        watch.last_seen = now
+        rebooted = watch.boot_id is not None and boot != watch.boot_id
+        watch.boot_id = boot
+        if view.membership is Membership.UNCLEAN:
+            return False  # answering again changes nothing: it must still be fenced
+        if view.membership is Membership.FENCED and boot == view.boot_id:
+            return False  # the fence did not restart it: still down as far as we are concerned
+        if view.membership is Membership.ONLINE and not rebooted:
+            return self._poll_events(node)
+        if not self._probe(node, boot):
+            return False
+        watch.last_event = 0
+        self._poll_events(node)
+        return True
+
+    def _probe(self, node: str, boot: str) -> bool:
+        """Learn what runs on ``node`` from its agent; the node then counts as online."""
+        requests = [self._request_for(rid, "monitor", None) for rid in self.config.primitives]
+        try:
+            results = self.agents[node].probe(requests)
+        except AgentError as error:
+            log.warning("probe of %s failed: %s", node, error)
+            return False
+        self.belief.forget_node_instances(node)
+        found = {}
+        for request in requests:
+            result = results.get(request.instance)
+            if result is None:
+                continue
+            role, failed = observed_role(result)
+            if role is Role.STOPPED:
+                continue
+            clone = Hierarchy(self.config).clone_of(request.resource)
+            if role is Role.STARTED and clone is not None and clone.promotable:
+                role = Role.UNPROMOTED
+            self.belief.set_instance(Instance(request.resource, node, role, failed))
+            found[request.resource] = f"{role.value}{' (failed)' if failed else ''}"
+        view = self.belief.node(node)
+        view.membership, view.boot_id, view.reason = Membership.ONLINE, boot, ""
+        self.journal.record("probe", node=node, boot_id=boot, found=found)
+        self._snapshot()
+        for rid in sorted(found):
+            self._ensure_monitor(node, rid)
+        return True
+
+    def _ensure_monitor(self, node: str, rid: str) -> None:
+        """Resources found running get their recurring monitor (the agent may be new)."""
+        instance = self.belief.instances.get((rid, node, None))
+        if instance is None or instance.failed:
+            return
+        request = self._monitor_request(rid, None, instance.role)
+        if request is None:
+            return
+        try:
+            self.agents[node].execute(request)
+        except AgentError as error:
+            log.warning("cannot start the monitor of %s on %s: %s", rid, node, error)
+
+    def _poll_events(self, node: str) -> bool:
+        watch = self._watch[node]
+        try:
+            boot, events = self.agents[node].events(watch.last_event)
+        except AgentError:
+            return False
+        if boot != watch.boot_id:
+            return False  # restarted since its heartbeat: the next heartbeat re-probes it
+        changed = False
+        for event in events:
+            watch.last_event = max(watch.last_event, event.seq)
+            changed |= self._on_event(node, event)
+        return changed
+
+    def _on_event(self, node: str, event: MonitorEvent) -> bool:
+        self.journal.record("event", node=node, **event.to_json())
+        if event.healthy:
+            return False
+        copies = [
+            i for (rid, n, _), i in self.belief.instances.items() if rid == event.resource and n == node
+        ]
+        if not copies:
+            return False
+        count = self.belief.record_failure(event.resource, node, int(event.time))
+        for copy in copies:
+            self.belief.set_instance(
+                Instance(copy.resource, node, copy.role, True, copy.managed, copy.clone_instance)
+            )
+        self.belief.failed_operations.append(
+            FailedOperation(event.resource, node, "monitor", event.interval_ms, event.exit_code, event.reason)
+        )
+        log.warning(
+            "monitor of %s on %s failed (rc=%d); fail count %d", event.resource, node, event.exit_code, count
+        )
+        self._snapshot()
+        return True
+
+    def _reload_config(self) -> bool:
+        if self._config_path is None:
+            return False
+        try:
+            mtime = self._config_path.stat().st_mtime_ns
+        except OSError:
+            return False
+        if mtime == self._config_mtime:
+            return False
+        self._config_mtime = mtime
+        try:
+            self.config = self._load_config()
+        except PlacementError as error:
+            log.error("configuration change ignored: %s", error)
+            self.journal.record("config-rejected", error=str(error))
+            return False
+        self.journal.record("config", path=str(self._config_path))
+        return True
+
+    def _load_config(self) -> Config:
+        assert self._config_path is not None
+        if self._load is not None:
+            return self._load(self._config_path)
+        import placement
+
+        return placement.load(self._config_path)
+
+    # ------------------------------------------------------------------ requests
+
+    def _request(self, action: Action, graph: nx.DiGraph) -> OperationRequest | None:
+        rid = action.resource or ""
+        if action.op is Op.MONITOR:
+            current = self.belief.instances.get((rid, action.node, action.clone_instance))
+            current = current or self.belief.instances.get((rid, action.node, None))
+            return self._monitor_request(
+                rid, action.clone_instance, current.role if current else Role.STARTED
+            )
+        meta = {}
+        if action.op in (Op.MIGRATE_TO, Op.MIGRATE_FROM):
+            other = Op.MIGRATE_FROM if action.op is Op.MIGRATE_TO else Op.MIGRATE_TO
+            peer = next((a.node for a in graph.nodes if a.op is other and a.resource == rid), None)
+            source, target = (action.node, peer) if action.op is Op.MIGRATE_TO else (peer, action.node)
+            meta = {"migrate_source": source or "", "migrate_target": target or ""}
+        return self._request_for(rid, action.op.value, action.clone_instance, extra_meta=meta)
+
+    def _request_for(
+        self,
+        rid: str,
+        action: str,
+        clone_instance: str | None,
+        interval_ms: int = 0,
+        role: Role | None = None,
+        extra_meta: Mapping[str, str] | None = None,
+    ) -> OperationRequest:
+        primitive = self.config.primitives[rid]
+        operation = _operation(primitive, action, interval_ms, role)
+        meta = dict(_clone_meta(self.config, rid, clone_instance))
+        meta.update(extra_meta or {})
+        params = dict(primitive.params)
+        if operation is not None:
+            params.update(operation.params)
+        timeout = operation.timeout_ms if operation and operation.timeout_ms else DEFAULT_TIMEOUT_MS
+        expected = int(OcfStatus.RUNNING_PROMOTED) if role is Role.PROMOTED and interval_ms else 0
+        # Anonymous clone copies share one agent instance name, as Pacemaker's executor does.
+        return OperationRequest(
+            rid, rid, str(primitive.agent), action, params, meta, timeout, interval_ms, expected
+        )
+
+    def _monitor_request(self, rid: str, clone_instance: str | None, role: Role) -> OperationRequest | None:
+        primitive = self.config.primitives[rid]
+        wanted = Role.PROMOTED if role is Role.PROMOTED else None
+        monitors = [o for o in primitive.operations if o.name == "monitor" and o.interval_ms > 0]
+        chosen = [o for o in monitors if (o.role is Role.PROMOTED) == (wanted is Role.PROMOTED)]
+        if not chosen:
+            return None
+        return self._request_for(rid, "monitor", clone_instance, chosen[0].interval_ms, role)
+
+
+def _operation(primitive: Primitive, action: str, interval_ms: int, role: Role | None) -> Operation | None:
+    for operation in primitive.operations:
+        matches_role = role is None or operation.role in (None, role)
+        if operation.name == action and operation.interval_ms == interval_ms and matches_role:
+            return operation
+    return None
+
+
+def _clone_meta(config: Config, rid: str, clone_instance: str | None) -> dict[str, str]:
+    clone = Hierarchy(config).clone_of(rid)
+    if clone is None:
+        return {}
+    nodes = len(config.nodes) or 1
+    return {
+        "clone": clone_instance or "0",
+        "clone_max": str(clone.max if clone.max is not None else nodes),
+        "clone_node_max": str(clone.per_node or 1),
+        "globally_unique": "true" if clone.globally_unique else "false",
+        "notify": "true" if clone.notify else "false",
+        "promotable": "true" if clone.promotable else "false",
+        "promoted_max": str(clone.promoted_max or 1),
+        "promoted_node_max": str(clone.promoted_per_node or 1),
+    }

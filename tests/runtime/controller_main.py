@@ -1,0 +1,52 @@
+"""Run the controller as its own process for end-to-end tests (test code).
+
+Usage: python controller_main.py CONFIG AGENTS SECRET JOURNAL DEAD_AFTER
+
+The planner is the real one (`placement.plan`) when it exists, else the test stub;
+``PLACEMENT_TEST_PLANNER=stub`` forces the stub.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from placement.runtime.auth import load_secret
+from placement.runtime.client import AgentClient, parse_agents
+from placement.runtime.controller import Controller, ControllerOptions, default_planner
+from placement.runtime.journal import Journal
+
+
+def choose_planner():
+    if os.environ.get("PLACEMENT_TEST_PLANNER") != "stub" and importlib.util.find_spec("placement.planning"):
+        return default_planner
+    from tests.runtime import stub_planner
+
+    return stub_planner.plan
+
+
+def main() -> None:
+    config, agents, secret_file, journal_path, dead_after = sys.argv[1:6]
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s controller %(message)s")
+    secret = load_secret(secret_file)
+    clients = {n: AgentClient(n, a, secret) for n, a in parse_agents(agents).items()}
+    options = ControllerOptions(
+        dead_after=float(dead_after),
+        poll_interval=0.1,
+        startup_grace=10.0,
+        fence_retry=0.5,
+        fence_retry_max=2.0,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Journal(journal_path) as journal:
+        Controller(Path(config), clients, journal, planner=choose_planner(), options=options).run(stop)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The seed scenarios for real: three agents, a controller, Dummy/Stateful agents, fencing.
+
+Each test starts real processes on loopback (fixture ``processes`` kills them all
+at the end), waits by polling with generous bounds, and reads the truth from the
+agents' state files and the controller's journal.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from placement.runtime.journal import Entry
+
+from .cluster import Cluster, TwiceWatcher
+from .conftest import needs_dummy
+from .harness import CLI, REPO, environment, wait_for
+
+pytestmark = needs_dummy
+
+VMS = ["xray", "yankee", "zulu"]
+SEED = {"xray": ["alice"], "yankee": ["bob"], "zulu": ["charlie"], "iscsi": 3}
+
+
+@pytest.fixture
+def cluster(processes, secret_file: Path, tmp_path: Path) -> Cluster:
+    return Cluster(processes, tmp_path, secret_file)
+
+
+def first(entries: list[Entry], kind: str, **match: object) -> Entry:
+    found = [e for e in entries if e.kind == kind and all(e.data.get(k) == v for k, v in match.items())]
+    assert found, f"no {kind} {match} in the journal"
+    return found[0]
+
+
+def wait_moved_off(cluster: Cluster, resource: str, node: str, timeout: float = 60) -> None:
+    """Wait until ``resource`` runs on exactly one node, not ``node``."""
+    try:
+        wait_for(
+            lambda: len(cluster.running(resource)) == 1 and cluster.running(resource) != [node],
+            timeout,
+            f"{resource} recovered off {node}",
+        )
+    except AssertionError:
+        log = cluster.processes.log_text("controller")[-6000:]
+        raise AssertionError(f"{resource} runs on {cluster.running(resource)}\n{log}") from None
+
+
+def recovery_starts(entries: list[Entry], resource: str) -> list[Entry]:
+    return [
+        e
+        for e in entries
+        if e.kind == "dispatch" and e.data.get("op") == "start" and e.data.get("resource") == resource
+    ]
+
+
+def test_1_everything_starts_where_the_planner_says(cluster: Cluster) -> None:
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    assert len(cluster.running("fence_nodes")) == 0  # a fence device leaves no agent state file
+    results = [e for e in cluster.entries() if e.kind == "result"]
+    assert results and all(e.data["ok"] for e in results)
+
+
+def test_2_a_dead_node_is_fenced_before_its_resources_start_elsewhere(cluster: Cluster) -> None:
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    before = len(cluster.entries())
+    cluster.kill_agent("charlie")
+    wait_moved_off(cluster, "zulu", "charlie")
+    cluster.wait_running({"xray": ["alice"], "yankee": ["bob"], "iscsi": 2})
+    entries = [e for e in cluster.entries() if e.seq > before]
+    fenced = first(entries, "fenced", node="charlie")
+    assert recovery_starts(entries, "zulu"), "zulu was never recovered"
+    for start in recovery_starts(entries, "zulu"):
+        assert start.seq > fenced.seq, "zulu was started elsewhere before charlie was fenced"
+    assert list((cluster.node_root / "charlie").iterdir()) == []  # wiped, as a reboot does
+
+
+def test_2b_a_frozen_node_is_fenced_and_nothing_ever_runs_twice(cluster: Cluster) -> None:
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    with TwiceWatcher(cluster, VMS) as watcher:
+        cluster.kill_agent("charlie", signal.SIGSTOP)  # alive but silent
+        wait_moved_off(cluster, "zulu", "charlie")
+        cluster.wait_running({"xray": ["alice"], "yankee": ["bob"]})
+        assert cluster.agents["charlie"].wait(timeout=30) == -signal.SIGKILL  # really killed by the fence
+    assert max(watcher.most.values()) == 1, f"a resource ran on two nodes at once: {watcher.most}"
+    fenced = first(cluster.entries(), "fenced", node="charlie")
+    assert all(s.seq > fenced.seq for s in recovery_starts(cluster.entries(), "zulu")[1:])
+
+
+def test_3_when_fencing_fails_nothing_is_recovered(processes, secret_file: Path, tmp_path: Path) -> None:
+    cluster = Cluster(processes, tmp_path, secret_file, fence_extra="")
+    # Replace the device by one that always fails (Debian's fence_dummy, type=fail), when installed.
+    failing = "fence fence_nodes stonith:fence_dummy type=fail power_timeout=1"
+    text = cluster.config.read_text().splitlines()
+    cluster.config.write_text(
+        "\n".join(failing if line.startswith("fence ") else line for line in text) + "\n"
+    )
+    if not Path("/usr/sbin/fence_dummy").exists():
+        pytest.skip("fence_dummy missing: apt-get install fence-agents (.ci/install-agents)")
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    cluster.kill_agent("charlie")
+    wait_for(lambda: len(cluster.kinds("fence-failed")) >= 3, 60, "three failed fencing attempts")
+    assert cluster.running("zulu") == ["charlie"]  # its state is untouched: still "running" there
+    assert recovery_starts(cluster.entries(), "zulu")[1:] == []
+    assert "retry" in processes.log_text("controller")
+
+
+def test_4_a_monitor_failure_recovers_in_place_then_moves_after_the_threshold(cluster: Cluster) -> None:
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    state = cluster.node_root / "bob" / "rsctmp" / "Dummy-yankee.state"
+    state.unlink()  # yankee dies on bob behind everyone's back
+    wait_for(lambda: len(recovery_starts(cluster.entries(), "yankee")) >= 2, 30, "yankee restarted")
+    cluster.wait_running({"yankee": ["bob"]})
+    assert recovery_starts(cluster.entries(), "yankee")[1].data["node"] == "bob"  # recovered in place
+    # The second failure reaches migration-threshold=2: yankee must leave bob.
+    cluster.wait_converged(after=recovery_starts(cluster.entries(), "yankee")[1].seq)
+    state.unlink()
+    wait_moved_off(cluster, "yankee", "bob")
+    events = [
+        e for e in cluster.kinds("event") if e.data["resource"] == "yankee" and e.data["exit_code"] == 7
+    ]
+    assert len(events) >= 2
+
+
+def test_5_a_failed_stop_fences_the_node(processes, secret_file: Path, tmp_path: Path) -> None:
+    cluster = Cluster(processes, tmp_path, secret_file, zulu_agent="ocf:test:Scripted")
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    rsctmp = cluster.node_root / "charlie" / "rsctmp"
+    (rsctmp / "fail-stop").touch()  # zulu's stop will fail on charlie
+    (rsctmp / "Scripted-zulu.state").unlink()  # and its monitor fails: recovery needs that stop
+    fenced = wait_for(lambda: cluster.kinds("fenced"), 60, "charlie fenced")[0]  # type: ignore[index]
+    assert fenced.data["node"] == "charlie"
+    unclean = first(cluster.entries(), "unclean", node="charlie")
+    assert "stop of zulu failed" in unclean.data["reason"] and unclean.seq < fenced.seq
+    wait_moved_off(cluster, "zulu", "charlie")
+    assert cluster.agents["charlie"].wait(timeout=30) == -signal.SIGKILL
+
+
+def test_6_a_controller_killed_mid_transition_resumes_without_running_anything_twice(
+    processes, secret_file: Path, tmp_path: Path
+) -> None:
+    # Slow starts keep the transition in flight long enough to kill the controller inside it.
+    cluster = Cluster(processes, tmp_path, secret_file, zulu_agent="ocf:test:Scripted start_delay=3")
+    cluster.start_agents()
+    with TwiceWatcher(cluster, VMS) as watcher:
+        controller = cluster.start_controller()
+        wait_for(
+            lambda: any(e.data.get("resource") == "zulu" for e in cluster.kinds("dispatch")),
+            60,
+            "zulu's start dispatched",
+        )
+        controller.kill()  # SIGKILL: no goodbye, a dispatch without result stays in the journal
+        controller.wait(timeout=10)
+        assert any(e.data.get("resource") == "zulu" for e in _in_doubt(cluster))
+        cluster.start_controller()
+        cluster.wait_running(SEED, timeout=90)
+        cluster.wait_converged(after=first(cluster.entries(), "controller-start", resumed=True).seq)
+    assert max(watcher.most.values()) == 1, f"a resource ran on two nodes at once: {watcher.most}"
+    assert cluster.running("zulu") == ["charlie"]
+
+
+def _in_doubt(cluster: Cluster) -> list[Entry]:
+    answered = {e.data.get("dispatch") for e in cluster.kinds("result")}
+    return [e for e in cluster.kinds("dispatch") if e.seq not in answered]
+
+
+def test_7_a_wrong_secret_is_refused(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_agents()
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-the-cluster-secret-at-all\n")
+    wrong.chmod(0o600)
+    done = subprocess.run(
+        [*CLI, "status", "--agents", cluster.agents_option, "--secret-file", str(wrong)],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "REFUSED" in done.stdout
+    assert "refused GET /status" in cluster.processes.log_text("agent-alice")
+    good = subprocess.run(
+        [*CLI, "status", "--agents", cluster.agents_option, "--secret-file", str(cluster.secret), "--json"],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert good.returncode == 0, good.stderr
+    assert '"state": "online"' in good.stdout
