@@ -21,6 +21,9 @@ COMMAND_MODULES = (
     "placement.commands.agent",
     "placement.commands.run",
     "placement.commands.status",
+    "placement.commands.place",
+    "placement.commands.scores",
+    "placement.commands.why",
 )
 
 

@@ -1,0 +1,36 @@
+"""``placement scores``: each resource's score on each node and the terms that make it up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from placement.errors import InvalidInput
+
+
+@click.command("scores")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("resource", required=False)
+def command(file: Path, resource: str | None) -> None:
+    """Print "alice 150 = location 50 + stickiness 100" for every resource (or RESOURCE) of FILE."""
+    from placement.lang import load
+    from placement.solve.scores import score_table
+
+    config = load(file)
+    table = score_table(config)
+    if resource is not None and resource not in config.resources:
+        raise InvalidInput(
+            f"unknown resource {resource!r} (resources: {', '.join(sorted(config.resources))})"
+        )
+    wanted = set(table.hierarchy.primitives_in(resource)) if resource else None
+    for unit in table.units:
+        if wanted is not None and unit.primitive not in wanted:
+            continue
+        click.echo(f"{unit.key}:")
+        for score in table.scores(unit.key).values():
+            click.echo(f"  {score.explain()}")
+        if unit.promotable:
+            click.echo("  promotion:")
+            for score in table.promotion(unit.key).values():
+                click.echo(f"    {score.explain()}")
