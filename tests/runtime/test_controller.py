@@ -1,0 +1,229 @@
+"""The controller against scripted in-memory agents: its safety rules, whatever the planner says.
+
+The agents here are test doubles that keep "running" resources in a dict, so each
+test drives `Controller.round` directly and checks what the controller dared to do.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from placement.model import Agent, ClusterOptions, Config, Location, Node, Operation, Primitive, frozen_map
+from placement.runtime.client import AgentUnreachable
+from placement.runtime.controller import Controller, ControllerOptions
+from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
+from placement.runtime.journal import Journal
+from placement.runtime.messages import OperationRequest
+from placement.runtime.ocf import OcfResult, OcfStatus
+from placement.transition.action import Action, Op
+
+from . import stub_planner
+
+FAST = ControllerOptions(
+    dead_after=0.15,
+    heartbeat_timeout=0.1,
+    poll_interval=0.01,
+    startup_grace=0.15,
+    fence_retry=0.01,
+    fence_retry_max=0.02,
+)
+OK = OcfResult(OcfStatus.SUCCESS, 0, 1)
+NOT_RUNNING = OcfResult(OcfStatus.NOT_RUNNING, 7, 1)
+
+
+class FakeCluster:
+    def __init__(self, nodes: tuple[str, ...]) -> None:
+        self.agents = {n: FakeAgent(n, self) for n in nodes}
+        self.fence_works = True
+        self.fence_calls: list[str] = []
+
+
+class FakeAgent:
+    """Just enough of `AgentClient` for the controller."""
+
+    def __init__(self, node: str, cluster: FakeCluster) -> None:
+        self.node, self.cluster, self.address = node, cluster, "fake"
+        self.alive, self.boot = True, f"{node}-1"
+        self.running: dict[str, str] = {}
+        self.fail_stop: set[str] = set()
+        self.executed: list[str] = []
+
+    def _check(self) -> None:
+        if not self.alive:
+            raise AgentUnreachable(f"{self.node} is gone")
+
+    def heartbeat(self, timeout: float | None = None) -> dict:
+        self._check()
+        return {"node": self.node, "boot_id": self.boot}
+
+    def events(self, after: int) -> tuple[str, list]:
+        self._check()
+        return self.boot, []
+
+    def probe(self, requests: list[OperationRequest]) -> dict[str, OcfResult]:
+        self._check()
+        return {r.instance: OK if r.resource in self.running else NOT_RUNNING for r in requests}
+
+    def execute(self, request: OperationRequest) -> OcfResult:
+        self._check()
+        self.executed.append(f"{request.action} {request.resource}")
+        if request.action == "start":
+            self.running[request.resource] = "started"
+        elif request.action == "stop":
+            if request.resource in self.fail_stop:
+                return OcfResult(OcfStatus.ERR_GENERIC, 1, 1, reason="stop refused")
+            self.running.pop(request.resource, None)
+        elif request.action == "monitor":
+            return OK if request.resource in self.running else NOT_RUNNING
+        return OK
+
+    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
+        self._check()
+        self.cluster.fence_calls.append(target)
+        if not self.cluster.fence_works:
+            return FenceResult(device.id, action.value, target, False, 1, 1)
+        victim = self.cluster.agents[target]
+        victim.alive, victim.running = False, {}
+        return FenceResult(device.id, action.value, target, True, 0, 1)
+
+
+def config(fencing: bool = True) -> Config:
+    monitor = (Operation("monitor", 10_000, 5000),)
+    resources = {
+        "fence_all": Primitive("fence_all", Agent("stonith", None, "fence_process")),
+        "zulu": Primitive("zulu", Agent("ocf", "heartbeat", "Dummy"), operations=monitor),
+    }
+    return Config(
+        cluster=ClusterOptions(fencing=fencing),
+        nodes=frozen_map({n: Node(n) for n in ("alice", "bob", "charlie")}),
+        resources=frozen_map(resources),
+        constraints=(Location(resource="zulu", node="charlie", score=50),),
+    )
+
+
+@pytest.fixture
+def controller(tmp_path: Path):
+    """A factory of controllers over fake agents; closes their journals and pools."""
+    made: list[tuple[Controller, Journal]] = []
+
+    def make(cluster: FakeCluster, planner=stub_planner.plan) -> tuple[Controller, Journal]:
+        journal = Journal(tmp_path / "journal")
+        ctl = Controller(config(), cluster.agents, journal, planner=planner, options=FAST)  # type: ignore[arg-type]
+        made.append((ctl, journal))
+        return ctl, journal
+
+    yield make
+    for ctl, journal in made:
+        ctl.close()
+        journal.close()
+
+
+def rounds_until(ctl: Controller, predicate, limit: float = 10.0) -> None:
+    deadline = time.monotonic() + limit
+    while not predicate():
+        assert time.monotonic() < deadline, "condition never reached"
+        ctl.round()
+
+
+@pytest.fixture
+def fake() -> FakeCluster:
+    return FakeCluster(("alice", "bob", "charlie"))
+
+
+def test_converges_and_then_plans_nothing(tmp_path: Path, fake: FakeCluster, controller) -> None:
+    ctl, journal = controller(fake)
+    ctl.start()
+    rounds_until(ctl, ctl.converged.is_set)
+    assert fake.agents["charlie"].running == {"zulu": "started"}
+    assert journal.last("converged") is not None
+
+
+def test_a_start_is_refused_while_the_resource_may_run_on_an_unclean_node(
+    tmp_path: Path, fake: FakeCluster, controller
+) -> None:
+    fake.agents["charlie"].running["zulu"] = "started"
+
+    def reckless(_config: Config, _state) -> nx.DiGraph:  # "recovers" zulu without fencing anybody
+        graph = nx.DiGraph()
+        graph.add_node(Action(Op.START, "alice", "zulu"))
+        return graph
+
+    ctl, journal = controller(fake, reckless)
+    ctl.start()
+    fake.agents["charlie"].alive = False
+    rounds_until(ctl, lambda: any("fencing first" in e.data["reason"] for e in journal.of_kind("blocked")))
+    assert "start zulu" not in fake.agents["alice"].executed
+
+
+def test_a_start_is_refused_while_the_resource_runs_elsewhere(
+    tmp_path: Path, fake: FakeCluster, controller
+) -> None:
+    fake.agents["bob"].running["zulu"] = "started"
+
+    def twice(_config: Config, _state) -> nx.DiGraph:
+        graph = nx.DiGraph()
+        graph.add_node(Action(Op.START, "alice", "zulu"))
+        return graph
+
+    ctl, journal = controller(fake, twice)
+    ctl.start()
+    rounds_until(ctl, lambda: any("run it twice" in e.data["reason"] for e in journal.of_kind("blocked")))
+    assert "start zulu" not in fake.agents["alice"].executed
+
+
+def test_failing_fencing_is_retried_and_nothing_is_recovered(
+    tmp_path: Path, fake: FakeCluster, controller
+) -> None:
+    ctl, journal = controller(fake)
+    ctl.start()
+    rounds_until(ctl, ctl.converged.is_set)
+    fake.fence_works = False
+    fake.agents["charlie"].alive = False
+    rounds_until(ctl, lambda: len(list(journal.of_kind("fence-failed"))) >= 3)
+    assert all("start zulu" not in fake.agents[n].executed for n in ("alice", "bob"))
+    fake.fence_works = True  # the fence device is repaired: recovery follows at once
+    rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
+    fenced = journal.last("fenced")
+    assert fenced is not None and fenced.data["node"] == "charlie"
+
+
+def test_a_failed_stop_makes_the_node_unclean_and_fences_it(
+    tmp_path: Path, fake: FakeCluster, controller
+) -> None:
+    ctl, journal = controller(fake)
+    ctl.start()
+    rounds_until(ctl, ctl.converged.is_set)
+    fake.agents["charlie"].fail_stop.add("zulu")
+    ctl.config = Config(  # the operator bans zulu from charlie: it must stop there
+        cluster=ctl.config.cluster,
+        nodes=ctl.config.nodes,
+        resources=ctl.config.resources,
+        constraints=(Location(resource="zulu", node="charlie", score=-1_000_000),),
+    )
+    rounds_until(ctl, lambda: journal.last("fenced") is not None)
+    unclean = journal.last("unclean")
+    assert unclean is not None and "stop of zulu failed" in unclean.data["reason"]
+    rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
+
+
+def test_a_restarted_controller_fences_a_silent_node_an_in_doubt_start_went_to(
+    tmp_path: Path, fake: FakeCluster, controller
+) -> None:
+    with Journal(tmp_path / "journal") as old:  # the previous controller died right after this dispatch
+        old.record("dispatch", action="start zulu@charlie", op="start", node="charlie", resource="zulu")
+    fake.agents["charlie"].alive = False  # and charlie cannot tell us whether zulu started
+    ctl, journal = controller(fake)
+    ctl.start()
+    rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
+    fenced = journal.last("fenced")
+    assert fenced is not None and fenced.data["node"] == "charlie"
+    starts = [
+        e
+        for e in journal.of_kind("dispatch")
+        if e.data.get("op") == "start" and e.data.get("resource") == "zulu"
+    ]
+    assert starts[-1].seq > fenced.seq
