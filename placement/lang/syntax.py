@@ -7,7 +7,7 @@ and after which words of the line it went wrong.
 from __future__ import annotations
 
 from lark import Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from placement.errors import Diagnostic, InvalidInput, Severity
 from placement.lang.grammar import parser
@@ -51,12 +51,13 @@ def syntax_diagnostic(error: UnexpectedInput, text: str, path: str | None) -> Di
     if found == "end of line":
         # Point just past the last word rather than at the line's end whitespace.
         column = len(source.split("#", 1)[0].rstrip()) + 1
-    expected = _expected_words(_relevant(_expected_terminals(error), error))
-    context = _context(source, column)
-    message = f"expected {expected}" if expected else "unexpected input"
-    if context:
-        message += f" after '{context}'"
-    message += f", got {found}"
+    context = f" after '{_context(source, column)}'" if _context(source, column) else ""
+    if isinstance(error, (UnexpectedToken, UnexpectedEOF)):
+        expected = _expected_words(_relevant(_expected_terminals(error), error))
+        message = f"expected {expected}{context}, got {found}"
+    else:
+        # A character no token can start with: the lexer's list of everything is no help.
+        message = f"unexpected {found}{context}"
     return Diagnostic(Severity.ERROR, message, Span(path, line_no, column), source)
 
 
@@ -74,9 +75,8 @@ def _relevant(expected: set[str], error: UnexpectedInput) -> set[str]:
 
 
 def _expected_terminals(error: UnexpectedInput) -> set[str]:
-    if isinstance(error, (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF)):
-        return set(error.expected or ())
-    return set()
+    # UnexpectedToken/EOF say `expected`; UnexpectedCharacters says `allowed`.
+    return set(getattr(error, "expected", None) or getattr(error, "allowed", None) or ())
 
 
 def _found(error: UnexpectedInput, source: str, column: int) -> str:
@@ -89,6 +89,11 @@ def _found(error: UnexpectedInput, source: str, column: int) -> str:
         return f"'{token.value}'"
     if isinstance(error, UnexpectedEOF):
         return "end of file"
+    char = getattr(error, "char", "")
+    if char and (not char.isprintable() or char.isspace()):
+        return f"invisible character U+{ord(char):04X}"
+    if char:
+        return f"character '{char}'"
     rest = source[column - 1 :].split()
     return f"'{rest[0]}'" if rest else "end of line"
 

@@ -103,16 +103,25 @@ _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _BARE_VALUE = re.compile(r'[^\s"#()\[\]{}]+')
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
 def unquote(text: str) -> str:
-    """Undo the language's quoting: ``"a \\"b\\""`` → ``a "b"``; bare text is returned as is."""
+    r"""Undo the language's quoting; bare text is returned as is.
+
+    >>> unquote('"a \\"b\\" \\n"') == 'a "b" \n'
+    True
+    """
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
+        return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text[1:-1])
     return text
 
 
 def quote(text: str) -> str:
-    """Quote ``text`` for use as a string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """Quote ``text`` as a string literal (the inverse of :func:`unquote`)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return '"' + escaped + '"'
 
 
 def format_name(name: str, keywords: frozenset[str] = frozenset()) -> str:
