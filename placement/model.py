@@ -379,6 +379,7 @@ class Location:
     """A location constraint: a score for one node, or rules over node attributes.
 
     Exactly one of ``resource`` / ``pattern`` is set, and exactly one of ``node`` / ``rules``.
+    ``score`` and ``role`` belong to the node form; each rule carries its own.
     """
 
     resource: str | None = None
