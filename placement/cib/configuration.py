@@ -58,7 +58,11 @@ def unpack(document: Document) -> Imported:
         expansions={**{k: tuple(v) for k, v in unpacked.templates.items()}, **_tags(document, section)},
         nodes=frozenset(nodes),
     )
-    warnings: list[str] = []
+    warnings: list[str] = list(unpacked.warnings)
+    if any(_provides_unfencing(document, e) for e in section.iter("primitive")) and defaults.requires is None:
+        # compat(pacemaker): a device that provides unfencing makes every resource
+        # require unfencing by default (lib/pengine/complex.c:unpack_requires).
+        defaults = replace(defaults, requires="unfencing")
     config = Config(
         cluster=replace(cluster, stickiness=stickiness),
         nodes=frozen_map(nodes),
@@ -201,6 +205,13 @@ def _op_defaults(document: Document, section: Element | None) -> dict[str, str]:
     if section is None:
         return {}
     return attributes.merged(document, section, "meta_attributes")
+
+
+def _provides_unfencing(document: Document, primitive: Element) -> bool:
+    if primitive.get("class") != "stonith":
+        return False
+    values = attributes.merged(document, primitive, "meta_attributes")
+    return values.get("provides", "").strip().lower() == "unfencing"
 
 
 # ----------------------------------------------------------------------------- references

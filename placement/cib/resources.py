@@ -46,6 +46,8 @@ class Resources:
     resources: dict[str, Resource] = field(default_factory=dict)
     templates: dict[str, list[str]] = field(default_factory=dict)
     instances_of_template: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    unfencing: bool = False  # a fence device provides unfencing
 
 
 def unpack(document: Document, section: Element | None, nodes: frozenset[str] = frozenset()) -> Resources:
@@ -134,16 +136,19 @@ def _primitive(
         meta=meta(document, element, meta_values),
         operations=operations,
         utilization=frozen_map({k: parse_int_prefix(v) for k, v in layered("utilization").items()}),
-        fences=_fence_targets(rid, params, out.nodes) if agent.is_fencing else (),
+        fences=_fence_targets(document, element, params, out) if agent.is_fencing else (),
         span=document.span(element),
     )
 
 
-def _fence_targets(rid: str, params: dict[str, str], nodes: frozenset[str]) -> tuple[str, ...]:
+def _fence_targets(
+    document: Document, element: Element, params: dict[str, str], out: Resources
+) -> tuple[str, ...]:
     """Nodes a fence device may fence (``pcmk_host_list`` / ``pcmk_host_map``); () = any.
 
     Hosts that are not cluster nodes are dropped (the fencer is never asked about
-    them); a device left with none cannot fence any node, which the model cannot say.
+    them). A device left with none is kept able to fence any node, with a warning:
+    Pacemaker's scheduler only asks whether some device exists (``pe_can_fence``).
     """
     check = params.get("pcmk_host_check", "").strip().lower()
     if check in ("none", "dynamic-list"):
@@ -154,9 +159,12 @@ def _fence_targets(rid: str, params: dict[str, str], nodes: frozenset[str]) -> t
         host = re.split(r"[:=]", entry, maxsplit=1)[0]
         if host:
             hosts.append(host)
-    known = tuple(h for h in dict.fromkeys(hosts) if h in nodes)
+    known = tuple(h for h in dict.fromkeys(hosts) if h in out.nodes)
     if hosts and not known:
-        raise Unsupported("fence device that can fence no configured node", rid)
+        out.warnings.append(
+            f"{document.span(element)}: fence device {element.get('id')!r} lists no configured node"
+            f" ({', '.join(hosts)}); it is taken as able to fence any node, as Pacemaker's scheduler does"
+        )
     return known
 
 
@@ -208,8 +216,6 @@ def meta(document: Document, element: Element, values: dict[str, str]) -> Meta:
     for name, feature in _UNSUPPORTED_META.items():
         if values.get(name):
             raise Unsupported(feature, ident)
-    if values.get("provides", "").strip().lower() == "unfencing":
-        raise Unsupported("unfencing (provides=unfencing)", ident)
 
     def bad(name: str) -> Exception:
         return document.error(
@@ -313,10 +319,6 @@ def _clone(document: Document, element: Element, templates: dict[str, Element], 
     child = children[0]
     if child.tag == "primitive":
         primitive = _primitive(document, child, templates, out)
-        if primitive.agent.is_fencing:
-            # The language rejects cloned fence devices: placement models one device
-            # per fencing path, so a clone of them is refused the same way here.
-            raise Unsupported("cloned fence device", cid)
         _add(document, out, primitive)
         child_id = primitive.id
     elif child.tag == "group":

@@ -1,0 +1,56 @@
+"""Small CIB documents for the import tests, written the way ``cibadmin -Q`` writes them."""
+
+# ruff: noqa: E501 - XML fixtures read best one element per line, however long.
+
+from __future__ import annotations
+
+from placement.cib import loads_cib
+from placement.model import Config
+from placement.state import State
+
+ONLINE = 'in_ccm="true" crmd="online" join="member" expected="member"'
+
+
+def cib(
+    resources: str = "",
+    constraints: str = "",
+    *,
+    nodes: str = '<node id="1" uname="alice"/><node id="2" uname="bob"/>',
+    options: str = "",
+    status: str | None = None,
+    extra: str = "",
+    root: str = 'have-quorum="true"',
+) -> str:
+    """A whole CIB around the given sections; by default both nodes are online."""
+    if status is None:
+        status = f'<node_state id="1" uname="alice" {ONLINE}/><node_state id="2" uname="bob" {ONLINE}/>'
+    return (
+        f"<cib {root}><configuration>"
+        f'<crm_config><cluster_property_set id="cib-bootstrap-options">{options}</cluster_property_set></crm_config>'
+        f"<nodes>{nodes}</nodes><resources>{resources}</resources>"
+        f"<constraints>{constraints}</constraints>{extra}</configuration>"
+        f"<status>{status}</status></cib>"
+    )
+
+
+def option(name: str, value: str) -> str:
+    return f'<nvpair id="opt-{name}" name="{name}" value="{value}"/>'
+
+
+def dummy(rid: str, inner: str = "", cls: str = 'class="ocf" provider="pacemaker" type="Dummy"') -> str:
+    return f'<primitive id="{rid}" {cls}>{inner}</primitive>'
+
+
+def meta(owner: str, **values: str) -> str:
+    pairs = "".join(
+        f'<nvpair id="{owner}-{k}" name="{k.replace("_", "-")}" value="{v}"/>' for k, v in values.items()
+    )
+    return f'<meta_attributes id="{owner}-meta">{pairs}</meta_attributes>'
+
+
+def load(text: str) -> tuple[Config, State]:
+    return loads_cib(text, source="test.xml")
+
+
+def config_of(text: str) -> Config:
+    return load(text)[0]

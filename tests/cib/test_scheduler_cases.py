@@ -1,0 +1,102 @@
+"""Every case of Pacemaker's scheduler suite imports cleanly or is cleanly unsupported.
+
+Reads ``../shared/pacemaker-scheduler/cases`` relative to the repository root (never
+copied into the repo); skipped with a message when that directory is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from placement.cib import CibImport, import_cib
+from placement.errors import Unsupported
+from placement.lang import dumps, loads
+from placement.model import Clone, Config, Location, Primitive
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "pacemaker-scheduler"
+CASES = sorted((SHARED / "cases").glob("*.xml"))
+pytestmark = pytest.mark.skipif(not CASES, reason=f"Pacemaker scheduler cases not found at {SHARED}/cases")
+
+
+@pytest.fixture(scope="module")
+def imported() -> dict[str, CibImport | Unsupported]:
+    """Each case imported once: the result, or the Unsupported it raised."""
+    results: dict[str, CibImport | Unsupported] = {}
+    for path in CASES:
+        try:
+            results[path.stem] = import_cib(path)
+        except Unsupported as unsupported:
+            results[path.stem] = unsupported
+    return results
+
+
+def test_every_case_imports_or_is_cleanly_unsupported(imported) -> None:
+    # Reaching here means no case raised anything but Unsupported (InvalidInput included).
+    ok = [name for name, r in imported.items() if isinstance(r, CibImport)]
+    assert len(ok) >= 290, f"only {len(ok)} of {len(imported)} cases import"
+
+
+def test_unsupported_messages_name_a_feature_and_an_element(imported) -> None:
+    for name, result in imported.items():
+        if isinstance(result, Unsupported):
+            assert result.feature and result.element, name
+            assert str(result).startswith("unsupported: "), name
+
+
+def test_core_cases_import(imported) -> None:
+    tags = json.loads((SHARED / "tags.json").read_text())
+    refused = {
+        name: str(r)
+        for name, r in imported.items()
+        if isinstance(r, Unsupported) and "core" in tags.get(name, ())
+    }
+    # A container relation (failures restart the container) has no place in the model yet.
+    assert set(refused) <= {"container-group-1", "container-group-3", "container-group-4"}, refused
+
+
+def test_imported_state_names_only_configured_nodes_and_primitives(imported) -> None:
+    for name, result in imported.items():
+        if isinstance(result, CibImport):
+            config, state = result.config, result.state
+            assert set(state.nodes) == set(config.nodes), name
+            assert {i.resource for i in state.instances} <= set(config.primitives), name
+            assert {i.node for i in state.instances} <= set(config.nodes), name
+
+
+def cloned_fencing(config: Config) -> bool:
+    return any(
+        isinstance(r, Clone) and config.resources[r.child].agent.is_fencing
+        for r in config.resources.values()
+        if isinstance(r, Clone) and isinstance(config.resources[r.child], Primitive)
+    )
+
+
+def _without_ids(config: Config) -> Config:
+    """The language keeps no ids for rules and fencing levels; compare without them."""
+    constraints = tuple(
+        replace(c, rules=tuple(replace(r, id=None) for r in c.rules)) if isinstance(c, Location) else c
+        for c in config.constraints
+    )
+    levels = tuple(replace(level, id=None) for level in config.fencing_levels)
+    return replace(config, constraints=constraints, fencing_levels=levels)
+
+
+def test_imported_configurations_round_trip_through_the_language(imported) -> None:
+    """import → .place text → parse gives the same configuration (ids of rules aside)."""
+    failures = {}
+    for name, result in imported.items():
+        if not isinstance(result, CibImport) or cloned_fencing(result.config):
+            continue  # the language refuses cloned fence devices on purpose
+        try:
+            back = loads(dumps(result.config))
+        except Exception as error:  # collected and reported below
+            failures[name] = str(error).splitlines()[0]
+            continue
+        if _without_ids(back) != _without_ids(result.config):
+            failures[name] = "differs after the round trip"
+    # 994 has a heartbeat-class parameter named "1" that the formatter does not quote yet.
+    assert set(failures) <= {"994"}, failures
