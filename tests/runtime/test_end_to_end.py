@@ -82,6 +82,11 @@ def test_2_a_dead_node_is_fenced_before_its_resources_start_elsewhere(cluster: C
     for start in recovery_starts(entries, "zulu"):
         assert start.seq > fenced.seq, "zulu was started elsewhere before charlie was fenced"
     assert list((cluster.node_root / "charlie").iterdir()) == []  # wiped, as a reboot does
+    # charlie comes back (a new agent boot): probed, it rejoins and takes its clone copy again.
+    cluster.start_agent("charlie")
+    cluster.wait_running({"iscsi": 3, "zulu": 1, "xray": ["alice"], "yankee": ["bob"]})
+    rejoined = [e for e in cluster.kinds("probe") if e.data["node"] == "charlie" and e.seq > fenced.seq]
+    assert rejoined and rejoined[0].data["found"] == {}  # the reboot left nothing running
 
 
 def test_2b_a_frozen_node_is_fenced_and_nothing_ever_runs_twice(cluster: Cluster) -> None:
@@ -213,3 +218,61 @@ def test_7_a_wrong_secret_is_refused(cluster: Cluster, tmp_path: Path) -> None:
     )
     assert good.returncode == 0, good.stderr
     assert '"state": "online"' in good.stdout
+
+
+PROMOTABLE = """\
+resource db ocf:pacemaker:Stateful {
+    monitor every 1s timeout 10s
+    monitor every 2s role=promoted timeout 10s
+}
+promotable ms_db of db
+location db-promoted-on-alice: ms_db promoted prefers alice 100
+"""
+
+
+def promoted(cluster: Cluster) -> list[str]:
+    return [
+        node
+        for node in ("alice", "bob", "charlie")
+        if (cluster.node_root / node / "run" / "Stateful-db.state").exists()
+        and (cluster.node_root / node / "run" / "Stateful-db.state").read_text().strip() == "Promoted"
+    ]
+
+
+def test_1b_a_promotable_clone_is_promoted_once_and_promoted_again_after_fencing(
+    processes, secret_file: Path, tmp_path: Path
+) -> None:
+    cluster = Cluster(processes, tmp_path, secret_file, extra=PROMOTABLE)
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running({**SEED, "db": 3})
+    wait_for(lambda: promoted(cluster) == ["alice"], 60, "db promoted on alice")
+    cluster.wait_converged()
+    cluster.kill_agent("alice")
+    wait_for(
+        lambda: len(promoted(cluster)) == 1 and promoted(cluster) != ["alice"], 60, "db promoted elsewhere"
+    )
+    fenced = first(cluster.entries(), "fenced", node="alice")
+    promotes = [e for e in cluster.entries() if e.kind == "dispatch" and e.data.get("op") == "promote"]
+    assert promotes[-1].seq > fenced.seq
+
+
+def test_8_a_configuration_change_on_disk_is_applied(cluster: Cluster) -> None:
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    text = cluster.config.read_text().replace("xray prefers alice 50", "xray avoids alice")
+    cluster.config.write_text(text)
+    wait_moved_off(cluster, "xray", "alice")
+    assert cluster.kinds("config")
+
+
+def test_9_a_broken_configuration_change_is_ignored(cluster: Cluster) -> None:
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    cluster.config.write_text(cluster.config.read_text() + "location oops: nothing prefers nowhere\n")
+    wait_for(lambda: cluster.kinds("config-rejected"), 30, "the change rejected")
+    cluster.wait_running(SEED)  # and everything keeps running where it was
