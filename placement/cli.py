@@ -18,6 +18,7 @@ from placement.errors import ExitCode, PlacementError
 COMMAND_MODULES = (
     "placement.commands.check",
     "placement.commands.fmt",
+    "placement.commands.import_cib",
     "placement.commands.agent",
     "placement.commands.run",
     "placement.commands.status",

@@ -1,0 +1,67 @@
+"""``placement import``: a Pacemaker CIB (``cibadmin -Q``) as ``.place`` text.
+
+Thin glue over `placement.cib.import_cib` and the language's formatter: what the
+import ignored the way Pacemaker ignores it is listed on stderr as warnings.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from placement.cib import import_cib
+from placement.errors import Unsupported
+from placement.lang import dumps
+from placement.model import Clone, Config, Primitive
+
+
+@click.command("import")
+@click.argument("cib", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the configuration to this .place file instead of stdout.",
+)
+@click.option(
+    "--state-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the CIB's status as state JSON to this file.",
+)
+def command(cib: Path, output: Path | None, state_out: Path | None) -> None:
+    """Print the configuration of the Pacemaker CIB XML file CIB as .place text.
+
+    Exit 1 for malformed or invalid XML (file:line:col), 3 for a feature placement
+    cannot represent yet (bundles, remote nodes, tickets, date rules…).
+    """
+    result = import_cib(cib)
+    _refuse_cloned_fencing(result.config)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    text = dumps(result.config)
+    if state_out is not None:
+        state_out.write_text(_state_json(result.state), encoding="utf-8")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _refuse_cloned_fencing(config: Config) -> None:
+    """The language has no form for a cloned fence device (it refuses one on purpose)."""
+    for resource in config.resources.values():
+        if isinstance(resource, Clone):
+            child = config.resources[resource.child]
+            if isinstance(child, Primitive) and child.agent.is_fencing:
+                raise Unsupported("cloned fence device in .place text", resource.id)
+
+
+def _state_json(state: object) -> str:
+    """The state as JSON, by the state JSON writer when this build has one."""
+    try:
+        writer = importlib.import_module("placement.state_json")
+    except ModuleNotFoundError:
+        raise click.UsageError("--state-out needs the state JSON writer, which this build lacks") from None
+    return writer.dumps(state)

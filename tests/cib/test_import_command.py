@@ -1,0 +1,55 @@
+"""``placement import``: CIB XML in, .place text out, exit codes 0 / 1 / 3."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from placement.cli import cli
+from placement.lang import loads
+from tests.cib.cibxml import cib, dummy
+
+
+def run(tmp_path, text: str, *args: str):
+    path = tmp_path / "cib.xml"
+    path.write_text(text)
+    return CliRunner().invoke(cli, ["import", str(path), *args])
+
+
+def test_prints_the_configuration_as_place_text(tmp_path) -> None:
+    result = run(
+        tmp_path,
+        cib(dummy("db") + dummy("web"), '<rsc_colocation id="c" rsc="web" with-rsc="db" score="INFINITY"/>'),
+    )
+    assert result.exit_code == 0, result.output
+    config = loads(result.stdout)
+    assert sorted(config.resources) == ["db", "web"]
+    assert [(c.dependent, c.primary) for c in config.constraints] == [("web", "db")]
+
+
+def test_output_file_and_warnings_on_stderr(tmp_path) -> None:
+    out = tmp_path / "cluster.place"
+    result = run(
+        tmp_path, cib(dummy("db"), '<rsc_location id="l" rsc="db" node="zed" score="5"/>'), "-o", str(out)
+    )
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "warning:" in result.stderr and "node 'zed' does not exist" in result.stderr
+    assert sorted(loads(out.read_text()).resources) == ["db"]
+
+
+def test_unsupported_feature_exits_3_naming_it(tmp_path) -> None:
+    result = run(tmp_path, cib(dummy("db"), '<rsc_ticket id="t1" rsc="db" ticket="T"/>'))
+    assert result.exit_code == 3
+    assert result.stderr.strip() == "unsupported: ticket (t1)"
+
+
+def test_cloned_fence_device_has_no_place_form(tmp_path) -> None:
+    result = run(tmp_path, cib('<clone id="fc"><primitive id="f" class="stonith" type="fence_x"/></clone>'))
+    assert result.exit_code == 3
+    assert "cloned fence device" in result.stderr
+
+
+def test_malformed_xml_exits_1_with_position(tmp_path) -> None:
+    result = run(tmp_path, "<cib>\n<configuration>\n</cib>")
+    assert result.exit_code == 1
+    assert "cib.xml:3:3: error: malformed XML: mismatched tag" in result.stderr
