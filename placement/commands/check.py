@@ -44,5 +44,6 @@ def command(files: tuple[Path, ...], strict: bool) -> None:
             noun = "error" if len(errors) == 1 else "errors"
             click.echo(f"{path}: {len(errors)} {noun}, {len(diagnostics) - len(errors)} warnings", err=True)
         else:
-            click.echo(f"ok: {path}: {summary(config)}")
+            where = f"{path}: " if len(files) > 1 else ""
+            click.echo(f"ok: {where}{summary(config)}")
     raise SystemExit(int(ExitCode.INVALID if failed else ExitCode.OK))
