@@ -186,7 +186,13 @@ class Builder(Transformer):
         return Flag(self.text(children[0]), self.span_of(meta))
 
     def score(self, children: list) -> int:
-        return parse_score(str(children[0]))
+        token = children[0]
+        value = parse_score(str(token))
+        if token.type == "INT" and abs(int(token)) > INFINITY:
+            self.problems.append(Diagnostic(
+                Severity.WARNING, f"score {token} is beyond ±{INFINITY} and means {'-' if value < 0 else ''}inf",
+                self.span_of(token)))
+        return value
 
     def label(self, children: list) -> str:
         return self.text(children[0])

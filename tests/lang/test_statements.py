@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from placement.errors import InvalidInput
-from placement.lang import loads
+from placement.lang import loads, parse
 from placement.model import (
     Action,
     Agent,
@@ -234,9 +234,10 @@ def test_quoted_names_and_continuation_lines() -> None:
     assert config.constraints[0].node == "node 1.example"
 
 
-def test_scores_beyond_infinity_are_clamped() -> None:
-    _, location = one("resource x ocf:heartbeat:Dummy\nlocation x prefers alice 5000000")
-    assert location.score == INFINITY
+def test_scores_beyond_infinity_are_clamped_with_a_warning() -> None:
+    config, diagnostics = parse(NODES + "resource x ocf:heartbeat:Dummy\nlocation x prefers alice -5000000")
+    assert config.constraints[0].score == -INFINITY
+    assert [d.message for d in diagnostics] == ["score -5000000 is beyond ±1000000 and means -inf"]
 
 
 def test_positions_are_kept_for_diagnostics() -> None:
