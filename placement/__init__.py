@@ -19,7 +19,6 @@ _API = {
     "loads": "placement.lang",
     "dumps": "placement.lang",
     "check": "placement.lang",
-    "solve": "placement.solve",
     "plan": "placement.planning",
     "Config": "placement.model",
     "State": "placement.state",
@@ -28,7 +27,7 @@ _API = {
     "Unsupported": "placement.errors",
 }
 
-__all__ = sorted(_API)
+__all__ = sorted([*_API, "solve"])
 __version__ = "0.1.0"
 
 
@@ -37,3 +36,9 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'placement' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+# The function `placement.solve` shares its name with the package `placement/solve/`.
+# Importing the package here, then binding the name to the function, keeps the function:
+# Python sets a package attribute for a submodule only when it first loads it.
+from placement.solve import solve  # noqa: E402
