@@ -46,9 +46,7 @@ def plan(config: Config, state: State) -> nx.DiGraph:
         threshold = meta.migration_threshold or INFINITY
 
         def allowed(node: str, rid: str = rid, threshold: int = threshold) -> bool:
-            return (
-                state.fail_count(rid, node) < threshold and _score(config, rid, node, hierarchy) > -INFINITY
-            )
+            return state.fail_count(rid, node) < threshold and _score(config, rid, node, hierarchy) > -INFINITY
 
         running = [i for i in state.instances_of(rid)]
         healthy = [i for i in running if not i.failed and i.node in online and allowed(i.node)]
@@ -58,9 +56,7 @@ def plan(config: Config, state: State) -> nx.DiGraph:
         elif healthy:
             target = [healthy[0].node]
         else:
-            ranked = sorted(
-                (n for n in online if allowed(n)), key=lambda n: (-_score(config, rid, n, hierarchy), n)
-            )
+            ranked = sorted((n for n in online if allowed(n)), key=lambda n: (-_score(config, rid, n, hierarchy), n))
             target = ranked[:1]
         if primitive.agent.is_fencing and not target:
             continue
@@ -88,9 +84,7 @@ def plan(config: Config, state: State) -> nx.DiGraph:
                 graph.add_edge(earlier, start)
             starts[rid].append(start)
         if isinstance(clone, Clone) and clone.promotable and target:
-            promoted = [
-                i.node for i in running if i.role is Role.PROMOTED and i.node in target and not i.failed
-            ]
+            promoted = [i.node for i in running if i.role is Role.PROMOTED and i.node in target and not i.failed]
             if not promoted:
                 node = sorted(target, key=lambda n: (-_score(config, rid, n, hierarchy), n))[0]
                 promote = Action(Op.PROMOTE, node, rid)

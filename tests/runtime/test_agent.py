@@ -87,9 +87,7 @@ def test_stonith_devices_start_by_a_good_monitor_and_fence_others(served, tmp_pa
     _, _, client = served
     node_root = tmp_path / "nodes"
     device_params = {"node_root": str(node_root)}
-    stonith = OperationRequest(
-        "fence-all", "fence-all", "stonith:fence_process", "start", params=device_params
-    )
+    stonith = OperationRequest("fence-all", "fence-all", "stonith:fence_process", "start", params=device_params)
     assert client.probe([stonith])["fence-all"].status is OcfStatus.NOT_RUNNING
     assert client.execute(stonith).ok
     assert client.probe([stonith])["fence-all"].ok
@@ -98,9 +96,7 @@ def test_stonith_devices_start_by_a_good_monitor_and_fence_others(served, tmp_pa
     victim = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
         (victim_dir / "agent.pid").write_text(str(victim.pid))
-        result = client.fence(
-            FenceDevice("fence-all", "fence_process", device_params), FenceAction.OFF, "charlie"
-        )
+        result = client.fence(FenceDevice("fence-all", "fence_process", device_params), FenceAction.OFF, "charlie")
         assert result.ok
         assert victim.wait(timeout=10) == -signal.SIGKILL
         assert client.status()["fencing"][0]["target"] == "charlie"

@@ -59,3 +59,21 @@ def test_a_public_address_needs_allow_remote(secret_file: Path, tmp_path: Path) 
         str(tmp_path / "a"),
     )
     assert done.returncode == 1 and "--allow-remote" in done.stderr
+
+
+def test_run_refuses_bad_input_before_touching_the_cluster(secret_file: Path, tmp_path: Path) -> None:
+    config = tmp_path / "c.place"
+    config.write_text("node alice\nresource r ocf:heartbeat:Dummy\n")
+    bad_agents = run_cli("run", str(config), "--agents", "alice", "--secret-file", str(secret_file))
+    assert bad_agents.returncode == 1 and "node=host:port" in bad_agents.stderr
+    config.write_text("node alice\nresource r ocf:heartbeat:Dummy\nlocation l: r prefers nobody\n")
+    bad_config = run_cli("run", str(config), "--agents", "alice=127.0.0.1:1", "--secret-file", str(secret_file))
+    assert bad_config.returncode == 1 and "nobody" in bad_config.stderr
+    assert "Traceback" not in bad_agents.stderr + bad_config.stderr
+    assert not (REPO / "placement-journal.jsonl").exists()
+
+
+def test_status_reports_an_unreachable_agent_without_failing(secret_file: Path) -> None:
+    done = run_cli("status", "--agents", "ghost=127.0.0.1:1", "--secret-file", str(secret_file))
+    assert done.returncode == 0, done.stderr
+    assert "ghost: UNREACHABLE" in done.stdout

@@ -6,11 +6,14 @@ test drives `Controller.round` directly and checks what the controller dared to 
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from placement.model import Agent, ClusterOptions, Config, Location, Node, Operation, Primitive, frozen_map
 from placement.runtime.client import AgentUnreachable
@@ -159,9 +162,7 @@ def test_a_start_is_refused_while_the_resource_may_run_on_an_unclean_node(
     assert "start zulu" not in fake.agents["alice"].executed
 
 
-def test_a_start_is_refused_while_the_resource_runs_elsewhere(
-    tmp_path: Path, fake: FakeCluster, controller
-) -> None:
+def test_a_start_is_refused_while_the_resource_runs_elsewhere(tmp_path: Path, fake: FakeCluster, controller) -> None:
     fake.agents["bob"].running["zulu"] = "started"
 
     def twice(_config: Config, _state) -> nx.DiGraph:
@@ -175,9 +176,7 @@ def test_a_start_is_refused_while_the_resource_runs_elsewhere(
     assert "start zulu" not in fake.agents["alice"].executed
 
 
-def test_failing_fencing_is_retried_and_nothing_is_recovered(
-    tmp_path: Path, fake: FakeCluster, controller
-) -> None:
+def test_failing_fencing_is_retried_and_nothing_is_recovered(tmp_path: Path, fake: FakeCluster, controller) -> None:
     ctl, journal = controller(fake)
     ctl.start()
     rounds_until(ctl, ctl.converged.is_set)
@@ -191,9 +190,7 @@ def test_failing_fencing_is_retried_and_nothing_is_recovered(
     assert fenced is not None and fenced.data["node"] == "charlie"
 
 
-def test_a_failed_stop_makes_the_node_unclean_and_fences_it(
-    tmp_path: Path, fake: FakeCluster, controller
-) -> None:
+def test_a_failed_stop_makes_the_node_unclean_and_fences_it(tmp_path: Path, fake: FakeCluster, controller) -> None:
     ctl, journal = controller(fake)
     ctl.start()
     rounds_until(ctl, ctl.converged.is_set)
@@ -222,8 +219,59 @@ def test_a_restarted_controller_fences_a_silent_node_an_in_doubt_start_went_to(
     fenced = journal.last("fenced")
     assert fenced is not None and fenced.data["node"] == "charlie"
     starts = [
-        e
-        for e in journal.of_kind("dispatch")
-        if e.data.get("op") == "start" and e.data.get("resource") == "zulu"
+        e for e in journal.of_kind("dispatch") if e.data.get("op") == "start" and e.data.get("resource") == "zulu"
     ]
     assert starts[-1].seq > fenced.seq
+
+
+class RecordingAgent(FakeAgent):
+    """Records when each operation begins and ends, across threads."""
+
+    def __init__(self, node: str, cluster: FakeCluster, log: list[tuple[str, str]], lock: threading.Lock) -> None:
+        super().__init__(node, cluster)
+        self.log, self.lock = log, lock
+
+    def execute(self, request: OperationRequest) -> OcfResult:
+        label = f"{request.action} {request.resource}@{self.node}"
+        with self.lock:
+            self.log.append(("begin", label))
+        time.sleep(0.002)
+        result = super().execute(request)
+        with self.lock:
+            self.log.append(("end", label))
+        return result
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), size=st.integers(min_value=1, max_value=7))
+def test_the_executor_respects_every_edge_and_runs_everything(tmp_path_factory, data, size: int) -> None:
+    nodes = ("alice", "bob")
+    actions = [Action(Op.START, data.draw(st.sampled_from(nodes)), f"r{i}") for i in range(size)]
+    pairs = [(i, j) for i in range(size) for j in range(i + 1, size)]
+    edges = data.draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(pairs))) if pairs else []
+    graph = nx.DiGraph()
+    graph.add_nodes_from(actions)
+    graph.add_edges_from((actions[i], actions[j]) for i, j in edges)
+    plans = iter([graph])
+    log: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    cluster = FakeCluster(())
+    cluster.agents = {n: RecordingAgent(n, cluster, log, lock) for n in nodes}
+    resources = {f"r{i}": Primitive(f"r{i}", Agent("ocf", "heartbeat", "Dummy")) for i in range(size)}
+    cfg = Config(nodes=frozen_map({n: Node(n) for n in nodes}), resources=frozen_map(resources))
+    with Journal(tmp_path_factory.mktemp("j") / "journal") as journal:
+        ctl = Controller(cfg, cluster.agents, journal, planner=lambda c, s: next(plans, nx.DiGraph()), options=FAST)  # type: ignore[arg-type]
+        try:
+            ctl.start()
+            rounds_until(ctl, ctl.converged.is_set)
+        finally:
+            ctl.close()
+    position = {event: index for index, event in enumerate(log)}
+    for first_action, then in graph.edges:
+        assert (
+            position[("end", f"start {first_action.resource}@{first_action.node}")]
+            < position[("begin", f"start {then.resource}@{then.node}")]
+        )
+    assert sorted(label for kind, label in log if kind == "end" and label.startswith("start")) == sorted(
+        f"start {a.resource}@{a.node}" for a in actions
+    )

@@ -109,9 +109,7 @@ def test_3_when_fencing_fails_nothing_is_recovered(processes, secret_file: Path,
     # Replace the device by one that always fails (Debian's fence_dummy, type=fail), when installed.
     failing = "fence fence_nodes stonith:fence_dummy type=fail power_timeout=1"
     text = cluster.config.read_text().splitlines()
-    cluster.config.write_text(
-        "\n".join(failing if line.startswith("fence ") else line for line in text) + "\n"
-    )
+    cluster.config.write_text("\n".join(failing if line.startswith("fence ") else line for line in text) + "\n")
     if not Path("/usr/sbin/fence_dummy").exists():
         pytest.skip("fence_dummy missing: apt-get install fence-agents (.ci/install-agents)")
     cluster.start_agents()
@@ -139,9 +137,7 @@ def test_4_a_monitor_failure_recovers_in_place_then_moves_after_the_threshold(cl
     cluster.wait_converged(after=recovery_starts(cluster.entries(), "yankee")[1].seq)
     state.unlink()
     wait_moved_off(cluster, "yankee", "bob")
-    events = [
-        e for e in cluster.kinds("event") if e.data["resource"] == "yankee" and e.data["exit_code"] == 7
-    ]
+    events = [e for e in cluster.kinds("event") if e.data["resource"] == "yankee" and e.data["exit_code"] == 7]
     assert len(events) >= 2
 
 
@@ -249,9 +245,7 @@ def test_1b_a_promotable_clone_is_promoted_once_and_promoted_again_after_fencing
     wait_for(lambda: promoted(cluster) == ["alice"], 60, "db promoted on alice")
     cluster.wait_converged()
     cluster.kill_agent("alice")
-    wait_for(
-        lambda: len(promoted(cluster)) == 1 and promoted(cluster) != ["alice"], 60, "db promoted elsewhere"
-    )
+    wait_for(lambda: len(promoted(cluster)) == 1 and promoted(cluster) != ["alice"], 60, "db promoted elsewhere")
     fenced = first(cluster.entries(), "fenced", node="alice")
     promotes = [e for e in cluster.entries() if e.kind == "dispatch" and e.data.get("op") == "promote"]
     assert promotes[-1].seq > fenced.seq

@@ -29,9 +29,7 @@ def victim(tmp_path: Path):
     node_dir = tmp_path / "nodes" / "charlie"
     (node_dir / "rsctmp").mkdir(parents=True)
     (node_dir / "rsctmp" / "Dummy-vm1.state").touch()
-    process = subprocess.Popen(
-        ["sh", "-c", "sleep 300 & wait"], start_new_session=True, stdout=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(["sh", "-c", "sleep 300 & wait"], start_new_session=True, stdout=subprocess.DEVNULL)
     (node_dir / "agent.pid").write_text(f"{process.pid}\n")
     yield process, node_dir
     if process.poll() is None:
@@ -112,9 +110,7 @@ def test_fence_dummy_speaks_the_same_protocol(tmp_path: Path) -> None:
 
 @needs_fence_dummy
 def test_fence_dummy_of_type_fail_fails(tmp_path: Path) -> None:
-    failing = FenceDevice(
-        "fd", "fence_dummy", {"type": "fail", "power_timeout": "1", "pcmk_off_timeout": "30"}
-    )
+    failing = FenceDevice("fd", "fence_dummy", {"type": "fail", "power_timeout": "1", "pcmk_off_timeout": "30"})
     result = fencing.run_agent(failing, FenceAction.OFF, "charlie")
     assert not result.ok and result.exit_code != 0
 
@@ -187,9 +183,7 @@ def scripted(outcomes: dict[str, bool], calls: list[str]):
 def test_a_failing_device_moves_on_to_the_next_level() -> None:
     levels = [(FenceDevice("a", "fence_x"), FenceDevice("b", "fence_x")), (FenceDevice("c", "fence_x"),)]
     calls: list[str] = []
-    outcome = fencing.fence(
-        "charlie", levels, FenceAction.REBOOT, scripted({"a": False, "b": True, "c": True}, calls)
-    )
+    outcome = fencing.fence("charlie", levels, FenceAction.REBOOT, scripted({"a": False, "b": True, "c": True}, calls))
     assert (outcome.ok, outcome.level, calls) == (True, 2, ["a", "c"])
 
 
