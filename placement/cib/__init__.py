@@ -41,9 +41,7 @@ class CibImport:
     warnings: tuple[str, ...] = ()
 
 
-def import_cib(
-    path: str | os.PathLike[str], *, now: int | None = None, max_bytes: int = MAX_BYTES
-) -> CibImport:
+def import_cib(path: str | os.PathLike[str], *, now: int | None = None, max_bytes: int = MAX_BYTES) -> CibImport:
     """Import the CIB file at ``path`` with its warnings.
 
     ``now`` (seconds since the epoch) is the time failures are judged against when the
@@ -58,9 +56,7 @@ def load_cib(path: str | os.PathLike[str], *, now: int | None = None) -> tuple[C
     return result.config, result.state
 
 
-def loads_cib(
-    text: str | bytes, *, source: str | None = None, now: int | None = None
-) -> tuple[Config, State]:
+def loads_cib(text: str | bytes, *, source: str | None = None, now: int | None = None) -> tuple[Config, State]:
     """Like `load_cib`, from CIB text."""
     result = _import(parse(text, source), now)
     return result.config, result.state

@@ -106,9 +106,7 @@ def _cluster(document: Document, root: Element, options: dict[str, str]) -> Clus
         try:
             return kind(word)
         except ValueError:
-            raise document.error(
-                root.find("configuration"), f"cluster option {name}={text!r} is not valid"
-            ) from None
+            raise document.error(root.find("configuration"), f"cluster option {name}={text!r} is not valid") from None
 
     health = options.get("node-health-strategy", "none").strip().lower()
     if health not in ("none", ""):
@@ -170,10 +168,7 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
             # would let the two disagree.
             attributes=frozen_map({k: v for k, v in values.items() if k not in ("standby", "maintenance")}),
             capacity=frozen_map(
-                {
-                    k: parse_int_prefix(v)
-                    for k, v in attributes.merged(document, element, "utilization").items()
-                }
+                {k: parse_int_prefix(v) for k, v in attributes.merged(document, element, "utilization").items()}
             ),
             standby=is_true(values.get("standby")),
             maintenance=is_true(values.get("maintenance")),
@@ -187,17 +182,13 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
 # ----------------------------------------------------------------------------- defaults
 
 
-def _resource_defaults(
-    document: Document, section: Element | None, options: dict[str, str]
-) -> tuple[int | None, Meta]:
+def _resource_defaults(document: Document, section: Element | None, options: dict[str, str]) -> tuple[int | None, Meta]:
     """``rsc_defaults``: the stickiness default apart, the other meta as `Meta`."""
     values = attributes.merged(document, section, "meta_attributes") if section is not None else {}
     # compat(pacemaker): the deprecated cluster option is-managed-default still counts.
     if "is-managed" not in values and "is-managed-default" in options:
         values["is-managed"] = options["is-managed-default"]
-    stickiness_meta = resources.meta(
-        document, section if section is not None else Element("rsc_defaults"), values
-    )
+    stickiness_meta = resources.meta(document, section if section is not None else Element("rsc_defaults"), values)
     return stickiness_meta.stickiness, replace(stickiness_meta, stickiness=None)
 
 
@@ -232,9 +223,7 @@ def _tags(document: Document, section: Element) -> dict[str, tuple[str, ...]]:
 # ----------------------------------------------------------------------------- fencing
 
 
-def _fencing_levels(
-    document: Document, section: Element | None, nodes: dict[str, Node]
-) -> tuple[FencingLevel, ...]:
+def _fencing_levels(document: Document, section: Element | None, nodes: dict[str, Node]) -> tuple[FencingLevel, ...]:
     """Fencing levels, one per target node (patterns and attribute targets expanded)."""
     levels: list[FencingLevel] = []
     if section is None:
@@ -243,9 +232,7 @@ def _fencing_levels(
         lid = document.require(element, "id")
         index_text = document.require(element, "index")
         if not index_text.isdigit() or int(index_text) < 1:
-            raise document.error(
-                element, f"fencing level {lid!r}: index {index_text!r} is not a positive integer"
-            )
+            raise document.error(element, f"fencing level {lid!r}: index {index_text!r} is not a positive integer")
         devices = tuple(d for d in re.split(r"[\s,]+", document.require(element, "devices")) if d)
         if element.get("target"):
             targets = [element.get("target", "")]
@@ -258,9 +245,7 @@ def _fencing_levels(
         else:
             raise document.error(element, f"fencing level {lid!r} has no target")
         levels.extend(
-            FencingLevel(
-                target=t, index=int(index_text), devices=devices, id=lid, span=document.span(element)
-            )
+            FencingLevel(target=t, index=int(index_text), devices=devices, id=lid, span=document.span(element))
             for t in targets
             if t in nodes  # compat(pacemaker): the fencer ignores levels for unknown nodes
         )

@@ -57,9 +57,7 @@ class References:
         raise _Skip(f"resource {name!r} does not exist")
 
 
-def unpack(
-    document: Document, section: Element | None, refs: References, warnings: list[str]
-) -> list[Constraint]:
+def unpack(document: Document, section: Element | None, refs: References, warnings: list[str]) -> list[Constraint]:
     """Every constraint of ``<constraints>`` in document order (some expand to several)."""
     constraints: list[Constraint] = []
     if section is None:
@@ -234,9 +232,7 @@ def _order(document: Document, element: Element, refs: References) -> Constraint
     first = refs.expand(document.require(element, "first"))
     then = refs.expand(document.require(element, "then"))
     first_action = _action(document, element, element.get("first-action") or "start")
-    then_action = (
-        _action(document, element, element.get("then-action")) if element.get("then-action") else None
-    )
+    then_action = _action(document, element, element.get("then-action")) if element.get("then-action") else None
     require_all = True
     if element.get("require-all") is not None:
         parsed = parse_bool(element.get("require-all", ""))
@@ -337,6 +333,4 @@ def _parse_role(document: Document, element: Element, text: str) -> Role:
     try:
         return Role.parse(text)
     except ValueError:
-        raise document.error(
-            element, f"<{element.tag} id={element.get('id')!r}>: unknown role {text!r}"
-        ) from None
+        raise document.error(element, f"<{element.tag} id={element.get('id')!r}>: unknown role {text!r}") from None

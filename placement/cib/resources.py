@@ -94,9 +94,7 @@ def _add(document: Document, out: Resources, resource: Resource) -> None:
 # ----------------------------------------------------------------------------- primitives
 
 
-def _primitive(
-    document: Document, element: Element, templates: dict[str, Element], out: Resources
-) -> Primitive:
+def _primitive(document: Document, element: Element, templates: dict[str, Element], out: Resources) -> Primitive:
     rid = document.require(element, "id")
     template_id = element.get("template")
     template = None
@@ -124,9 +122,7 @@ def _primitive(
     if template is not None:
         own = {(op.name, op.interval_ms, op.role) for op in operations}
         operations = (
-            tuple(
-                op for op in _operations(document, template) if (op.name, op.interval_ms, op.role) not in own
-            )
+            tuple(op for op in _operations(document, template) if (op.name, op.interval_ms, op.role) not in own)
             + operations
         )
     return Primitive(
@@ -141,9 +137,7 @@ def _primitive(
     )
 
 
-def _fence_targets(
-    document: Document, element: Element, params: dict[str, str], out: Resources
-) -> tuple[str, ...]:
+def _fence_targets(document: Document, element: Element, params: dict[str, str], out: Resources) -> tuple[str, ...]:
     """Nodes a fence device may fence (``pcmk_host_list`` / ``pcmk_host_map``); () = any.
 
     Hosts that are not cluster nodes are dropped (the fencer is never asked about
@@ -218,9 +212,7 @@ def meta(document: Document, element: Element, values: dict[str, str]) -> Meta:
             raise Unsupported(feature, ident)
 
     def bad(name: str) -> Exception:
-        return document.error(
-            element, f"<{element.tag} id={ident!r}>: meta {name}={values[name]!r} is not valid"
-        )
+        return document.error(element, f"<{element.tag} id={ident!r}>: meta {name}={values[name]!r} is not valid")
 
     def score(name: str) -> int | None:
         if name not in values or _is_default(values[name]):
@@ -279,9 +271,7 @@ def _parse_role(document: Document, element: Element, text: str) -> Role:
     try:
         return Role.parse(text)
     except ValueError:
-        raise document.error(
-            element, f"<{element.tag} id={element.get('id')!r}>: unknown role {text!r}"
-        ) from None
+        raise document.error(element, f"<{element.tag} id={element.get('id')!r}>: unknown role {text!r}") from None
 
 
 # ----------------------------------------------------------------------------- containers

@@ -83,9 +83,7 @@ def expression(document: Document, rule_element: Element) -> Expression:
         return operands[0]
     op = (rule_element.get("boolean-op") or "and").strip().lower()
     if op not in ("and", "or"):
-        raise document.error(
-            rule_element, f"rule {rule_element.get('id')!r}: boolean-op {op!r} is not and/or"
-        )
+        raise document.error(rule_element, f"rule {rule_element.get('id')!r}: boolean-op {op!r} is not and/or")
     return BoolExpr(op, tuple(operands), span=document.span(rule_element))
 
 
@@ -118,8 +116,6 @@ def _role(document: Document, element: Element, text: str) -> Role | None:
     try:
         role = Role.parse(text)
     except ValueError:
-        raise document.error(
-            element, f"<{element.tag} id={element.get('id')!r}>: unknown role {text!r}"
-        ) from None
+        raise document.error(element, f"<{element.tag} id={element.get('id')!r}>: unknown role {text!r}") from None
     # compat(pacemaker): Started and Unpromoted filters apply to every role (§3 "role").
     return role if role is Role.PROMOTED else None

@@ -97,7 +97,7 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
         _unpack_node(document, element, node, config, fencing, quorum)
         states.append((node, element))
 
-    unpacker = _History(config, nodes, fencing, now, options)
+    unpacker = _History(config, nodes, fencing, now, options, quorum)
     for node, element in states:
         if node.online or fencing:
             unpacker.node(document, node, element)
@@ -239,7 +239,13 @@ class _History:
     """Turns every node's ``lrm_resource`` histories into instances and failures."""
 
     def __init__(
-        self, config: Config, nodes: dict[str, _Node], fencing: bool, now: int | None, options: dict[str, str]
+        self,
+        config: Config,
+        nodes: dict[str, _Node],
+        fencing: bool,
+        now: int | None,
+        options: dict[str, str],
+        quorum: bool = True,
     ) -> None:
         self.config = config
         self.hierarchy = Hierarchy(config)
@@ -247,6 +253,12 @@ class _History:
         self.fencing = fencing
         self.now = now
         self.stop_orphans = is_true(options.get("stop-orphan-resources", "true"))
+        # pe_can_fence: fencing on, a device to do it, and quorum (or permission without it).
+        self.can_fence = (
+            fencing
+            and any(p.agent.is_fencing for p in config.primitives.values())
+            and (quorum or config.cluster.no_quorum.value == "ignore")
+        )
         self.found: dict[str, list[tuple[Instance | None, str, Outcome]]] = {}  # by primitive
         self.failed: list[FailedOperation] = []
         self.policies: dict[str, Policy] = {}
@@ -321,6 +333,10 @@ class _History:
             node.standby = True
         elif on_fail is OnFail.BLOCK:
             managed = False
+        if not self.can_fence and any(f.hard and f.op.task == "stop" for f in outcome.failures):
+            # compat(pacemaker): check_recoverable: a stop that can never succeed and a node
+            # that cannot be fenced leave the resource blocked where it is.
+            failed, managed = active, False
         for failure in outcome.failures:
             op = failure.op
             self.failed.append(

@@ -1,7 +1,5 @@
 """Small CIB documents for the import tests, written the way ``cibadmin -Q`` writes them."""
 
-# ruff: noqa: E501 - XML fixtures read best one element per line, however long.
-
 from __future__ import annotations
 
 from placement.cib import loads_cib
@@ -42,9 +40,7 @@ def dummy(rid: str, inner: str = "", cls: str = 'class="ocf" provider="pacemaker
 
 
 def meta(owner: str, **values: str) -> str:
-    pairs = "".join(
-        f'<nvpair id="{owner}-{k}" name="{k.replace("_", "-")}" value="{v}"/>' for k, v in values.items()
-    )
+    pairs = "".join(f'<nvpair id="{owner}-{k}" name="{k.replace("_", "-")}" value="{v}"/>' for k, v in values.items())
     return f'<meta_attributes id="{owner}-meta">{pairs}</meta_attributes>'
 
 

@@ -72,9 +72,7 @@ def test_bootstrap_property_set_wins_over_others() -> None:
         ("false", 'have-quorum="true"', NoQuorumPolicy.STOP),  # suicide needs fencing
     ],
 )
-def test_suicide_policy_is_downgraded_like_pacemaker(
-    fencing: str, root: str, expected: NoQuorumPolicy
-) -> None:
+def test_suicide_policy_is_downgraded_like_pacemaker(fencing: str, root: str, expected: NoQuorumPolicy) -> None:
     text = cib(options=option("no-quorum-policy", "suicide") + option("stonith-enabled", fencing), root=root)
     assert config_of(text).cluster.no_quorum is expected
 
@@ -165,9 +163,7 @@ def test_primitive_with_params_meta_ops_and_utilization() -> None:
         ' start-delay="5s"><instance_attributes id="oi"><nvpair id="oi1" name="OCF_CHECK_LEVEL" value="10"/>'
         '</instance_attributes></op><op id="s" name="start" interval="0"/></operations>'
     )
-    vip = config_of(cib(dummy("vip", inner, 'class="ocf" provider="heartbeat" type="IPaddr2"'))).resources[
-        "vip"
-    ]
+    vip = config_of(cib(dummy("vip", inner, 'class="ocf" provider="heartbeat" type="IPaddr2"'))).resources["vip"]
     assert isinstance(vip, Primitive)
     assert vip.agent == Agent("ocf", "heartbeat", "IPaddr2")
     assert dict(vip.params) == {"ip": "192.0.2.5"}
@@ -249,11 +245,7 @@ def test_fence_device_for_unknown_hosts_only_fences_any_node_with_a_warning(tmp_
 
 
 def test_a_device_providing_unfencing_makes_resources_require_it() -> None:
-    device = (
-        '<primitive id="f" class="stonith" type="fence_scsi">'
-        + meta("f", provides="unfencing")
-        + "</primitive>"
-    )
+    device = '<primitive id="f" class="stonith" type="fence_scsi">' + meta("f", provides="unfencing") + "</primitive>"
     config = config_of(cib(device + dummy("r") + dummy("q", meta("q", requires="quorum"))))
     hierarchy = Hierarchy(config)
     assert hierarchy.effective_meta("r").requires == "unfencing"

@@ -69,9 +69,7 @@ def test_location_rules_nested_and_or_defined_and_types() -> None:
         "or",
         (
             Comparison("rack", Operator.EQ, "r1"),
-            BoolExpr(
-                "and", (Comparison("cpus", Operator.GE, "4", ValueType.INTEGER), Defined("gpu", negated=True))
-            ),
+            BoolExpr("and", (Comparison("cpus", Operator.GE, "4", ValueType.INTEGER), Defined("gpu", negated=True))),
         ),
     )
     assert (r2.score_attribute, r2.role, r2.expression) == ("weight", Role.PROMOTED, Defined("weight"))

@@ -32,9 +32,7 @@ EXTERNAL_DTD = """<?xml version="1.0"?>
 <cib><configuration/></cib>"""
 
 
-@pytest.mark.parametrize(
-    "text", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD], ids=["laughs", "entity", "dtd"]
-)
+@pytest.mark.parametrize("text", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD], ids=["laughs", "entity", "dtd"])
 def test_dtds_and_entities_are_refused_with_a_position(text: str) -> None:
     with pytest.raises(InvalidInput, match=r"evil\.xml:2:\d+: error: refused unsafe XML"):
         parse(text, "evil.xml")
@@ -62,9 +60,7 @@ def test_missing_file_is_invalid_input(tmp_path) -> None:
 
 
 def test_wrong_root_is_refused() -> None:
-    with pytest.raises(
-        InvalidInput, match=r"x\.xml:1:1: error: root element is <configuration>, expected <cib>"
-    ):
+    with pytest.raises(InvalidInput, match=r"x\.xml:1:1: error: root element is <configuration>, expected <cib>"):
         parse("<configuration/>", "x.xml")
 
 
@@ -93,9 +89,7 @@ def test_duplicate_ids_are_refused() -> None:
 
 def test_dangling_id_refs_are_refused() -> None:
     resources = dummy("r", '<meta_attributes id-ref="shared-meta"/>')
-    with pytest.raises(
-        InvalidInput, match="<meta_attributes> id-ref 'shared-meta' does not name any element"
-    ):
+    with pytest.raises(InvalidInput, match="<meta_attributes> id-ref 'shared-meta' does not name any element"):
         loads_cib(cib(resources))
 
 

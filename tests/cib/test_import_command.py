@@ -28,9 +28,7 @@ def test_prints_the_configuration_as_place_text(tmp_path) -> None:
 
 def test_output_file_and_warnings_on_stderr(tmp_path) -> None:
     out = tmp_path / "cluster.place"
-    result = run(
-        tmp_path, cib(dummy("db"), '<rsc_location id="l" rsc="db" node="zed" score="5"/>'), "-o", str(out)
-    )
+    result = run(tmp_path, cib(dummy("db"), '<rsc_location id="l" rsc="db" node="zed" score="5"/>'), "-o", str(out))
     assert result.exit_code == 0
     assert result.stdout == ""
     assert "warning:" in result.stderr and "node 'zed' does not exist" in result.stderr

@@ -50,9 +50,7 @@ def test_unsupported_messages_name_a_feature_and_an_element(imported) -> None:
 def test_core_cases_import(imported) -> None:
     tags = json.loads((SHARED / "tags.json").read_text())
     refused = {
-        name: str(r)
-        for name, r in imported.items()
-        if isinstance(r, Unsupported) and "core" in tags.get(name, ())
+        name: str(r) for name, r in imported.items() if isinstance(r, Unsupported) and "core" in tags.get(name, ())
     }
     # A container relation (failures restart the container) has no place in the model yet.
     assert set(refused) <= {"container-group-1", "container-group-3", "container-group-4"}, refused

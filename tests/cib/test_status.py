@@ -27,9 +27,7 @@ def history(rid: str, *ops: str) -> str:
     return f'<lrm id="x"><lrm_resources><lrm_resource id="{rid}" class="ocf" type="Dummy">{"".join(ops)}</lrm_resource></lrm_resources></lrm>'
 
 
-def op(
-    task: str, call: int, rc: int = 0, *, expected: int = 0, interval: int = 0, status: int | None = None
-) -> str:
+def op(task: str, call: int, rc: int = 0, *, expected: int = 0, interval: int = 0, status: int | None = None) -> str:
     op_status = status if status is not None else (0 if rc == expected else 4)
     return (
         f'<lrm_rsc_op id="{task}{call}" operation="{task}" call-id="{call}" rc-code="{rc}" op-status="{op_status}"'
@@ -91,9 +89,7 @@ def test_transient_attributes_standby_shutdown_and_promotion_scores() -> None:
 
 
 def test_quorum_dc_and_execution_date_come_from_the_root() -> None:
-    state = status_of(
-        nodes("n1"), node_state("n1"), root='have-quorum="0" dc-uuid="n1" execution-date="1600000000"'
-    )
+    state = status_of(nodes("n1"), node_state("n1"), root='have-quorum="0" dc-uuid="n1" execution-date="1600000000"')
     assert (state.quorum, state.dc, state.now) == (False, "n1", 1600000000)
 
 
@@ -166,9 +162,7 @@ def test_failed_monitor_marks_the_instance_failed_until_a_restart() -> None:
         1,
         "restart",
     )
-    recovered = run(
-        dummy("r"), op("start", 2), op("monitor", 3, rc=1, interval=10000), op("stop", 4), op("start", 5)
-    )
+    recovered = run(dummy("r"), op("start", 2), op("monitor", 3, rc=1, interval=10000), op("stop", 4), op("start", 5))
     assert recovered.instances == (Instance("r", "n1"),)
 
 
