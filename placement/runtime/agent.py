@@ -194,9 +194,7 @@ class NodeAgent:
                 old = self._monitors.pop((request.instance, request.interval_ms), None)
                 if old is not None:
                     old.cancel()
-                self._monitors[(request.instance, request.interval_ms)] = _Monitor(
-                    self, request, result.exit_code
-                )
+                self._monitors[(request.instance, request.interval_ms)] = _Monitor(self, request, result.exit_code)
         return result
 
     def probe(self, requests: list[OperationRequest]) -> dict[str, OcfResult]:
@@ -289,9 +287,7 @@ class NodeAgent:
             code = OcfStatus.SUCCESS if marker.exists() else OcfStatus.NOT_RUNNING
             return OcfResult(code, int(code), 0)
         if request.action not in ("start", "monitor"):
-            return OcfResult(
-                OcfStatus.ERR_UNIMPLEMENTED, 3, 0, reason=f"stonith devices cannot {request.action}"
-            )
+            return OcfResult(OcfStatus.ERR_UNIMPLEMENTED, 3, 0, reason=f"stonith devices cannot {request.action}")
         checked = fencing.run_agent(device, FenceAction.MONITOR, None, self.environment)
         if not checked.ok:
             return OcfResult(

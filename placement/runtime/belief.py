@@ -124,13 +124,10 @@ class Belief:
                     "failed": i.failed,
                     "clone_instance": i.clone_instance,
                 }
-                for _, i in sorted(
-                    self.instances.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
-                )
+                for _, i in sorted(self.instances.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or ""))
             ],
             "fail_counts": [
-                {"resource": r, "node": n, "count": c, "last": t}
-                for (r, n), (c, t) in sorted(self.fail_counts.items())
+                {"resource": r, "node": n, "count": c, "last": t} for (r, n), (c, t) in sorted(self.fail_counts.items())
             ],
         }
 
@@ -138,9 +135,7 @@ class Belief:
     def from_json(cls, data: dict) -> Belief:
         belief = cls()
         for name, view in data.get("nodes", {}).items():
-            belief.nodes[name] = NodeView(
-                Membership(view["membership"]), view.get("boot_id"), view.get("reason", "")
-            )
+            belief.nodes[name] = NodeView(Membership(view["membership"]), view.get("boot_id"), view.get("reason", ""))
         for item in data.get("instances", []):
             belief.set_instance(
                 Instance(

@@ -57,9 +57,7 @@ def parse_agents(text: str) -> dict[str, str]:
 class AgentClient:
     """A client for one node agent. Cheap: one HTTP connection per call."""
 
-    def __init__(
-        self, node: str, address: str, secret: bytes, timeout: float = DEFAULT_TIMEOUT_SECONDS
-    ) -> None:
+    def __init__(self, node: str, address: str, secret: bytes, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         self.node = node
         self.address = address
         self.host, self.port = parse_address(address)

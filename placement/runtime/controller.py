@@ -126,6 +126,8 @@ class Controller:
         self._beats = ThreadPoolExecutor(max_workers=max(1, len(self.agents)), thread_name_prefix="heartbeat")
         self._stop = threading.Event()
         self._last_watch = 0.0
+        self._blocked_reported: set[tuple[Action, str]] = set()
+        self._last_plan: list[str] = []
 
     # ------------------------------------------------------------------ the loop
 
@@ -192,8 +194,10 @@ class Controller:
             log.error("planning failed: %s", error)
             self.journal.record("plan-failed", error=str(error))
             return None
-        if graph.number_of_nodes():
-            self.journal.record("plan", actions=[a.label for a in nx.lexicographical_topological_sort(graph)])
+        labels = [a.label for a in nx.lexicographical_topological_sort(graph)]
+        if labels and labels != self._last_plan:
+            self.journal.record("plan", actions=labels)
+        self._last_plan = labels
         return graph
 
     # ------------------------------------------------------------------ execute
@@ -205,7 +209,9 @@ class Controller:
         in_flight: list[_Dispatch] = []
         stop_dispatch = False
         progressed = False
-        while not self._stop.is_set():
+        while True:
+            if self._stop.is_set():
+                stop_dispatch = True  # shutting down: finish what runs, start nothing new
             if not stop_dispatch:
                 for action in sorted(graph.nodes):
                     if action in dispatched or not all(p in done for p in graph.predecessors(action)):
@@ -218,8 +224,7 @@ class Controller:
                         continue
                     blocked = self._blocked(action)
                     if blocked:
-                        self.journal.record("blocked", action=action.label, reason=blocked)
-                        log.warning("not running %s: %s", action.label, blocked)
+                        self._report_blocked(action, blocked)
                         continue
                     in_flight.append(self._dispatch(action, graph))
             if not in_flight:
@@ -242,6 +247,14 @@ class Controller:
                     in_flight.remove(entry)
                     self.journal.record("abandoned", dispatch=entry.seq, action=entry.action.label)
         return progressed
+
+    def _report_blocked(self, action: Action, reason: str) -> None:
+        # Said once per cause, not once per round: a long wait must not flood the journal.
+        if (action, reason) in self._blocked_reported:
+            return
+        self._blocked_reported.add((action, reason))
+        self.journal.record("blocked", action=action.label, reason=reason)
+        log.warning("not running %s: %s", action.label, reason)
 
     def _dispatch(self, action: Action, graph: nx.DiGraph) -> _Dispatch:
         if action.op is Op.FENCE:
@@ -278,10 +291,7 @@ class Controller:
 
     def _implied_by_fencing(self, action: Action) -> str | None:
         """A stop or demote on a fenced node already happened: the fence did it."""
-        if (
-            action.op in (Op.STOP, Op.DEMOTE)
-            and self.belief.node(action.node).membership is Membership.FENCED
-        ):
+        if action.op in (Op.STOP, Op.DEMOTE) and self.belief.node(action.node).membership is Membership.FENCED:
             return f"{action.node} was fenced"
         return None
 
@@ -317,9 +327,7 @@ class Controller:
         ok = result.exit_code == request.expected and not result.timed_out
         return Outcome(ok, result.exit_code, result.reason or result.status.name, result=result)
 
-    def _fence(
-        self, target: str, levels: list[tuple[FenceDevice, ...]], executors: list[str], delay: float
-    ) -> Outcome:
+    def _fence(self, target: str, levels: list[tuple[FenceDevice, ...]], executors: list[str], delay: float) -> Outcome:
         if delay and self._stop.wait(delay):
             return Outcome(False, -1, "controller stopping")
         action = FenceAction(self.config.cluster.fencing_action.value)
@@ -330,9 +338,7 @@ class Controller:
                     return self.agents[executor].fence(device, fence_action, node)
                 except AgentError as error:
                     log.warning("cannot fence %s from %s: %s", node, executor, error)
-            return FenceResult(
-                device.id, fence_action.value, node, False, -1, 0, output="no agent could run it"
-            )
+            return FenceResult(device.id, fence_action.value, node, False, -1, 0, output="no agent could run it")
 
         outcome = fencing.fence(target, levels, action, run)
         return Outcome(outcome.ok, 0 if outcome.ok else 1, outcome.summary, fence=outcome)
@@ -395,9 +401,7 @@ class Controller:
         op = action.op
         if outcome.ok:
             if op in (Op.START, Op.MIGRATE_FROM):
-                self.belief.set_instance(
-                    Instance(rid, action.node, started_role, clone_instance=action.clone_instance)
-                )
+                self.belief.set_instance(Instance(rid, action.node, started_role, clone_instance=action.clone_instance))
             elif op is Op.STOP:
                 self.belief.drop_instance(rid, action.node, action.clone_instance)
             elif op is Op.PROMOTE:
@@ -405,9 +409,7 @@ class Controller:
                     Instance(rid, action.node, Role.PROMOTED, clone_instance=action.clone_instance)
                 )
             elif op is Op.DEMOTE:
-                self.belief.set_instance(
-                    Instance(rid, action.node, started_role, clone_instance=action.clone_instance)
-                )
+                self.belief.set_instance(Instance(rid, action.node, started_role, clone_instance=action.clone_instance))
             return
         if outcome.exit_code == -1 and outcome.result is None:
             return  # unreachable: the heartbeat decides what that means
@@ -450,9 +452,7 @@ class Controller:
         op, node, rid = dispatch.get("op"), dispatch.get("node"), dispatch.get("resource")
         if op in ("start", "migrate_from", "promote") and node and rid:
             role = Role.PROMOTED if op == "promote" else Role.STARTED
-            self.belief.set_instance(
-                Instance(rid, node, role, True, clone_instance=dispatch.get("clone_instance"))
-            )
+            self.belief.set_instance(Instance(rid, node, role, True, clone_instance=dispatch.get("clone_instance")))
             self.journal.record("in-doubt", action=dispatch.get("action"), assumed="active and failed")
 
     # ------------------------------------------------------------------ watch
@@ -502,8 +502,8 @@ class Controller:
             return self._poll_events(node)
         if not self._probe(node, boot):
             return False
-        watch.last_event = 0
-        self._poll_events(node)
+        # The probe is the truth now; older monitor events were about an older truth.
+        watch.last_event = int(beat.get("last_event") or 0)
         return True
 
     def _probe(self, node: str, boot: str) -> bool:
@@ -567,22 +567,16 @@ class Controller:
         self.journal.record("event", node=node, **event.to_json())
         if event.healthy:
             return False
-        copies = [
-            i for (rid, n, _), i in self.belief.instances.items() if rid == event.resource and n == node
-        ]
+        copies = [i for (rid, n, _), i in self.belief.instances.items() if rid == event.resource and n == node]
         if not copies:
             return False
         count = self.belief.record_failure(event.resource, node, int(event.time))
         for copy in copies:
-            self.belief.set_instance(
-                Instance(copy.resource, node, copy.role, True, copy.managed, copy.clone_instance)
-            )
+            self.belief.set_instance(Instance(copy.resource, node, copy.role, True, copy.managed, copy.clone_instance))
         self.belief.failed_operations.append(
             FailedOperation(event.resource, node, "monitor", event.interval_ms, event.exit_code, event.reason)
         )
-        log.warning(
-            "monitor of %s on %s failed (rc=%d); fail count %d", event.resource, node, event.exit_code, count
-        )
+        log.warning("monitor of %s on %s failed (rc=%d); fail count %d", event.resource, node, event.exit_code, count)
         self._snapshot()
         return True
 
@@ -620,9 +614,7 @@ class Controller:
         if action.op is Op.MONITOR:
             current = self.belief.instances.get((rid, action.node, action.clone_instance))
             current = current or self.belief.instances.get((rid, action.node, None))
-            return self._monitor_request(
-                rid, action.clone_instance, current.role if current else Role.STARTED
-            )
+            return self._monitor_request(rid, action.clone_instance, current.role if current else Role.STARTED)
         meta = {}
         if action.op in (Op.MIGRATE_TO, Op.MIGRATE_FROM):
             other = Op.MIGRATE_FROM if action.op is Op.MIGRATE_TO else Op.MIGRATE_TO
@@ -650,9 +642,7 @@ class Controller:
         timeout = operation.timeout_ms if operation and operation.timeout_ms else DEFAULT_TIMEOUT_MS
         expected = int(OcfStatus.RUNNING_PROMOTED) if role is Role.PROMOTED and interval_ms else 0
         # Anonymous clone copies share one agent instance name, as Pacemaker's executor does.
-        return OperationRequest(
-            rid, rid, str(primitive.agent), action, params, meta, timeout, interval_ms, expected
-        )
+        return OperationRequest(rid, rid, str(primitive.agent), action, params, meta, timeout, interval_ms, expected)
 
     def _monitor_request(self, rid: str, clone_instance: str | None, role: Role) -> OperationRequest | None:
         primitive = self.config.primitives[rid]

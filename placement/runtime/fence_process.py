@@ -120,9 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--plug")
     parser.add_argument("--node-root")
     args = parser.parse_args(argv)
-    options = {
-        k: v for k, v in (("action", args.action), ("plug", args.plug), ("node_root", args.node_root)) if v
-    }
+    options = {k: v for k, v in (("action", args.action), ("plug", args.plug), ("node_root", args.node_root)) if v}
     if not sys.stdin.isatty() and (args.action is None):
         options.update(parse_stdin(sys.stdin.read()))
     action = options.get("action", "reboot")

@@ -86,9 +86,7 @@ class FenceDevice:
         try:
             return int(float(str(text).rstrip("s")) * 1000)
         except ValueError:
-            raise InvalidInput(
-                f"fence device {self.id!r}: timeout {text!r} is not a number of seconds"
-            ) from None
+            raise InvalidInput(f"fence device {self.id!r}: timeout {text!r} is not a number of seconds") from None
 
     def to_json(self) -> dict:
         return {
@@ -100,9 +98,7 @@ class FenceDevice:
 
     @classmethod
     def from_json(cls, data: Mapping) -> FenceDevice:
-        return cls(
-            str(data["id"]), str(data["agent"]), dict(data.get("params", {})), tuple(data.get("targets", ()))
-        )
+        return cls(str(data["id"]), str(data["agent"]), dict(data.get("params", {})), tuple(data.get("targets", ())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,20 +204,14 @@ def levels_for(config: Config, target: str) -> list[tuple[FenceDevice, ...]]:
     Configured levels for the node win; otherwise every stonith device whose host
     list allows the node is a level of its own, in definition order.
     """
-    devices = {
-        rid: FenceDevice.from_primitive(p) for rid, p in config.primitives.items() if p.agent.is_fencing
-    }
-    configured = sorted(
-        (lvl for lvl in config.fencing_levels if lvl.target == target), key=lambda lvl: lvl.index
-    )
+    devices = {rid: FenceDevice.from_primitive(p) for rid, p in config.primitives.items() if p.agent.is_fencing}
+    configured = sorted((lvl for lvl in config.fencing_levels if lvl.target == target), key=lambda lvl: lvl.index)
     if configured:
         levels = []
         for level in configured:
             missing = [d for d in level.devices if d not in devices]
             if missing:
-                raise InvalidInput(
-                    f"fencing level {level.index} of {target}: unknown device(s) {', '.join(missing)}"
-                )
+                raise InvalidInput(f"fencing level {level.index} of {target}: unknown device(s) {', '.join(missing)}")
             levels.append(tuple(devices[d] for d in level.devices))
         return levels
     return [(device,) for device in devices.values() if device.can_fence(target)]
@@ -242,18 +232,14 @@ class FenceOutcome:
             return f"{self.target} fenced at level {self.level} by {self.attempts[-1].device}"
         if not self.attempts:
             return f"no fence device can fence {self.target}"
-        tried = ", ".join(
-            f"{a.device} rc={a.exit_code}{' timeout' if a.timed_out else ''}" for a in self.attempts
-        )
+        tried = ", ".join(f"{a.device} rc={a.exit_code}{' timeout' if a.timed_out else ''}" for a in self.attempts)
         return f"fencing {self.target} failed: {tried}"
 
 
 Runner = Callable[[FenceDevice, FenceAction, str], FenceResult]
 
 
-def fence(
-    target: str, levels: list[tuple[FenceDevice, ...]], action: FenceAction, run: Runner
-) -> FenceOutcome:
+def fence(target: str, levels: list[tuple[FenceDevice, ...]], action: FenceAction, run: Runner) -> FenceOutcome:
     """Walk the levels: the first level whose devices all succeed fences the node.
 
     ``run`` executes one device (locally, or on a node agent); a level stops at its

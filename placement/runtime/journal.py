@@ -80,9 +80,16 @@ class Journal:
         return found[-1] if found else None
 
     def in_doubt(self) -> list[Entry]:
-        """Dispatches with no result: what the previous controller may have left running."""
-        answered = {e.data.get("dispatch") for e in self.entries if e.kind == "result"}
-        return [e for e in self.entries if e.kind == "dispatch" and e.seq not in answered]
+        """Dispatches of the last controller run with no result: what it may have left half done.
+
+        Earlier runs' doubts were settled by the run that followed them; an abandoned
+        action's node was declared unclean, which its fencing settles.
+        """
+        entries = self.entries
+        starts = [e.seq for e in entries if e.kind == "controller-start"]
+        since = starts[-1] if starts else 0
+        answered = {e.data.get("dispatch") for e in entries if e.kind in ("result", "abandoned")}
+        return [e for e in entries if e.kind == "dispatch" and e.seq > since and e.seq not in answered]
 
 
 def read(path: Path | str) -> list[Entry]:

@@ -224,9 +224,7 @@ def environment(request: OcfRequest, ocf_root: Path, extra: Mapping[str, str] = 
     return env
 
 
-def run(
-    request: OcfRequest, ocf_root: Path = DEFAULT_OCF_ROOT, extra_env: Mapping[str, str] = EMPTY
-) -> OcfResult:
+def run(request: OcfRequest, ocf_root: Path = DEFAULT_OCF_ROOT, extra_env: Mapping[str, str] = EMPTY) -> OcfResult:
     """Run ``request`` and wait for it, at most its timeout.
 
     A missing or non-executable agent is ``ERR_INSTALLED`` (what Pacemaker's
@@ -242,9 +240,7 @@ def run(
     if timed_out:
         reason = f"timed out after {request.timeout_ms} ms"
         return OcfResult(OcfStatus.ERR_GENERIC, exit_code, duration, True, reason, _tail(stdout + stderr))
-    return OcfResult(
-        OcfStatus.of(exit_code), exit_code, duration, False, exit_reason(stderr), _tail(stdout + stderr)
-    )
+    return OcfResult(OcfStatus.of(exit_code), exit_code, duration, False, exit_reason(stderr), _tail(stdout + stderr))
 
 
 def run_process(
@@ -290,9 +286,7 @@ def exit_reason(stderr: str) -> str:
     >>> exit_reason("noise\\nocf-exit-reason:No process state file found\\n")
     'No process state file found'
     """
-    reasons = [
-        line[len(_EXIT_REASON) :].strip() for line in stderr.splitlines() if line.startswith(_EXIT_REASON)
-    ]
+    reasons = [line[len(_EXIT_REASON) :].strip() for line in stderr.splitlines() if line.startswith(_EXIT_REASON)]
     return reasons[-1] if reasons else ""
 
 

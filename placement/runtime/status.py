@@ -85,9 +85,7 @@ def render_text(status: dict) -> str:
         lines += ["", "Fencing History:"]
         for f in status["fencing"]:
             result = "successful" if f["ok"] else f"failed (rc={f['exit_code']})"
-            lines.append(
-                f"  * {f['action']} of {f['target']} by {f['device']} from {f['executor']}: {result}"
-            )
+            lines.append(f"  * {f['action']} of {f['target']} by {f['device']} from {f['executor']}: {result}")
         for e in history:
             lines.append(f"  * journal #{e['seq']}: {e['kind']} {e['node']}: {e['summary'] or ''}".rstrip())
     return "\n".join(lines)

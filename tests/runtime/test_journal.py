@@ -63,3 +63,14 @@ def test_belief_round_trips_through_json() -> None:
     again = Belief.from_json(belief.to_json())
     assert again.to_json() == belief.to_json()
     assert again.instances == belief.instances
+
+
+def test_only_the_last_run_leaves_doubts(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j") as j:
+        j.record("controller-start")
+        j.record("dispatch", action="start a@alice")  # settled by the run that followed
+        j.record("controller-start")
+        abandoned = j.record("dispatch", action="start b@charlie")
+        j.record("abandoned", dispatch=abandoned.seq)
+        pending = j.record("dispatch", action="start c@bob")
+        assert [e.seq for e in j.in_doubt()] == [pending.seq]
