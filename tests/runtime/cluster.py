@@ -108,7 +108,7 @@ class Cluster:
     def agents_option(self) -> str:
         return ",".join(f"{n}={a}" for n, a in sorted(self.addresses.items()))
 
-    def start_controller(self, dead_after: float = 2.0) -> subprocess.Popen:
+    def start_controller(self, dead_after: float = 3.0) -> subprocess.Popen:
         self.controller = self.processes.spawn(
             "controller",
             [
