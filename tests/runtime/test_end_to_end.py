@@ -7,6 +7,7 @@ agents' state files and the controller's journal.
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import subprocess
 from pathlib import Path
@@ -270,3 +271,52 @@ def test_9_a_broken_configuration_change_is_ignored(cluster: Cluster) -> None:
     cluster.config.write_text(cluster.config.read_text() + "location oops: nothing prefers nowhere\n")
     wait_for(lambda: cluster.kinds("config-rejected"), 30, "the change rejected")
     cluster.wait_running(SEED)  # and everything keeps running where it was
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("placement.planning") is None, reason="placement.plan (issue 5) has not landed yet"
+)
+def test_the_placement_run_command_drives_the_cluster(cluster: Cluster) -> None:
+    cluster.start_agents()
+    controller = cluster.processes.spawn(
+        "controller",
+        [
+            *CLI,
+            "run",
+            str(cluster.config),
+            "--agents",
+            cluster.agents_option,
+            "--secret-file",
+            str(cluster.secret),
+            "--journal",
+            str(cluster.journal),
+            "--dead-after",
+            "3",
+            "--poll",
+            "0.1",
+        ],
+    )
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    shown = subprocess.run(
+        [
+            *CLI,
+            "status",
+            "--agents",
+            cluster.agents_option,
+            "--secret-file",
+            str(cluster.secret),
+            "--journal",
+            str(cluster.journal),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "zulu" in shown.stdout and "Started charlie" in shown.stdout
+    controller.send_signal(signal.SIGTERM)
+    assert controller.wait(timeout=30) == 0
