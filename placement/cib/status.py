@@ -102,6 +102,7 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
         if node.online or fencing:
             unpacker.node(document, node, element)
     instances = unpacker.instances()
+    _promotion_scores_by_instance(config, nodes, instances)
 
     return State(
         nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
@@ -195,6 +196,37 @@ def _online_with_fencing(element: Element, node: _Node, expected_up: bool) -> No
         node.standby = True  # pending: not ready to run resources
     else:
         node.unclean = True  # "peer was in an unknown state"
+
+
+def _promotion_scores_by_instance(config: Config, nodes: dict[str, _Node], instances: tuple[Instance, ...]) -> None:
+    """Give anonymous promotable clones the ``master-<rsc>`` score their instances carry.
+
+    Older agents set the promotion score per instance (``master-drbd0:1``). Pacemaker
+    looks the score up by the name of the instance on that node and only then by the
+    bare name (``pcmk_sched_promotable.c:promotion_score``); placement looks up the bare
+    name, so it is added here from the instance that runs on the node, or from the
+    node's only per-instance score.
+    """
+    hierarchy = Hierarchy(config)
+    for rid in config.primitives:
+        clone = hierarchy.clone_of(rid)
+        if clone is None or not clone.promotable or clone.globally_unique:
+            continue
+        bare = f"master-{rid}"
+        for name, node in nodes.items():
+            if bare in node.attributes:
+                continue
+            per_instance = {
+                attribute[len(bare) + 1 :]: value
+                for attribute, value in node.attributes.items()
+                if attribute.startswith(bare + ":")
+            }
+            running = [i.clone_instance for i in instances if i.resource == rid and i.node == name]
+            chosen = next((per_instance[n] for n in running if n in per_instance), None)
+            if chosen is None and len(per_instance) == 1:
+                chosen = next(iter(per_instance.values()))
+            if chosen is not None:
+                node.attributes[bare] = chosen
 
 
 def _fail_counts(nodes: dict[str, _Node], config: Config) -> list[FailCount]:

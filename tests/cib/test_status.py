@@ -259,3 +259,23 @@ def test_partial_migration_counts_on_both_nodes_and_a_finished_one_only_on_the_t
     )
     assert migrate("0", done) == [("n2", "False")]
     assert migrate("0", op("monitor", 1, rc=7, expected=7)) == [("n1", "False"), ("n2", "False")]
+
+
+def test_per_instance_promotion_scores_give_the_bare_score_for_anonymous_clones() -> None:
+    ms = f'<clone id="ms">{dummy("r")}{meta("ms", promotable="true")}</clone>'
+
+    def transient(pairs: str) -> str:
+        return f'<transient_attributes id="t"><instance_attributes id="ti">{pairs}</instance_attributes></transient_attributes>'
+
+    n1 = node_state(
+        "n1",
+        inner=history("r:1", op("start", 2))
+        + transient('<nvpair id="a" name="master-r:0" value="5"/><nvpair id="b" name="master-r:1" value="10"/>'),
+    )
+    n2 = node_state("n2", inner=transient('<nvpair id="c" name="master-r:3" value="7"/>'))
+    n3 = node_state(
+        "n3", inner=transient('<nvpair id="d" name="master-r" value="1"/><nvpair id="e" name="master-r:0" value="9"/>')
+    )
+    state = status_of(nodes("n1", "n2", "n3"), n1 + n2 + n3, FENCE + ms)
+    # n1: the instance running there (r:1); n2: its only per-instance score; n3: the bare one wins.
+    assert [state.node(n).attributes.get("master-r") for n in ("n1", "n2", "n3")] == ["10", "7", "1"]
