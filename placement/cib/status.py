@@ -107,7 +107,13 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     return State(
         nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
         instances=instances,
-        fail_counts=tuple(_fail_counts(nodes, config)),
+        fail_counts=tuple(
+            # compat(pacemaker): pcmk__threshold_reached ignores the migration threshold of a
+            # resource whose failures are being ignored (on-fail=ignore).
+            count
+            for count in _fail_counts(nodes, config)
+            if count.resource not in unpacker.failures_ignored
+        ),
         failed_operations=tuple(unpacker.failed),
         quorum=quorum,
         now=now,
@@ -294,6 +300,7 @@ class _History:
         self.found: dict[str, list[tuple[Instance | None, str, Outcome]]] = {}  # by primitive
         self.failed: list[FailedOperation] = []
         self.policies: dict[str, Policy] = {}
+        self.failures_ignored: set[str] = set()  # primitives with a failure on-fail=ignore forgave
 
     def policy(self, rid: str | None) -> Policy:
         """How failures of primitive ``rid`` (None: an orphan) are handled."""
@@ -371,6 +378,8 @@ class _History:
             failed, managed = active, False
         for failure in outcome.failures:
             op = failure.op
+            if failure.on_fail is OnFail.IGNORE:
+                self.failures_ignored.add(rid)
             self.failed.append(
                 FailedOperation(
                     resource=rid,

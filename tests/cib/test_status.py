@@ -279,3 +279,15 @@ def test_per_instance_promotion_scores_give_the_bare_score_for_anonymous_clones(
     state = status_of(nodes("n1", "n2", "n3"), n1 + n2 + n3, FENCE + ms)
     # n1: the instance running there (r:1); n2: its only per-instance score; n3: the bare one wins.
     assert [state.node(n).attributes.get("master-r") for n in ("n1", "n2", "n3")] == ["10", "7", "1"]
+
+
+def test_fail_counts_do_not_count_when_failures_are_ignored() -> None:
+    ops = '<operations><op id="m" name="monitor" interval="10s" on-fail="ignore"/></operations>'
+    transient = (
+        '<transient_attributes id="t"><instance_attributes id="ti">'
+        '<nvpair id="a" name="fail-count-r" value="2"/></instance_attributes></transient_attributes>'
+    )
+    inner = history("r", op("start", 2), op("monitor", 3, rc=7, interval=10000)) + transient
+    state = status_of(nodes("n1"), node_state("n1", inner=inner), FENCE + dummy("r", ops))
+    assert state.fail_counts == ()
+    assert state.instances == (Instance("r", "n1"),)
