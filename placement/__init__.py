@@ -20,6 +20,8 @@ _API = {
     "dumps": "placement.lang",
     "check": "placement.lang",
     "plan": "placement.planning",
+    "steady_state": "placement.planning",
+    "Plan": "placement.planning",
     "Config": "placement.model",
     "State": "placement.state",
     "PlacementError": "placement.errors",
@@ -31,7 +33,13 @@ __all__ = sorted([*_API, "solve"])
 __version__ = "0.1.0"
 
 
+# Submodules reachable as attributes without importing them first.
+_MODULES = {"events", "planning", "state_json", "hierarchy", "model", "state"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"placement.{name}")
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'placement' has no attribute {name!r}")
@@ -41,4 +49,4 @@ def __getattr__(name: str) -> Any:
 # The function `placement.solve` shares its name with the package `placement/solve/`.
 # Importing the package here, then binding the name to the function, keeps the function:
 # Python sets a package attribute for a submodule only when it first loads it.
-from placement.solve import solve  # noqa: E402
+from placement.solve import solve  # noqa: E402, F401

@@ -18,6 +18,9 @@ from placement.errors import ExitCode, PlacementError
 COMMAND_MODULES = (
     "placement.commands.check",
     "placement.commands.fmt",
+    "placement.commands.whatif",
+    "placement.commands.plan",
+    "placement.commands.state",
     "placement.commands.import_cib",
     "placement.commands.agent",
     "placement.commands.run",

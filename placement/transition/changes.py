@@ -1,0 +1,148 @@
+"""What changes for each resource copy between the current state and the target placement.
+
+A `Change` is one line of the transition summary people know from ``crm_simulate``:
+``Move xray ( charlie -> alice )``, ``Recover db:0 ( bob )``, ``Restart web ( alice )``.
+The graph builder turns each change into actions; the summary prints them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from placement.hierarchy import Hierarchy
+from placement.model import Config, Role
+from placement.solve.availability import can_fence
+from placement.state import Instance, NodeStatus, State
+from placement.target import Assignment, Placement
+
+
+class ChangeKind(enum.Enum):
+    """The summary verbs of SEMANTICS.md §12.1."""
+
+    START = "start"
+    STOP = "stop"
+    MOVE = "move"
+    MIGRATE = "migrate"
+    RECOVER = "recover"
+    RESTART = "restart"
+    PROMOTE = "promote"
+    DEMOTE = "demote"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One copy of a primitive changes: from ``source`` (None if stopped) to ``target`` (None if stopping)."""
+
+    kind: ChangeKind
+    resource: str
+    source: str | None
+    target: str | None
+    from_role: Role = Role.STOPPED
+    to_role: Role = Role.STOPPED
+    clone_instance: str | None = None
+    reason: str = ""
+
+    @property
+    def instance_name(self) -> str:
+        """``iscsi:2`` for a clone copy, else the primitive's id."""
+        return self.resource if self.clone_instance is None else f"{self.resource}:{self.clone_instance}"
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """A copy that should change but cannot (its node is unclean and cannot be fenced)."""
+
+    resource: str
+    node: str
+    reason: str
+
+
+def nodes_to_fence(config: Config, state: State) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Unclean nodes that will be fenced, and those that cannot be (both sorted)."""
+    unclean = sorted(n for n, s in state.nodes.items() if s.status is NodeStatus.UNCLEAN and n in config.nodes)
+    fenceable = tuple(n for n in unclean if can_fence(config, state, n))
+    return fenceable, tuple(n for n in unclean if n not in fenceable)
+
+
+def compute_changes(config: Config, state: State, placement: Placement) -> tuple[list[Change], list[Blocked]]:
+    """Every change from ``state`` to ``placement``, primitive by primitive in configuration order."""
+    hierarchy = Hierarchy(config)
+    fenced, unfenceable = nodes_to_fence(config, state)
+    changes: list[Change] = []
+    blocked: list[Blocked] = []
+    for rid in config.primitives:
+        current = [i for i in state.instances if i.resource == rid]
+        target = [a for a in placement.assignments if a.resource == rid]
+        meta = hierarchy.effective_meta(rid)
+        if not meta.managed or meta.maintenance or config.cluster.maintenance:
+            continue
+        current = [i for i in current if i.managed and _node_managed(config, state, i.node)]
+        promotable = (clone := hierarchy.clone_of(rid)) is not None and clone.promotable
+        for change in _diff(rid, current, target, meta.allow_migrate or False, promotable):
+            if change.source in unfenceable and change.kind is not ChangeKind.DEMOTE:
+                # Never recover what may still run on a node nobody could fence.
+                blocked.append(Blocked(rid, change.source, f"{change.source} is unclean and cannot be fenced"))
+                continue
+            if change.source in fenced and change.kind is ChangeKind.MIGRATE:
+                change = Change(ChangeKind.MOVE, *_fields_after_kind(change))
+            changes.append(change)
+    return changes, blocked
+
+
+def _fields_after_kind(change: Change) -> tuple:
+    return (change.resource, change.source, change.target, change.from_role, change.to_role,
+            change.clone_instance, change.reason)
+
+
+def _node_managed(config: Config, state: State, node: str) -> bool:
+    """Resources on a node in maintenance are left alone (SEMANTICS.md §2)."""
+    configured = config.nodes.get(node)
+    return state.node(node).status is not NodeStatus.MAINTENANCE and not (configured and configured.maintenance)
+
+
+def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_migrate: bool,
+          promotable: bool) -> list[Change]:
+    """Changes for one primitive: copies that stay, move, stop and start."""
+    changes: list[Change] = []
+    remaining = list(target)
+    leaving: list[Instance] = []
+    for instance in sorted(current, key=lambda i: (i.node, i.clone_instance or "")):
+        match = next((a for a in remaining if a.node == instance.node), None)
+        if match is None:
+            leaving.append(instance)
+            continue
+        remaining.remove(match)
+        number = instance.clone_instance if instance.clone_instance is not None else match.clone_instance
+        if instance.failed:
+            changes.append(Change(ChangeKind.RECOVER, rid, instance.node, instance.node, instance.role, match.role,
+                                  number, "failed"))
+        elif _rank(instance.role) < _rank(match.role):
+            changes.append(Change(ChangeKind.PROMOTE, rid, instance.node, instance.node, instance.role, match.role,
+                                  number))
+        elif _rank(instance.role) > _rank(match.role):
+            changes.append(Change(ChangeKind.DEMOTE, rid, instance.node, instance.node, instance.role, match.role,
+                                  number))
+    arriving = sorted(remaining, key=lambda a: (a.clone_instance or "", a.node))
+    for instance, assignment in zip(leaving, arriving, strict=False):
+        number = assignment.clone_instance if assignment.clone_instance is not None else instance.clone_instance
+        if instance.failed:
+            kind = ChangeKind.RECOVER
+        elif (allow_migrate and not promotable and instance.role is Role.STARTED
+              and assignment.role is Role.STARTED):
+            kind = ChangeKind.MIGRATE
+        else:
+            kind = ChangeKind.MOVE
+        changes.append(Change(kind, rid, instance.node, assignment.node, instance.role, assignment.role, number))
+    for instance in leaving[len(arriving):]:
+        changes.append(Change(ChangeKind.STOP, rid, instance.node, None, instance.role, Role.STOPPED,
+                              instance.clone_instance))
+    for assignment in arriving[len(leaving):]:
+        start_role = assignment.role if assignment.role is not Role.STARTED or not promotable else Role.UNPROMOTED
+        changes.append(Change(ChangeKind.START, rid, None, assignment.node, Role.STOPPED, start_role,
+                              assignment.clone_instance))
+    return changes
+
+
+def _rank(role: Role) -> int:
+    return {Role.STOPPED: 0, Role.STARTED: 1, Role.UNPROMOTED: 1, Role.PROMOTED: 2}[role]

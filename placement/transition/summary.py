@@ -1,0 +1,77 @@
+"""The transition summary in the words of ``crm_simulate`` (SEMANTICS.md §12.1).
+
+``Fence (reboot) charlie 'peer is no longer part of the cluster'``,
+``Move xray ( charlie -> alice )``, ``Recover db:0 ( bob )``… plus the same facts as
+records (``op``, ``resource``, ``from``, ``to``) for JSON output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from placement.model import Role
+from placement.transition.changes import Blocked, Change, ChangeKind
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryItem:
+    """One summary line as data: what happens to which resource copy (or node), from where to where."""
+
+    op: str
+    resource: str
+    source: str | None
+    target: str | None
+    text: str
+    blocked: bool = False
+
+    def as_json(self) -> dict:
+        item = {"op": self.op, "resource": self.resource, "from": self.source, "to": self.target}
+        if self.blocked:
+            item["blocked"] = True
+        return item
+
+
+def summarize(changes: list[Change], fenced: tuple[str, ...], fencing_action: str,
+              blocked: list[Blocked]) -> list[SummaryItem]:
+    """Fences first, then one item per change, then what is blocked."""
+    items = [SummaryItem("fence", node, None, None,
+                         f"Fence ({fencing_action}) {node} 'peer is no longer part of the cluster'")
+             for node in fenced]
+    items += [_item(change) for change in changes]
+    items += [SummaryItem("stop", b.resource, b.node, None, f"Stop       {b.resource:<12} ( {b.node} ) blocked: "
+                          f"{b.reason}", blocked=True) for b in blocked]
+    return items
+
+
+def _item(change: Change) -> SummaryItem:
+    name = change.instance_name
+    kind = change.kind
+    source, target = change.source, change.target
+    detail = {
+        ChangeKind.START: f"{target}",
+        ChangeKind.STOP: f"{source}",
+        ChangeKind.MOVE: f"{source} -> {target}",
+        ChangeKind.MIGRATE: f"{source} -> {target}",
+        ChangeKind.RESTART: f"{source}",
+        ChangeKind.RECOVER: f"{source}" if source == target else f"{source} -> {target}",
+        ChangeKind.PROMOTE: f"{_role(change.from_role)} -> Promoted {target}",
+        ChangeKind.DEMOTE: f"Promoted -> {_role(change.to_role)} {source}",
+    }[kind]
+    verb = kind.value.capitalize()
+    if kind is ChangeKind.START and change.to_role is Role.PROMOTED:
+        verb, detail = "Promote", f"Stopped -> Promoted {target}"
+    elif kind in (ChangeKind.MOVE, ChangeKind.RECOVER) and change.to_role is Role.PROMOTED:
+        detail += " Promoted"
+    reason = f" {change.reason}" if change.reason.startswith("due to") else ""
+    if kind is ChangeKind.STOP and not reason:
+        reason = " due to node availability"
+    op = "start" if verb == "Promote" and kind is ChangeKind.START else kind.value
+    where_from = source if kind is not ChangeKind.START else None
+    where_to = target if kind is not ChangeKind.STOP else None
+    if kind in (ChangeKind.PROMOTE, ChangeKind.DEMOTE, ChangeKind.RESTART):
+        where_from = where_to = source or target
+    return SummaryItem(op, name, where_from, where_to, f"{verb:<10} {name:<12} ( {detail} ){reason}")
+
+
+def _role(role: Role) -> str:
+    return "Stopped" if role is Role.STOPPED else "Unpromoted" if role is not Role.PROMOTED else "Promoted"
