@@ -43,6 +43,7 @@ class SolveStats:
     gap: float | None = None  # relative gap of the score level when not proven optimal
     variables: int = 0
     constraints: int = 0
+    tie_break_optimal: bool = True  # the closeness-to-Pacemaker tie-break was proven too (solver)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,7 @@ def solve_problem(problem: Problem, *, began: float | None = None, **options: An
         outcome.gap,
         outcome.variables,
         outcome.constraints,
+        outcome.tie_break_optimal,
     )
     return to_placement(problem, outcome.solution, outcome.values, stats)
 

@@ -149,6 +149,7 @@ def _encode_reward(ctx: EncodeContext, link: Link) -> None:
             else:
                 # Penalised whenever both hold; minimising pushes `together` down to the AND.
                 ctx.model.add_bool_or([ctx.negate(here), ctx.negate(there), together])
+            ctx.definitions.append(("and", together, [here, there]))
             ctx.add_score(link.score, together)
 
 

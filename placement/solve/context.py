@@ -9,7 +9,6 @@ that forbid it. Objective terms are collected per level (`placement.solve.object
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -36,6 +35,9 @@ class EncodeContext:
         self.score_terms: list[tuple[int, Literal]] = []
         self._or_cache: dict[tuple[int, ...], Literal] = {}
         self._unpromoted: dict[tuple[str, str], Literal] = {}
+        # Auxiliary variables as ("and"|"or", var, literals), in creation order, so a complete
+        # hint can be computed from the placement literals (`hint_values`).
+        self.definitions: list[tuple[str, Literal, list[Literal]]] = []
         for unit in problem.units:
             for node in problem.nodes_of(unit.key):
                 self.x[(unit.key, node)] = self.model.new_bool_var(f"run[{unit.key}@{node}]")
@@ -70,6 +72,7 @@ class EncodeContext:
             self.model.add_bool_and([run, promoted.Not()]).only_enforce_if(cached)
             self.model.add_bool_or([run.Not(), promoted, cached])
             self._unpromoted[(key, node)] = cached
+            self.definitions.append(("and", cached, [run, promoted.Not()]))
         return cached
 
     @staticmethod
@@ -90,6 +93,7 @@ class EncodeContext:
             for lit in literals:
                 self.model.add_implication(lit, cached)
             self._or_cache[signature] = cached
+            self.definitions.append(("or", cached, list(literals)))
         return cached
 
     def active_lits(self, ref: Ref, exclude: str | None = None) -> list[Literal]:
@@ -145,9 +149,22 @@ class EncodeContext:
             self.score_terms.append((coefficient, literal))
 
 
-def grouped_by_node(ctx: EncodeContext) -> dict[str, list[tuple[str, Literal]]]:
-    """Run literals per node (for capacity-style constraints)."""
-    found: dict[str, list[tuple[str, Literal]]] = defaultdict(list)
-    for (key, node), var in ctx.x.items():
-        found[node].append((key, var))
-    return found
+def hint_values(ctx: EncodeContext, placed: set[tuple[str, str]], promoted: set[tuple[str, str]]) -> dict[int, bool]:
+    """A value for every variable of the model, from a placement: a complete hint.
+
+    CP-SAT takes a complete, feasible hint as its first solution at once; a partial one
+    (placement literals only) it may fail to complete.
+    """
+    values: dict[int, bool] = {}
+    for pair, var in ctx.x.items():
+        values[var.Index()] = pair in placed
+    for pair, var in ctx.promoted.items():
+        values[var.Index()] = pair in promoted
+
+    def value(literal: Literal) -> bool:
+        index = literal.Index()
+        return values.get(index, False) if index >= 0 else not values.get(-index - 1, False)
+
+    for kind, var, literals in ctx.definitions:
+        values[var.Index()] = all(map(value, literals)) if kind == "and" else any(map(value, literals))
+    return values

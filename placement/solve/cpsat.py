@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from placement.solve import clone, colocation, group, objective, order, promotable, utilization
-from placement.solve.context import EncodeContext
+from placement.solve.context import EncodeContext, hint_values
+from placement.solve.evaluate import violations
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution
 
@@ -35,6 +36,7 @@ class SolverOptions:
     time_limit: float = 60.0
     num_workers: int = 1
     seed: int = 0
+    tie_break_share: float = 0.25  # at most this share of the remaining time for the closeness level
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Outcome:
     variables: int
     constraints: int
     wall_seconds: float
+    tie_break_optimal: bool = True
 
 
 def encode(problem: Problem, explain: bool = False) -> EncodeContext:
@@ -90,11 +93,9 @@ def read(ctx: EncodeContext, solver: cp_model.CpSolver) -> Solution:
 def hint(ctx: EncodeContext, solution: Solution) -> None:
     """Seed the search with ``solution`` (a hint, never a constraint)."""
     ctx.model.clear_hints()
-    pairs, promoted = solution.pairs(), solution.promoted_pairs()
-    for pair, var in ctx.x.items():
-        ctx.model.add_hint(var, pair in pairs)
-    for pair, var in ctx.promoted.items():
-        ctx.model.add_hint(var, pair in promoted)
+    values = hint_values(ctx, solution.pairs(), solution.promoted_pairs())
+    for index, value in sorted(values.items()):
+        ctx.model.add_hint(ctx.model.get_bool_var_from_proto_index(index), value)
 
 
 def solve_levels(
@@ -103,57 +104,64 @@ def solve_levels(
     reference: Solution,
     current: Solution,
     options: SolverOptions,
-    skip: frozenset[str] = frozenset(),
 ) -> Outcome:
-    """Solve each objective level in turn, fixing it before the next; hint with ``start``.
+    """Solve each objective level in turn, fixing it before the next; hint with the best so far.
 
-    Levels in ``skip`` are already known optimal for ``start`` and are fixed to its value.
+    A maximised level that the current best answer already reaches its upper bound on is
+    fixed without search (greedy often proves "everything runs" that way). The last level
+    (closeness to Pacemaker's answer) is a tie-break among answers already proven optimal:
+    it gets at most `SolverOptions.tie_break_share` of the time, and if that runs out the
+    answer is still optimal for the levels that matter, with ``tie_break_optimal`` False.
     """
     began = time.perf_counter()
     deadline = began + options.time_limit
     ctx = encode(problem)
+    bounds = objective.upper_bounds(problem)
     best = start
-    optimal = True
+    feasible = not violations(problem, start)
+    optimal, tie_break_optimal = True, True
     gap: float | None = None
-    start_values = objective.values(problem, start, reference, current)
     for level in objective.LEVELS:
         expr = objective.expression(ctx, level, reference, current)
-        if level in skip:
-            ctx.model.add(expr == start_values[level])
-            continue
         if isinstance(expr, int):
             continue  # nothing to choose at this level (e.g. no +INFINITY scores)
+        if feasible and level in bounds:
+            reached = objective.values(problem, best, reference, current)[level]
+            if reached >= bounds[level]:
+                ctx.model.add(expr == reached)
+                continue
         maximise = level in objective.MAXIMISED
-        if maximise:
-            ctx.model.maximize(expr)
-        else:
-            ctx.model.minimize(expr)
-        hint(ctx, best)
+        tie_break = level == "closeness"
+        if tie_break and not optimal:
+            break  # no time was left to prove the levels above: do not spend more
+        ctx.model.maximize(expr) if maximise else ctx.model.minimize(expr)
+        if feasible:
+            hint(ctx, best)
+        remaining = deadline - time.perf_counter()
         solver = cp_model.CpSolver()
-        configure(solver, options, deadline - time.perf_counter())
+        configure(solver, options, remaining * options.tie_break_share if tie_break else remaining)
         status = solver.solve(ctx.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            # Every level is feasible (the previous solution satisfies it): only a time-out lands
-            # here. Keep the previous solution and report how far it may be from the bound.
-            optimal = False
-            if maximise:
-                value = objective.values(problem, best, reference, current)[level]
-                bound = solver.best_objective_bound
-                gap = abs(bound - value) / max(1.0, abs(bound))
+            # Only a time-out lands here (each level is feasible). Keep the best answer so far.
+            if tie_break:
+                tie_break_optimal = False
+            else:
+                optimal = False
+                if feasible:
+                    value = objective.values(problem, best, reference, current)[level]
+                    gap = _gap(solver.best_objective_bound, value)
             break
-        best = read(ctx, solver)
+        best, feasible = read(ctx, solver), True
         value = round(solver.objective_value)
         if status == cp_model.OPTIMAL:
             ctx.model.add(expr == value)
-        else:
-            optimal = False
-            bound = solver.best_objective_bound
-            if level == "score" or gap is None:
-                gap = abs(bound - value) / max(1.0, abs(bound))
-            ctx.model.add(expr >= value if maximise else expr <= value)
-        if time.perf_counter() >= deadline:
-            optimal = optimal and level == objective.LEVELS[-1]
+            continue
+        if tie_break:
+            tie_break_optimal = False
             break
+        optimal = False
+        gap = _gap(solver.best_objective_bound, value)
+        ctx.model.add(expr >= value if maximise else expr <= value)
     proto = ctx.model.proto
     return Outcome(
         best,
@@ -163,4 +171,10 @@ def solve_levels(
         len(proto.variables),
         len(proto.constraints),
         time.perf_counter() - began,
+        tie_break_optimal,
     )
+
+
+def _gap(bound: float, value: float) -> float:
+    """Relative distance between the proven bound and the value found."""
+    return abs(bound - value) / max(1.0, abs(bound))

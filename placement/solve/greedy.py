@@ -45,6 +45,10 @@ class _Run:
             self.units_of[problem.hierarchy.root(unit.primitive)].append(unit)
         self.roots_of_unit = {unit.key: problem.hierarchy.root(unit.primitive) for unit in problem.units}
         self.available = {n for n in problem.nodes if problem.table.unavailable[n] is None}
+        self.links_of: dict[str, list] = defaultdict(list)  # dependent unit → its colocations
+        for link in problem.links:
+            for key in link.dependent.units:
+                self.links_of[key].append(link)
 
     # ----------------------------------------------------------------- scoring
 
@@ -54,8 +58,8 @@ class _Run:
         if node not in allowed:
             return -INFINITY
         value = allowed[node].total
-        for link in self.problem.links:
-            if unit.key not in link.dependent.units or link.dependent.role is not None:
+        for link in self.links_of.get(unit.key, ()):
+            if link.dependent.role is not None:
                 continue
             primaries = [k for k in link.primary.units if k != unit.key]
             if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
@@ -137,8 +141,8 @@ class _Run:
         primaries = sorted(
             {
                 self.roots_of_unit[key]
-                for link in self.problem.links
-                if any(u.key in link.dependent.units for u in units)
+                for unit in units
+                for link in self.links_of.get(unit.key, ())
                 for key in link.primary.units
             }
             - {root},

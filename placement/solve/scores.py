@@ -79,8 +79,16 @@ class ScoreTable:
         current = self.current.of(unit.key)
         sticky = stickiness.stickiness_terms(unit, meta, current)
         banned_by_role = meta.target_role is Role.STOPPED
+        failed = self._failure_terms_by_node(unit)
+        specific = set(located) | set(sticky) | set(failed)
+        if banned_by_role or exclusive is not None or not config.cluster.symmetric:
+            specific = set(self.nodes)
+        plain = self._plain
         result: dict[str, NodeScore] = {}
         for node in self.nodes:
+            if node not in specific:
+                result[node] = plain[node]  # nothing but the node itself: shared by every unit
+                continue
             terms: list[Term] = []
             base = config.nodes[node].score
             if base:
@@ -92,22 +100,33 @@ class ScoreTable:
             # compat(pacemaker): §2 — in opt-in clusters stickiness needs an entry on the node.
             if node in sticky and entry:
                 terms.append(sticky[node])
-            terms.extend(self._failure_terms(unit, node))
+            terms.extend(failed.get(node, ()))
             if banned_by_role:
                 terms.append(TARGET_ROLE_STOPPED)
             result[node] = NodeScore(node, tuple(terms), entry, self.unavailable[node])
         return result
 
-    def _failure_terms(self, unit: Unit, node: str) -> list[Term]:
+    @cached_property
+    def _plain(self) -> dict[str, NodeScore]:
+        """The score of a unit with no terms of its own on each node (symmetric clusters)."""
+        found = {}
+        for node in self.nodes:
+            base = self.config.nodes[node].score
+            terms = (Term("node", "score", base),) if base else ()
+            found[node] = NodeScore(node, terms, True, self.unavailable[node])
+        return found
+
+    def _failure_terms_by_node(self, unit: Unit) -> dict[str, list[Term]]:
         # compat(pacemaker): §4 — an anonymous clone's failure bans the whole clone on that node.
         primitives = self._clone_members[unit.clone] if unit.multi and unit.clone else [unit.primitive]
-        found = []
-        for primitive in primitives:
-            term = failures.threshold_term(
-                self.state, primitive, node, self.hierarchy.effective_meta(primitive)
-            )
-            if term is not None:
-                found.append(term)
+        found: dict[str, list[Term]] = {}
+        for failure in self.state.fail_counts:
+            if failure.resource in primitives and failure.node in self.config.nodes:
+                term = failures.threshold_term(
+                    self.state, failure.resource, failure.node, self.hierarchy.effective_meta(failure.resource)
+                )
+                if term is not None and term not in found.get(failure.node, []):
+                    found.setdefault(failure.node, []).append(term)
         return found
 
     def promotion(self, key: str) -> dict[str, NodeScore]:

@@ -38,26 +38,22 @@ class NodeScore:
     terms: tuple[Term, ...] = ()
     entry: bool = True
     unavailable: str | None = None
+    # Derived once at construction: the solver reads them for every (unit, node) pair.
+    total: int = field(init=False, compare=False)  # Pacemaker's fold (bans win, clamped to ±INFINITY)
+    finite: int = field(init=False, compare=False)  # the finite terms only: weight among required nodes
+    allowed: bool = field(init=False, compare=False)  # available, an entry, and a score ≥ 0 (§1)
 
-    @property
-    def total(self) -> int:
-        """Pacemaker's fold of the terms (bans win, clamped to ±INFINITY)."""
-        return total(t.value for t in self.terms)
-
-    @property
-    def finite(self) -> int:
-        """The sum of the finite terms only: the weight used among equally required nodes."""
-        return sum(t.value for t in self.terms if abs(t.value) < INFINITY)
+    def __post_init__(self) -> None:
+        values = [t.value for t in self.terms]
+        folded = total(values)
+        object.__setattr__(self, "total", folded)
+        object.__setattr__(self, "finite", sum(v for v in values if abs(v) < INFINITY))
+        object.__setattr__(self, "allowed", self.unavailable is None and self.entry and folded >= 0)
 
     @property
     def required(self) -> bool:
         """+INFINITY: the resource must run here if it can (§3), a level above finite scores."""
         return self.total >= INFINITY
-
-    @property
-    def allowed(self) -> bool:
-        """The unit may run here: node available, an entry exists, and the score is ≥ 0 (§1)."""
-        return self.unavailable is None and self.entry and self.total >= 0
 
     def why_not(self) -> str | None:
         """Why the unit may not run here, in words (``None`` if it may)."""
