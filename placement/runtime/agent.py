@@ -30,6 +30,7 @@ from pathlib import Path
 
 from placement.model import Role
 from placement.runtime import fencing, ocf
+from placement.runtime.fence_process import NODE_DIR_VARIABLE
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
 from placement.runtime.messages import MonitorEvent, OperationRequest
 from placement.runtime.ocf import OcfResult, OcfStatus
@@ -153,6 +154,7 @@ class NodeAgent:
             "HA_VARRUN": str(self.directory / "run"),
             "HA_LOGFACILITY": "none",  # ocf_log to stderr, which we keep, not to syslog
             "PLACEMENT_NODE": self.node,
+            NODE_DIR_VARIABLE: str(self.directory.resolve()),  # lets a fence find everything we started
         }
 
     def write_pid_file(self) -> Path:

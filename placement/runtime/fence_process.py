@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 PID_FILE = "agent.pid"
+# Set by the node agent in every agent it runs: how a power-off finds all the node's processes.
+NODE_DIR_VARIABLE = "PLACEMENT_NODE_DIR"
 _NODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 KILL_WAIT_SECONDS = 10.0
 
@@ -90,19 +92,48 @@ def agent_pid(node_dir: Path) -> int | None:
         return None
 
 
+def node_processes(node_dir: Path) -> list[int]:
+    """Processes started for the node: their environment names its directory."""
+    marker = f"{NODE_DIR_VARIABLE}={node_dir.resolve()}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or another user's
+            continue
+        if marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def _kill(pid: int) -> None:
+    for kill in (os.killpg, os.kill):  # the group first; the process alone if it left its group
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(pid, signal.SIGKILL)
+
+
 def power_off(node_dir: Path) -> str:
-    """Kill the node's agent group and wipe its directory; returns what happened."""
+    """Kill the node's agent group and every process it ran, wipe its directory; say what happened.
+
+    The agent's resource agents run in process groups of their own (so a timeout can
+    kill one without the agent); a real power-off stops them too, so they are found
+    by the node directory in their environment.
+    """
     pid = agent_pid(node_dir)
     message = "Success: Already OFF"
-    if pid is not None and not process_gone(pid):
-        for kill in (os.killpg, os.kill):  # the group first; the process alone if it left its group
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                kill(pid, signal.SIGKILL)
+    victims = [pid] if pid is not None and not process_gone(pid) else []
+    for _ in range(3):  # a dying script may have forked once more
+        victims += [p for p in node_processes(node_dir) if not process_gone(p)]
+        for victim in victims:
+            _kill(victim)
         deadline = time.monotonic() + KILL_WAIT_SECONDS
-        while not process_gone(pid):
+        while not all(process_gone(v) for v in victims):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"process {pid} survived SIGKILL")
+                raise RuntimeError(f"processes {victims} survived SIGKILL")
             time.sleep(0.02)
+    if victims:
         message = "Success: Powered OFF"
     if node_dir.is_dir():
         for child in node_dir.iterdir():

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
+from placement.runtime import fencing
 from placement.runtime.auth import load_secret
-from placement.runtime.client import AgentClient
+from placement.runtime.client import AgentClient, AgentError
+from placement.runtime.fence_process import node_processes
+from placement.runtime.fencing import FenceAction, FenceDevice
+from placement.runtime.messages import OperationRequest
 
-from .harness import CLI, REPO, environment
+from .conftest import write_agent
+from .harness import CLI, REPO, environment, wait_for
 
 
 def test_the_daemon_serves_writes_its_pid_file_and_stops_on_sigterm(processes, secret_file, tmp_path) -> None:
@@ -77,3 +84,26 @@ def test_status_reports_an_unreachable_agent_without_failing(secret_file: Path) 
     done = run_cli("status", "--agents", "ghost=127.0.0.1:1", "--secret-file", str(secret_file))
     assert done.returncode == 0, done.stderr
     assert "ghost: UNREACHABLE" in done.stdout
+
+
+def test_power_off_also_kills_operations_still_running_for_the_node(processes, secret_file, tmp_path) -> None:
+    ocf_root = tmp_path / "ocf"
+    write_agent(ocf_root, "test", "Slow", 'sleep 60; touch "$HA_RSCTMP/started"\n')
+    node_dir = tmp_path / "nodes" / "charlie"
+    process, address = processes.agent("charlie", secret_file, node_dir, ocf_root=ocf_root)
+    client = AgentClient("charlie", address, load_secret(secret_file), timeout=120)
+    request = OperationRequest("slow", "slow", "ocf:test:Slow", "start", timeout_ms=90_000)
+
+    def start_and_die_with_the_node() -> None:
+        with contextlib.suppress(AgentError):  # the agent dies mid-call: that is the point
+            client.execute(request)
+
+    caller = threading.Thread(target=start_and_die_with_the_node, daemon=True)
+    caller.start()
+    wait_for(lambda: node_processes(node_dir), 30, "the slow start running")
+    device = FenceDevice("fp", "fence_process", {"node_root": str(tmp_path / "nodes")})
+    assert fencing.run_agent(device, FenceAction.OFF, "charlie").ok
+    assert process.wait(timeout=10) == -signal.SIGKILL
+    assert node_processes(node_dir) == []  # the sleeping start died with its node
+    assert list(node_dir.iterdir()) == []
+    caller.join(30)
