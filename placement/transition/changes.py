@@ -79,10 +79,12 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
             continue
         current = [i for i in current if i.managed and _node_managed(config, state, i.node)]
         promotable = (clone := hierarchy.clone_of(rid)) is not None and clone.promotable
+        for instance in current:
+            if instance.node in unfenceable:
+                # It may still run there: it can be neither stopped nor recovered elsewhere.
+                blocked.append(Blocked(rid, instance.node, f"{instance.node} is unclean and cannot be fenced"))
         for change in _diff(rid, current, target, meta.allow_migrate or False, promotable):
-            if change.source in unfenceable and change.kind is not ChangeKind.DEMOTE:
-                # Never recover what may still run on a node nobody could fence.
-                blocked.append(Blocked(rid, change.source, f"{change.source} is unclean and cannot be fenced"))
+            if change.source in unfenceable:
                 continue
             if change.source in fenced and change.kind is ChangeKind.MIGRATE:
                 change = Change(ChangeKind.MOVE, *_fields_after_kind(change))
