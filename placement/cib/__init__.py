@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from placement.cib import configuration, status
+from placement.cib import configuration, status, tickets
 from placement.cib.xml import MAX_BYTES, load, parse
 from placement.model import Config
 from placement.state import State
@@ -65,4 +65,6 @@ def loads_cib(text: str | bytes, *, source: str | None = None, now: int | None =
 def _import(document, now: int | None) -> CibImport:  # type: ignore[no-untyped-def]
     imported = configuration.unpack(document)
     state = status.unpack(document, imported, now)
-    return CibImport(imported.config, state, imported.warnings)
+    warnings = list(imported.warnings)
+    config, state = tickets.apply(document, imported.config, state, imported.refs, warnings)
+    return CibImport(config, state, tuple(warnings))

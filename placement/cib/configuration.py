@@ -40,6 +40,7 @@ class Imported:
     options: dict[str, str]
     node_ids: dict[str, str]  # node id (as the status section names it) → node name
     warnings: tuple[str, ...]  # constraints ignored the way Pacemaker ignores them
+    refs: constraints.References  # what constraint ids may name (tickets need it later)
 
 
 def unpack(document: Document) -> Imported:
@@ -73,7 +74,7 @@ def unpack(document: Document) -> Imported:
         op_defaults=frozen_map(_op_defaults(document, section.find("op_defaults"))),
         source=document.source,
     )
-    return Imported(config, options, node_ids, tuple(warnings))
+    return Imported(config, options, node_ids, tuple(warnings), refs)
 
 
 # ----------------------------------------------------------------------------- options

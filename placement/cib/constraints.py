@@ -6,7 +6,7 @@ constraint stands for every resource built from it / tagged with it; in a simple
 colocation or order that becomes a non-sequential resource set. A constraint that
 names a resource or node that does not exist is ignored by Pacemaker ("Ignoring
 constraint … does not exist"); it is dropped here too, with a warning, so the plan
-is Pacemaker's. Tickets raise `Unsupported`.
+is Pacemaker's. Tickets depend on the status and are left to `placement.cib.tickets`.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def unpack(document: Document, section: Element | None, refs: References, warnin
             elif element.tag == "rsc_order":
                 constraints.append(_order(document, element, refs))
             elif element.tag == "rsc_ticket":
-                raise Unsupported("ticket", element.get("id"))
+                continue  # needs the status: `placement.cib.tickets` turns it into bans
             else:
                 raise document.error(element, f"unexpected <{element.tag}> in <constraints>")
         except _Skip as skip:

@@ -172,11 +172,6 @@ def test_colocation_without_score_is_an_error() -> None:
         constraints('<rsc_colocation id="col" rsc="a" with-rsc="b"/>')
 
 
-def test_tickets_are_unsupported() -> None:
-    with pytest.raises(Unsupported, match=r"ticket \(t\)"):
-        constraints('<rsc_ticket id="t" rsc="a" ticket="T1"/>')
-
-
 # ----------------------------------------------------------------------------- order
 
 

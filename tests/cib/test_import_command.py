@@ -36,9 +36,9 @@ def test_output_file_and_warnings_on_stderr(tmp_path) -> None:
 
 
 def test_unsupported_feature_exits_3_naming_it(tmp_path) -> None:
-    result = run(tmp_path, cib(dummy("db"), '<rsc_ticket id="t1" rsc="db" ticket="T"/>'))
+    result = run(tmp_path, cib(dummy("db") + '<bundle id="b1"><docker image="x"/></bundle>'))
     assert result.exit_code == 3
-    assert result.stderr.strip() == "unsupported: ticket (t1)"
+    assert result.stderr.strip() == "unsupported: bundle (b1)"
 
 
 def test_cloned_fence_device_has_no_place_form(tmp_path) -> None:
