@@ -27,7 +27,8 @@ STATES = st.builds(
                                  st.one_of(st.none(), st.sampled_from(["0", "1"]))), max_size=4)
     .map(lambda items: tuple(sorted(items, key=lambda i: (i.resource, i.node, i.clone_instance or "")))),
     fail_counts=st.lists(st.builds(FailCount, RESOURCES, NAMES, st.integers(0, 1_000_000),
-                                   st.one_of(st.none(), st.integers(0, 2**40))), max_size=2, unique_by=lambda f: (f.resource, f.node))
+                                   st.one_of(st.none(), st.integers(0, 2**40))),
+                         max_size=2, unique_by=lambda f: (f.resource, f.node))
     .map(lambda items: tuple(sorted(items, key=lambda f: (f.resource, f.node)))),
     failed_operations=st.lists(st.builds(FailedOperation, RESOURCES, NAMES, st.sampled_from(["monitor", "stop"]),
                                          st.integers(0, 60000), st.integers(0, 9), st.text(max_size=8),
