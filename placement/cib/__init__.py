@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 
 from placement.cib import configuration, status, tickets
-from placement.cib.xml import MAX_BYTES, load, parse
+from placement.cib.xml import MAX_BYTES, Document, load, parse
 from placement.model import Config
 from placement.state import State
 
@@ -62,7 +62,7 @@ def loads_cib(text: str | bytes, *, source: str | None = None, now: int | None =
     return result.config, result.state
 
 
-def _import(document, now: int | None) -> CibImport:  # type: ignore[no-untyped-def]
+def _import(document: Document, now: int | None) -> CibImport:
     imported = configuration.unpack(document)
     state = status.unpack(document, imported, now)
     warnings = list(imported.warnings)

@@ -24,7 +24,7 @@ from placement.cib.values import is_true, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import Unsupported
 from placement.hierarchy import Hierarchy
-from placement.model import Config, Primitive, Role, frozen_map
+from placement.model import Config, NoQuorumPolicy, Primitive, Role, frozen_map
 from placement.score import add
 from placement.state import FailCount, FailedOperation, Instance, NodeState, NodeStatus, State
 
@@ -152,7 +152,7 @@ def _unpack_node(
         _online_with_fencing(element, node, expected_up)
     else:
         _online_without_fencing(element, node, expected_up)
-    if not quorum and node.online and config.cluster.no_quorum.value == "suicide":
+    if not quorum and node.online and config.cluster.no_quorum is NoQuorumPolicy.SUICIDE:
         node.unclean = True  # compat(pacemaker): the partition fences itself (§2)
 
 
@@ -295,7 +295,7 @@ class _History:
         self.can_fence = (
             fencing
             and any(p.agent.is_fencing for p in config.primitives.values())
-            and (quorum or config.cluster.no_quorum.value == "ignore")
+            and (quorum or config.cluster.no_quorum is NoQuorumPolicy.IGNORE)
         )
         self.found: dict[str, list[tuple[Instance | None, str, Outcome]]] = {}  # by primitive
         self.failed: list[FailedOperation] = []
@@ -416,7 +416,8 @@ class _History:
             elif not clone.globally_unique:
                 copies = _merge_anonymous(copies)
             result.extend(copies)
-        return tuple(result)
+        # The order the state JSON writer uses, so a state survives the round trip unchanged.
+        return tuple(sorted(result, key=lambda i: (i.resource, i.node, i.clone_instance or "")))
 
     def _settle_primitive(
         self,

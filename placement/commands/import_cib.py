@@ -6,7 +6,6 @@ import ignored the way Pacemaker ignores it is listed on stderr as warnings.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import click
@@ -15,6 +14,7 @@ from placement.cib import import_cib
 from placement.errors import Unsupported
 from placement.lang import dumps
 from placement.model import Clone, Config, Primitive
+from placement.state_json import dumps_state
 
 
 @click.command("import")
@@ -42,7 +42,7 @@ def command(cib: Path, output: Path | None, state_out: Path | None) -> None:
         click.echo(f"warning: {warning}", err=True)
     text = dumps(result.config)
     if state_out is not None:
-        state_out.write_text(_state_json(result.state), encoding="utf-8")
+        state_out.write_text(dumps_state(result.state), encoding="utf-8")
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -56,12 +56,3 @@ def _refuse_cloned_fencing(config: Config) -> None:
             child = config.resources[resource.child]
             if isinstance(child, Primitive) and child.agent.is_fencing:
                 raise Unsupported("cloned fence device in .place text", resource.id)
-
-
-def _state_json(state: object) -> str:
-    """The state as JSON, by the state JSON writer when this build has one."""
-    try:
-        writer = importlib.import_module("placement.state_json")
-    except ModuleNotFoundError:
-        raise click.UsageError("--state-out needs the state JSON writer, which this build lacks") from None
-    return writer.dumps(state)

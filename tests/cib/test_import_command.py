@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from placement.cli import cli
 from placement.lang import loads
+from placement.state_json import load_state
 from tests.cib.cibxml import cib, dummy
 
 
@@ -51,3 +52,19 @@ def test_malformed_xml_exits_1_with_position(tmp_path) -> None:
     result = run(tmp_path, "<cib>\n<configuration>\n</cib>")
     assert result.exit_code == 1
     assert "cib.xml:3:3: error: malformed XML: mismatched tag" in result.stderr
+
+
+def test_state_out_writes_the_status_as_state_json(tmp_path) -> None:
+    state_file = tmp_path / "state.json"
+    status = (
+        '<node_state id="1" uname="alice" in_ccm="true" crmd="online" join="member" expected="member">'
+        '<lrm id="l"><lrm_resources><lrm_resource id="db" class="ocf" type="Dummy">'
+        '<lrm_rsc_op id="s" operation="start" call-id="2" rc-code="0" op-status="0" interval="0"'
+        ' transition-key="1:1:0:u"/>'
+        "</lrm_resource></lrm_resources></lrm></node_state>"
+    )
+    result = run(tmp_path, cib(dummy("db"), status=status), "--state-out", str(state_file))
+    assert result.exit_code == 0, result.output
+    state = load_state(state_file)
+    assert [(i.resource, i.node) for i in state.instances] == [("db", "alice")]
+    assert state.node("bob").status.value == "unclean"  # never seen, and fencing is on

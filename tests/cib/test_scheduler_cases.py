@@ -16,6 +16,7 @@ from placement.cib import CibImport, import_cib
 from placement.errors import Unsupported
 from placement.lang import dumps, loads
 from placement.model import Clone, Config, Location, Primitive
+from placement.state_json import dumps_state, loads_state, validate_against
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "pacemaker-scheduler"
 CASES = sorted((SHARED / "cases").glob("*.xml"))
@@ -71,6 +72,14 @@ def cloned_fencing(config: Config) -> bool:
         for r in config.resources.values()
         if isinstance(r, Clone) and isinstance(config.resources[r.child], Primitive)
     )
+
+
+def test_imported_states_survive_state_json_and_fit_their_configuration(imported) -> None:
+    for name, result in imported.items():
+        if isinstance(result, CibImport):
+            back = loads_state(dumps_state(result.state))
+            assert back == result.state, name
+            validate_against(back, result.config)
 
 
 def _without_ids(config: Config) -> Config:

@@ -1,7 +1,5 @@
 """Tickets become the bans, fencing and freezing Pacemaker derives from them."""
 
-
-
 from __future__ import annotations
 
 import pytest
