@@ -150,7 +150,13 @@ def apply_event(config: Config, state: State, event: Event) -> tuple[Config, Sta
         attributes = frozen_map({**current.attributes, event.name: event.value})
         return config, state.with_node(event.node, replace(current, attributes=attributes))
     if isinstance(event, Fail):
-        return config, _fail(config, state, event)
+        failed = _fail(config, state, event)
+        primitive = _primitive_for(config, event.resource)
+        role = next((i.role for i in state.instances if i.resource == primitive and i.node == event.node), None)
+        if on_fail_policy(config, primitive, event.operation, role) == "stop":
+            # on-fail=stop: the resource's next role is Stopped, and it stays stopped.
+            return apply_event(config, failed, StopResource(Hierarchy(config).root(primitive)))
+        return config, failed
     if isinstance(event, Ban):
         _require_resource(config, event.resource)
         ban = Location(event.resource, node=event.node, score=-INFINITY,
@@ -171,32 +177,60 @@ def apply_event(config: Config, state: State, event: Event) -> tuple[Config, Sta
     raise TypeError(f"not an event: {event!r}")
 
 
+def on_fail_policy(config: Config, primitive: str, operation: str, role: Role | None = None) -> str:
+    """The configured ``on-fail`` of an operation, or Pacemaker's default (SEMANTICS.md §4).
+
+    Defaults: ``fence`` for a stop when fencing is enabled, ``block`` for a stop without it,
+    ``restart`` for everything else; ``fence`` without fencing becomes ``stop``.
+    """
+    configured = None
+    for op in config.primitives[primitive].operations:
+        recurring = op.interval_ms > 0
+        if op.name == operation and (operation != "monitor" or recurring) and op.role in (None, role):
+            configured = op.on_fail
+            break
+    if configured is None:
+        if operation == "stop":
+            return "fence" if config.cluster.fencing else "block"
+        return "restart"
+    if configured == "fence" and not config.cluster.fencing:
+        return "stop"
+    return configured
+
+
 def _fail(config: Config, state: State, event: Fail) -> State:
     primitive = _primitive_for(config, event.resource)
     running = [i for i in state.instances if i.resource == primitive and i.node == event.node]
     if event.operation in ("monitor", "stop") and not running:
         raise InvalidInput(f"'{event.resource}' is not running on '{event.node}', so its "
                            f"{event.operation} cannot fail there")
+    policy = on_fail_policy(config, primitive, event.operation, running[0].role if running else None)
+    operations = (*state.failed_operations,
+                  FailedOperation(primitive, event.node, event.operation, 0, 1, "what-if failure", policy))
+    if policy == "ignore":
+        # compat(pacemaker): the failure is recorded and otherwise pretended away (§4 on-fail).
+        return replace(state, failed_operations=operations)
     fatal = event.operation == "start" and config.cluster.start_failure_is_fatal
     increment = INFINITY if fatal else 1
     counts = [f for f in state.fail_counts if not (f.resource == primitive and f.node == event.node)]
     count = min(INFINITY, state.fail_count(primitive, event.node) + increment)
     counts.append(FailCount(primitive, event.node, count, state.now))
-    operations = (*state.failed_operations,
-                  FailedOperation(primitive, event.node, event.operation, 0, 1, "what-if failure"))
-    if running:
-        instances = tuple(replace(i, failed=True) if i in running else i for i in state.instances)
+    if not running:
+        instances = (*state.instances, Instance(primitive, event.node, Role.STARTED, True, True, None))
+    elif policy == "demote":
+        # The promoted copy is demoted in place, not restarted (on-fail=demote).
+        instances = tuple(replace(i, role=Role.UNPROMOTED) if i in running and i.role is Role.PROMOTED else i
+                          for i in state.instances)
     else:
-        clone_instance = None
-        instances = (*state.instances, Instance(primitive, event.node, Role.STARTED, True, True, clone_instance))
+        blocked = policy == "block"
+        instances = tuple(replace(i, failed=True, managed=i.managed and not blocked) if i in running else i
+                          for i in state.instances)
     failed = replace(state, instances=instances, fail_counts=tuple(counts), failed_operations=operations)
-    if event.operation == "stop" and config.cluster.fencing:
-        # compat(pacemaker): a failed stop defaults to on-fail=fence (SEMANTICS.md §9).
-        return failed.with_node(event.node, replace(failed.node(event.node), status=NodeStatus.UNCLEAN))
-    if event.operation == "stop":
-        # Without fencing the stop failure blocks the resource where it is (on-fail=block).
-        return replace(failed, instances=tuple(replace(i, managed=False) if i.resource == primitive
-                                                and i.node == event.node else i for i in failed.instances))
+    node = failed.node(event.node)
+    if policy == "fence":
+        return failed.with_node(event.node, replace(node, status=NodeStatus.UNCLEAN))
+    if policy == "standby":
+        return failed.with_node(event.node, replace(node, status=NodeStatus.STANDBY))
     return failed
 
 

@@ -112,3 +112,43 @@ def test_resource_at_node_syntax(text: str) -> None:
     with pytest.raises(InvalidInput):
         ev.parse_resource_at_node(text, with_operation=True)
     assert ev.parse_resource_at_node("xray@alice:start", with_operation=True) == ("xray", "alice", "start")
+
+
+ON_FAIL = ("cluster stickiness=100\nnode a\nnode b\nfence f stonith:fence_dummy\n"
+           "resource r ocf:heartbeat:Dummy {{ monitor every 10s on-fail={policy} }}\nlocation r prefers a 10\n")
+
+
+def plan_on_fail(policy: str):
+    config = placement.loads(ON_FAIL.format(policy=policy))
+    return placement.plan(config, placement.steady_state(config), [ev.Fail("r", "a")])
+
+
+def test_on_fail_restart_recovers_in_place() -> None:
+    assert plan_on_fail("restart").summary()[-1] == "Recover    r            ( a )"
+
+
+def test_on_fail_ignore_changes_nothing() -> None:
+    assert plan_on_fail("ignore").is_empty
+
+
+def test_on_fail_stop_stops_and_keeps_it_stopped() -> None:
+    result = plan_on_fail("stop")
+    assert result.placement.nodes_of("r") == ()
+    assert "stop r@a" in {str(a) for a in result.transition}
+
+
+def test_on_fail_block_leaves_it_alone() -> None:
+    result = plan_on_fail("block")
+    assert not [a for a in result.transition if a.resource == "r"]
+    (copy,) = result.apply().instances_of("r")
+    assert copy.failed and not copy.managed
+
+
+def test_on_fail_standby_moves_everything_off_the_node() -> None:
+    result = plan_on_fail("standby")
+    assert result.state.node("a").status.value == "standby"
+    assert result.placement.nodes_of("r") == ("b",)
+
+
+def test_on_fail_fence_fences_the_node() -> None:
+    assert plan_on_fail("fence").details.fenced == ("a",)

@@ -77,7 +77,10 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
         meta = hierarchy.effective_meta(rid)
         if not meta.managed or meta.maintenance or config.cluster.maintenance:
             continue
-        current = [i for i in current if i.managed and _node_managed(config, state, i.node)]
+        # Copies left alone (unmanaged, or on a node in maintenance) are neither touched nor counted.
+        alone = {i.node for i in current if not i.managed or not _node_managed(config, state, i.node)}
+        current = [i for i in current if i.node not in alone]
+        target = [a for a in target if a.node not in alone]
         promotable = (clone := hierarchy.clone_of(rid)) is not None and clone.promotable
         for instance in current:
             if instance.node in unfenceable:
