@@ -14,6 +14,7 @@ The pipeline, one module per step:
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from placement.model import Config
@@ -43,40 +44,48 @@ def solve(
     num_workers: int = 1,
     seed: int = 0,
     use_greedy: bool = True,
+    incremental: bool = True,
 ) -> Placement:
     """The best placement of ``config`` in ``state`` (empty/None = fresh cluster).
 
     ``time_limit`` bounds the search (seconds); when it is hit the best placement found is
     returned with ``stats.optimal`` False and the proven ``gap``. ``num_workers`` and
-    ``seed`` are pinned for determinism. ``use_greedy=False`` skips the greedy fast path.
+    ``seed`` are pinned for determinism. ``use_greedy=False`` skips the greedy fast path;
+    ``incremental=False`` always solves the whole model (see `placement.solve.incremental`).
     """
     began = time.perf_counter()
     problem = build_problem(config, state)
     return solve_problem(
-        problem, time_limit=time_limit, num_workers=num_workers, seed=seed, use_greedy=use_greedy, began=began
+        problem,
+        time_limit=time_limit,
+        num_workers=num_workers,
+        seed=seed,
+        use_greedy=use_greedy,
+        incremental=incremental,
+        began=began,
     )
 
 
 def solve_problem(problem: Problem, *, began: float | None = None, **options: Any) -> Placement:
-    """`solve` for an already lowered problem."""
+    """`solve` for an already lowered problem (same options)."""
     began = time.perf_counter() if began is None else began
-    reference = greedy(problem)
     current = current_solution(problem)
+    if options.get("incremental", True) and current.placed:
+        answer = _incremental(problem, current, began, options)
+        if answer is not None:
+            return answer
+    reference = greedy(problem)
     if options.get("use_greedy", True) and _greedy_is_optimal(problem, reference):
         values = objective.values(problem, reference, reference, current)
         stats = SolveStats("greedy", time.perf_counter() - began, True)
         return to_placement(problem, reference, values, stats)
-    from placement.solve.cpsat import SolverOptions, solve_levels  # imports ortools only when needed
+    from placement.solve.cpsat import solve_levels  # imports ortools only when needed
 
-    solver_options = SolverOptions(
-        time_limit=options.get("time_limit", 60.0),
-        num_workers=options.get("num_workers", 1),
-        seed=options.get("seed", 0),
-    )
     # Hint with a feasible answer when there is one: greedy's, else only what is pinned in place.
     pinned_only = Solution(dict(problem.pinned), dict(problem.pinned_promoted))
     start = next((s for s in (reference, pinned_only) if not violations(problem, s)), current)
-    outcome = solve_levels(problem, start, reference, current, solver_options)
+    remaining = max(0.01, _options(options).time_limit - (time.perf_counter() - began))
+    outcome = solve_levels(problem, start, reference, current, replace(_options(options), time_limit=remaining))
     stats = SolveStats(
         "cp-sat",
         time.perf_counter() - began,
@@ -87,6 +96,44 @@ def solve_problem(problem: Problem, *, began: float | None = None, **options: An
         outcome.tie_break_optimal,
     )
     return to_placement(problem, outcome.solution, outcome.values, stats)
+
+
+# Above this many (unit, node) pairs an unproven neighbourhood answer is returned as is
+# (flagged not proven optimal) rather than re-solving the whole model.
+FULL_FALLBACK_PAIRS = 50_000
+
+
+def _incremental(problem: Problem, current: Solution, began: float, options: dict[str, Any]) -> Placement | None:
+    from placement.solve.incremental import replan
+
+    solver_options = _options(options)
+    outcome = replan(problem, current, solver_options, began + solver_options.time_limit)
+    if outcome is None:
+        return None
+    pairs = sum(len(nodes) for nodes in problem.allowed.values())
+    if not outcome.proven and pairs <= FULL_FALLBACK_PAIRS:
+        return None
+    values = objective.values(problem, outcome.solution, current, current)
+    stats = SolveStats(
+        "incremental",
+        time.perf_counter() - began,
+        outcome.proven,
+        None,
+        outcome.variables,
+        outcome.constraints,
+        outcome.tie_break_optimal,
+    )
+    return to_placement(problem, outcome.solution, values, stats)
+
+
+def _options(options: dict[str, Any]):
+    from placement.solve.cpsat import SolverOptions
+
+    return SolverOptions(
+        time_limit=options.get("time_limit", 60.0),
+        num_workers=options.get("num_workers", 1),
+        seed=options.get("seed", 0),
+    )
 
 
 def _greedy_is_optimal(problem: Problem, reference: Solution) -> bool:

@@ -105,9 +105,7 @@ def _device_allowed_on(config: Config, device: str, node: str) -> bool:
     Rules are not evaluated here on purpose: this answers "could the device run at all"
     for the fencing decision; `placement.solve` still places the device exactly.
     """
-    named = [
-        c for c in config.constraints if isinstance(c, Location) and c.resource == device and c.node == node
-    ]
+    named = [c for c in config.constraints if isinstance(c, Location) and c.resource == device and c.node == node]
     if any(c.score <= -INFINITY for c in named):
         return False
     return config.cluster.symmetric or bool(named)

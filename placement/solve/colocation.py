@@ -161,9 +161,7 @@ def satisfied(view: SolutionView, link: Link) -> list[str]:
     problems = []
     for unit in link.dependent.units:
         for node in view.nodes_in_role(unit, link.dependent.role):
-            together = view.active_at(
-                link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit
-            )
+            together = view.active_at(link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit)
             if link.score > 0 and not together:
                 problems.append(f"{link}: {unit} on {node} without {link.primary}")
             if link.score < 0 and together:
@@ -176,8 +174,6 @@ def reward(view: SolutionView, link: Link) -> int:
     earned = 0
     for unit in link.dependent.units:
         for node in view.nodes_in_role(unit, link.dependent.role):
-            if view.active_at(
-                link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit
-            ):
+            if view.active_at(link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit):
                 earned += link.score
     return earned

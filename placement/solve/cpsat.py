@@ -8,6 +8,7 @@ a 3×100 instance optimal in a minute, so one worker runs with the ``max_lp`` li
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -85,9 +86,7 @@ def read(ctx: EncodeContext, solver: cp_model.CpSolver) -> Solution:
     for (key, node), var in ctx.promoted.items():
         if solver.boolean_value(var):
             promoted.setdefault(key, set()).add(node)
-    return Solution(
-        {k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()}
-    )
+    return Solution({k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()})
 
 
 def hint(ctx: EncodeContext, solution: Solution) -> None:
@@ -149,7 +148,7 @@ def solve_levels(
                 optimal = False
                 if feasible:
                     value = objective.values(problem, best, reference, current)[level]
-                    gap = _gap(solver.best_objective_bound, value)
+                    gap = _gap(min(solver.best_objective_bound, bounds.get(level, math.inf)), value)
             break
         best, feasible = read(ctx, solver), True
         value = round(solver.objective_value)
@@ -160,7 +159,7 @@ def solve_levels(
             tie_break_optimal = False
             break
         optimal = False
-        gap = _gap(solver.best_objective_bound, value)
+        gap = _gap(min(solver.best_objective_bound, bounds.get(level, math.inf)), value)
         ctx.model.add(expr >= value if maximise else expr <= value)
     proto = ctx.model.proto
     return Outcome(

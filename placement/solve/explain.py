@@ -42,9 +42,7 @@ def where(span: Span | None) -> str:
     return f" ({span.file or '<string>'}:{span.line})" if span else ""
 
 
-def explain(
-    config: Config, state: State | None, resource: str, placement: Placement | None = None
-) -> Explanation:
+def explain(config: Config, state: State | None, resource: str, placement: Placement | None = None) -> Explanation:
     """Explain the placement of ``resource`` (a primitive, group or clone id)."""
     if resource not in config.resources:
         known = ", ".join(sorted(config.resources)) or "none"
@@ -73,9 +71,7 @@ def _missing(problem: Problem, placement: Placement, key: str) -> bool:
     count = sum(1 for a in placement.assignments if a.resource == unit.primitive)
     if unit.instance is not None:
         count = sum(
-            1
-            for a in placement.assignments
-            if a.resource == unit.primitive and a.clone_instance == str(unit.instance)
+            1 for a in placement.assignments if a.resource == unit.primitive and a.clone_instance == str(unit.instance)
         )
     return count < (unit.max_copies if unit.multi else 1)
 
@@ -136,9 +132,7 @@ def _describe(problem: Problem) -> dict[str, list[tuple[str, dict[str, str]]]]:
         return {key: ref.resource for ref in refs for key in ref.units}
 
     for link in problem.links:
-        found.setdefault(link.id, []).append(
-            (f"{link}{where(link.span)}", named(link.dependent, link.primary))
-        )
+        found.setdefault(link.id, []).append((f"{link}{where(link.span)}", named(link.dependent, link.primary)))
     for precedence in problem.precedences:
         text = f"{precedence}{where(precedence.span)}"
         found.setdefault(precedence.id, []).append((text, named(precedence.then, *precedence.firsts)))

@@ -174,11 +174,7 @@ class _Run:
         if node is None:
             return None
         for unit in members:
-            if (
-                self.node_score(unit, node) < 0
-                or not self.fits([unit], node)
-                or not self._clone_room(unit, node)
-            ):
+            if self.node_score(unit, node) < 0 or not self.fits([unit], node) or not self._clone_room(unit, node):
                 break
             self.take(unit, node)
         return node
@@ -186,9 +182,7 @@ class _Run:
     def _clone_room(self, unit: Unit, node: str) -> bool:
         if unit.clone is None or unit.instance is None:
             return True
-        same = sum(
-            1 for key in self.placed if key.startswith(f"{unit.primitive}:") and node in self.placed[key]
-        )
+        same = sum(1 for key in self.placed if key.startswith(f"{unit.primitive}:") and node in self.placed[key])
         return same < self.problem.per_node_limit(unit.clone)
 
     def assign_anonymous(self, members: list[Unit]) -> None:
@@ -264,9 +258,7 @@ class _Run:
         drop: list[tuple[str, str]] = []
         for precedence in self.problem.precedences:
             if order.satisfied(view, precedence):  # non-empty: ``then`` runs without ``first``
-                drop.extend(
-                    (k, n) for k in precedence.then.units for n in view.nodes_in_role(k, precedence.then.role)
-                )
+                drop.extend((k, n) for k in precedence.then.units for n in view.nodes_in_role(k, precedence.then.role))
         for link in self.problem.links:
             if not link.mandatory:
                 continue

@@ -97,18 +97,14 @@ def upper_bounds(problem: Problem) -> dict[str, int]:
         if not link.mandatory and link.score > 0:
             for key in link.dependent.units:
                 unit = problem.by_key[key]
-                best += link.score * min(
-                    unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {}))
-                )
+                best += link.score * min(unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {})))
     return {"running": run, "required": required_count, "score": best}
 
 
 # ----------------------------------------------------------------------------- CP-SAT
 
 
-def expression(
-    ctx: EncodeContext, level: str, reference: Solution, current: Solution
-) -> cp_model.LinearExprT:
+def expression(ctx: EncodeContext, level: str, reference: Solution, current: Solution) -> cp_model.LinearExprT:
     """The linear expression of ``level`` over the model's literals."""
     problem = ctx.problem
     if level == "running":
@@ -125,9 +121,7 @@ def expression(
         (ctx.promoted, reference.promoted_pairs(), current.promoted_pairs()),
     ):
         for pair, var in pairs.items():
-            weights[var] = scale * (-1 if pair in reference_pairs else 1) + (
-                -1 if pair in current_pairs else 1
-            )
+            weights[var] = scale * (-1 if pair in reference_pairs else 1) + (-1 if pair in current_pairs else 1)
     # Constant parts (pairs in the reference/current) do not change the argmin; they are
     # added back by the caller through `values`.
     return sum(weight * var for var, weight in weights.items())

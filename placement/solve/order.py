@@ -35,16 +35,12 @@ class Precedence:
     span: Span | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
-        firsts = (
-            " and ".join(map(str, self.firsts)) if self.require_all else " or ".join(map(str, self.firsts))
-        )
+        firsts = " and ".join(map(str, self.firsts)) if self.require_all else " or ".join(map(str, self.firsts))
         name = "" if "#" in self.id else f" {self.id}:"
         return f"order{name} {self.then} needs {firsts} running"
 
 
-def lower(
-    constraint: Order | OrderSet, resolver: RefResolver, config: Config, index: int
-) -> list[Precedence]:
+def lower(constraint: Order | OrderSet, resolver: RefResolver, config: Config, index: int) -> list[Precedence]:
     """The precedences a mandatory order (or order set) stands for."""
     if constraint.kind is not OrderKind.MANDATORY:
         return []

@@ -36,9 +36,7 @@ from placement.state import NodeStatus, State
 
 # Reasons a unit may not run at all, named once.
 STOP_ALL = "stop-all-resources is set"
-NO_FENCE_DEVICE = (
-    "fencing is enabled but no fence device is configured: Pacemaker leaves every resource alone"
-)
+NO_FENCE_DEVICE = "fencing is enabled but no fence device is configured: Pacemaker leaves every resource alone"
 UNMANAGED_STOPPED = "unmanaged and not running"
 
 
@@ -162,9 +160,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     quorum = quorum_effect(config, state)
     no_device = config.cluster.fencing and not fence_devices(config)
     fenceable = {
-        node: can_fence(config, state, node)
-        for node in config.nodes
-        if state.node(node).status is NodeStatus.UNCLEAN
+        node: can_fence(config, state, node) for node in config.nodes if state.node(node).status is NodeStatus.UNCLEAN
     }
     allowed: dict[str, dict[str, NodeScore]] = {}
     pinned: dict[str, frozenset[str]] = {}
@@ -176,6 +172,9 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
         scores = table.scores(unit.key)
         meta = hierarchy.effective_meta(unit.primitive)
         stuck = {n for n in now if n in fenceable and not fenceable[n]}
+        # Copies the state marks unmanaged (a blocked stop failure, on-fail=block) stay as they are
+        held = {i.node for i in state.instances if i.resource == unit.primitive and not i.managed} & set(now)
+        stuck |= held
         in_maintenance = {
             n for n in now if state.node(n).status is NodeStatus.MAINTENANCE or config.nodes[n].maintenance
         }
@@ -190,9 +189,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
             continue
         keep = stuck | in_maintenance
         if stuck:
-            blocked[unit.key] = (
-                f"copies held on unclean node(s) {', '.join(sorted(stuck))}, which cannot be fenced"
-            )
+            blocked[unit.key] = f"copies held on unclean node(s) {', '.join(sorted(stuck))}, which cannot be fenced"
         if keep:
             pinned[unit.key] = frozenset(keep)
         reason = _may_not_run(config, quorum, meta.requires, bool(now))
@@ -264,9 +261,7 @@ def _promotion(
             promotable[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
             continue
         promotable[unit.key] = {
-            node: scores[node]
-            for node in allowed[unit.key]
-            if scores[node].total >= 0 and (may_promote or node in now)
+            node: scores[node] for node in allowed[unit.key] if scores[node].total >= 0 and (may_promote or node in now)
         }
     return promotable, pinned
 

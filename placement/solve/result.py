@@ -16,9 +16,7 @@ from placement.target import Assignment, Placement, SolveStats, StoppedResource
 OUTCOMPETED = "could not run alongside higher-priority or better-scoring resources (see `placement why`)"
 
 
-def to_placement(
-    problem: Problem, solution: Solution, values: dict[str, int], stats: SolveStats
-) -> Placement:
+def to_placement(problem: Problem, solution: Solution, values: dict[str, int], stats: SolveStats) -> Placement:
     """The public answer for ``solution``."""
     assignments: list[Assignment] = []
     stopped: list[StoppedResource] = []
@@ -89,6 +87,4 @@ def to_solution(problem: Problem, placement: Placement) -> Solution:
         placed.setdefault(key, set()).add(assignment.node)
         if assignment.role is Role.PROMOTED:
             promoted.setdefault(key, set()).add(assignment.node)
-    return Solution(
-        {k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()}
-    )
+    return Solution({k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()})

@@ -52,16 +52,12 @@ class SolutionView:
         promoted = self.solution.promoted_on(key)
         return sorted(n for n in self.solution.nodes(key) if role_matches(role, n in promoted))
 
-    def active_at(
-        self, ref: Ref, attribute: str | None, value: str | None, exclude: str | None = None
-    ) -> bool:
+    def active_at(self, ref: Ref, attribute: str | None, value: str | None, exclude: str | None = None) -> bool:
         """Whether some unit of ``ref`` runs, in its role, on a node whose ``attribute`` is ``value``."""
         if value is None:
             return False
         places = set(self.problem.nodes_with(attribute, value))
-        return any(
-            places.intersection(self.nodes_in_role(key, ref.role)) for key in ref.units if key != exclude
-        )
+        return any(places.intersection(self.nodes_in_role(key, ref.role)) for key in ref.units if key != exclude)
 
     def copies(self, ref: Ref) -> int:
         """How many copies of ``ref`` run in its role."""

@@ -62,9 +62,7 @@ class NodeScore:
         if not self.entry:
             return f"no location allows {self.node} (opt-in cluster)"
         if self.total < 0:
-            culprits = [t for t in self.terms if t.value <= -INFINITY] or [
-                t for t in self.terms if t.value < 0
-            ]
+            culprits = [t for t in self.terms if t.value <= -INFINITY] or [t for t in self.terms if t.value < 0]
             return f"{self.node} scores {format_score(self.total)}: " + ", ".join(str(t) for t in culprits)
         return None
 

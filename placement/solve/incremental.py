@@ -1,0 +1,281 @@
+"""Incremental replanning: keep what need not move, solve only the displaced neighbourhood.
+
+One monolithic model does not scale (a node-down replan at 32×1000 took seconds, at
+64×3000 minutes), yet after an event almost everything may stay. So:
+
+1. *Displaced* units are those whose current nodes are no longer allowed, that run fewer
+   copies than they could, or that are not running at all but could; their *neighbourhood*
+   adds every unit tied to them by a mandatory colocation, an order or a group chain
+   (transitively) and by a finite colocation (one hop).
+2. Every other unit is pinned where it runs, and the small model is solved exactly.
+3. A certificate decides whether that answer is globally optimal. Any better placement
+   must move some pinned unit ``f``; doing so loses at least ``c_f`` = its score here minus
+   its best score on another node, while everything else together can gain at most
+   ``R`` = the regret of the freed units (best possible score minus what they got) plus
+   the regret of every finite colocation and of promotion. If every running level is at
+   its upper bound and ``min c_f ≥ R``, no placement is better: proven.
+4. Otherwise the neighbourhood widens by every pinned unit with ``c_f < R`` (or, when
+   something could not run, by the units on the nodes it could use) and the solve repeats;
+   when the neighbourhood would be everything, the full model is solved instead.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from placement.solve import colocation, objective
+from placement.solve.colocation import Link
+from placement.solve.problem import Problem
+from placement.solve.solution import Solution, SolutionView
+
+MAX_ROUNDS = 4
+WIDEN_LIMIT = 0.2  # share of all units beyond which widening stops (answer left unproven)
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """The outcome of the optimality argument for a neighbourhood answer."""
+
+    proven: bool
+    regret: int  # R: what the freed units, colocations and promotions could still gain
+    widen: frozenset[str]  # pinned units to free next when not proven
+
+
+def displaced(problem: Problem, current: Solution) -> set[str]:
+    """Units that cannot stay exactly as they are, or could run more copies."""
+    found = set()
+    for unit in problem.units:
+        now = current.nodes(unit.key)
+        allowed = problem.allowed.get(unit.key, {})
+        most = min(unit.max_copies if unit.multi else 1, len(allowed))
+        if (
+            any(node not in allowed for node in now)
+            or len(now) != most
+            or any(node not in problem.promotable.get(unit.key, {}) for node in current.promoted_on(unit.key))
+        ):
+            found.add(unit.key)
+    return found
+
+
+def neighbourhood(problem: Problem, seeds: set[str]) -> set[str]:
+    """``seeds`` plus what must move with them: mandatory ties transitively, finite ones one hop."""
+    hard: dict[str, set[str]] = defaultdict(set)
+    soft: dict[str, set[str]] = defaultdict(set)
+    for link in problem.links:
+        ends = set(link.dependent.units) | set(link.primary.units)
+        for key in ends:
+            (hard if link.mandatory else soft)[key].update(ends - {key})
+    for precedence in problem.precedences:
+        ends = set(precedence.then.units) | {k for first in precedence.firsts for k in first.units}
+        for key in ends:
+            hard[key].update(ends - {key})
+    copies: dict[tuple[str | None, int | None, str], set[str]] = defaultdict(set)
+    for unit in problem.units:
+        if unit.group is not None:
+            copies[(unit.clone, unit.instance, unit.group)].add(unit.key)
+    for members in copies.values():
+        for key in members:
+            hard[key].update(members - {key})
+    found = set(seeds)
+    stack = list(seeds)
+    while stack:
+        key = stack.pop()
+        for other in hard.get(key, ()):
+            if other not in found:
+                found.add(other)
+                stack.append(other)
+    for key in list(found):
+        found.update(soft.get(key, ()))
+    return found
+
+
+def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
+    """``problem`` with every unit outside ``free`` pinned to where it runs now."""
+    allowed = dict(problem.allowed)
+    pinned = dict(problem.pinned)
+    frozen = set(problem.frozen)
+    promotable = dict(problem.promotable)
+    pinned_promoted = dict(problem.pinned_promoted)
+    for unit in problem.units:
+        if unit.key in free:
+            continue
+        nodes = current.nodes(unit.key)
+        allowed[unit.key] = {node: problem.allowed[unit.key][node] for node in sorted(nodes)}
+        pinned[unit.key] = frozenset(nodes)
+        frozen.add(unit.key)
+        if unit.key in promotable:
+            promoted = current.promoted_on(unit.key)
+            promotable[unit.key] = {n: s for n, s in promotable[unit.key].items() if n in promoted}
+            pinned_promoted[unit.key] = promoted
+    return replace(
+        problem,
+        allowed=allowed,
+        pinned=pinned,
+        frozen=frozen,
+        promotable=promotable,
+        pinned_promoted=pinned_promoted,
+    )
+
+
+def certify(problem: Problem, free: set[str], solution: Solution) -> Certificate:
+    """Whether ``solution`` (optimal with everything outside ``free`` pinned) is globally optimal."""
+    bounds = objective.upper_bounds(problem)
+    if (
+        objective.running(problem, solution) < bounds["running"]
+        or objective.required(problem, solution) < bounds["required"]
+    ):
+        return Certificate(False, 0, frozenset(_on_wanted_nodes(problem, free, solution)))
+    # Colocations between two pinned units can only gain if one of them moves: charge their
+    # regret to the move cost of their ends instead of to R.
+    link_regret = _link_regrets(problem, solution)
+    charged: dict[str, int] = defaultdict(int)
+    regret = sum(_unit_regret(problem, key, solution) for key in sorted(free))
+    regret += _promotion_regret(problem, solution)
+    for link, value in link_regret:
+        ends = set(link.dependent.units) | set(link.primary.units)
+        if ends & free:
+            regret += value
+        else:
+            for key in ends:
+                charged[key] += value
+    widen = set()
+    for unit in problem.units:
+        if unit.key in free or unit.key in problem.frozen:
+            continue
+        if _move_cost(problem, unit.key, solution) - charged[unit.key] < regret:
+            widen.add(unit.key)
+    return Certificate(not widen, regret, frozenset(widen))
+
+
+def _best_finite(problem: Problem, key: str) -> int:
+    unit = problem.by_key[key]
+    allowed = problem.allowed.get(key, {})
+    copies = min(unit.max_copies if unit.multi else 1, len(allowed))
+    return sum(heapq.nlargest(copies, (s.finite for s in allowed.values())))
+
+
+def _unit_regret(problem: Problem, key: str, solution: Solution) -> int:
+    got = sum(problem.allowed[key][node].finite for node in solution.nodes(key))
+    return _best_finite(problem, key) - got
+
+
+def _link_regrets(problem: Problem, solution: Solution) -> list[tuple[Link, int]]:
+    """Each finite colocation with what it could still gain (its best reward minus its reward now)."""
+    view = SolutionView(problem, solution)
+    found = []
+    for link in problem.links:
+        if link.mandatory:
+            continue
+        best = 0
+        if link.score > 0:
+            for key in link.dependent.units:
+                unit = problem.by_key[key]
+                best += link.score * min(unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {})))
+        value = best - colocation.reward(view, link)
+        if value:
+            found.append((link, value))
+    return found
+
+
+def _promotion_regret(problem: Problem, solution: Solution) -> int:
+    best: dict[str, list[int]] = defaultdict(list)
+    got = 0
+    for key, nodes in problem.promotable.items():
+        clone = problem.by_key[key].clone
+        assert clone is not None
+        best[clone].extend(max(0, s.finite) for s in nodes.values())
+        got += sum(nodes[n].finite for n in solution.promoted_on(key) if n in nodes)
+    total = sum(sum(heapq.nlargest(problem.promoted_limits(c)[0], gains)) for c, gains in best.items())
+    return total - got
+
+
+def _move_cost(problem: Problem, key: str, solution: Solution) -> float:
+    """The least score a pinned unit loses by moving one copy to a node it does not use."""
+    nodes = solution.nodes(key)
+    allowed = problem.allowed.get(key, {})
+    elsewhere = [s.finite for n, s in allowed.items() if n not in nodes]
+    if not elsewhere or not nodes:
+        return float("inf")
+    return min(allowed[n].finite for n in nodes) - max(elsewhere)
+
+
+def _on_wanted_nodes(problem: Problem, free: set[str], solution: Solution) -> set[str]:
+    """Pinned units on nodes that a not-fully-running unit could use."""
+    wanted: set[str] = set()
+    for unit in problem.units:
+        allowed = problem.allowed.get(unit.key, {})
+        if len(solution.nodes(unit.key)) < min(unit.max_copies if unit.multi else 1, len(allowed)):
+            wanted.update(allowed)
+    return {
+        unit.key
+        for unit in problem.units
+        if unit.key not in free and unit.key not in problem.frozen and solution.nodes(unit.key) & wanted
+    }
+
+
+@dataclass(frozen=True)
+class IncrementalOutcome:
+    """The neighbourhood answer, whether it is proven globally optimal, and how big it got."""
+
+    solution: Solution
+    proven: bool
+    solver_optimal: bool
+    tie_break_optimal: bool
+    free: int
+    rounds: int
+    variables: int
+    constraints: int
+
+
+def replan(problem: Problem, current: Solution, options: object, deadline: float) -> IncrementalOutcome | None:
+    """Solve growing neighbourhoods of the displaced units.
+
+    Returns the last neighbourhood answer (``proven`` says whether the certificate holds),
+    or None when even the first neighbourhood is everything or pinning makes it infeasible.
+    Widening stops when the next neighbourhood would more than double and exceed a
+    `WIDEN_LIMIT` share of all units: then the answer is returned unproven.
+    """
+    from placement.solve.cpsat import SolverOptions, solve_levels
+    from placement.solve.evaluate import violations
+    from placement.solve.greedy import greedy
+
+    assert isinstance(options, SolverOptions)
+    free = neighbourhood(problem, displaced(problem, current))
+    for round_number in range(1, MAX_ROUNDS + 1):
+        if len(free) >= len(problem.units):
+            return None
+        small = restrict(problem, free, current)
+        reference = greedy(small)
+        pinned_only = Solution({k: v for k, v in small.pinned.items() if v}, dict(small.pinned_promoted))
+        start = next((s for s in (reference, pinned_only) if not violations(small, s)), current)
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return None
+        outcome = solve_levels(small, start, reference, current, replace(options, time_limit=remaining))
+        if violations(small, outcome.solution):
+            return None  # pinning made it infeasible: the whole problem must be solved
+        certificate = certify(problem, free, outcome.solution)
+        wider = neighbourhood(problem, free | set(certificate.widen))
+        too_wide = len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
+        if (
+            certificate.proven
+            or round_number == MAX_ROUNDS
+            or too_wide
+            or len(wider) >= len(problem.units)
+            or time.perf_counter() >= deadline
+        ):
+            return IncrementalOutcome(
+                outcome.solution,
+                certificate.proven and outcome.optimal,
+                outcome.optimal,
+                outcome.tie_break_optimal,
+                len(free),
+                round_number,
+                outcome.variables,
+                outcome.constraints,
+            )
+        free = wider
+    return None
