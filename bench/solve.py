@@ -9,8 +9,8 @@ stickiness 100, utilization with the ``balanced`` strategy), then time
   (node-down what-if), parse → model → solve (→ transition once `placement.transition`
   offers a builder).
 
-Prints wall time, peak memory (the process's peak RSS so far, so sizes run smallest first), optimality and moves per size,
-with progress on stderr. Every solve has a time limit, so it never hangs.
+Prints wall time, peak memory (the process's peak RSS so far: sizes run smallest first),
+optimality and moves per size, with progress on stderr. Every solve has a time limit, so it never hangs.
 
     python bench/solve.py --quick          # 3×10, 3×100, 32×1000
     python bench/solve.py                  # up to 100×10,000
@@ -28,10 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from placement.lang import loads  # noqa: E402
-from placement.model import frozen_map  # noqa: E402
-from placement.solve import solve  # noqa: E402
-from placement.state import Instance, NodeState, NodeStatus, State  # noqa: E402
+from placement.lang import loads
+from placement.solve import solve
+from placement.state import Instance, NodeState, NodeStatus, State
 
 QUICK = ((3, 10), (3, 100), (32, 1000))
 FULL = (*QUICK, (64, 3000), (100, 10_000))
