@@ -91,9 +91,7 @@ def placement_view(case: Path) -> tuple[dict[str, str], collections.Counter]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("names", nargs="*")
