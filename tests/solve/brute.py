@@ -14,11 +14,7 @@ def _unit_options(problem: Problem, key: str) -> list[frozenset[str]]:
     unit = problem.by_key[key]
     nodes = problem.nodes_of(key)
     limit = unit.max_copies if unit.multi else 1
-    return [
-        frozenset(c)
-        for size in range(min(limit, len(nodes)) + 1)
-        for c in itertools.combinations(nodes, size)
-    ]
+    return [frozenset(c) for size in range(min(limit, len(nodes)) + 1) for c in itertools.combinations(nodes, size)]
 
 
 def candidates(problem: Problem):
@@ -26,17 +22,13 @@ def candidates(problem: Problem):
     keys = [u.key for u in problem.units]
     for choice in itertools.product(*(_unit_options(problem, k) for k in keys)):
         placed = dict(zip(keys, choice, strict=True))
-        promotable = [
-            (key, node) for key, nodes in problem.promotable.items() for node in nodes if node in placed[key]
-        ]
+        promotable = [(key, node) for key, nodes in problem.promotable.items() for node in nodes if node in placed[key]]
         for size in range(len(promotable) + 1):
             for promoted_pairs in itertools.combinations(promotable, size):
                 promoted: dict[str, set[str]] = {}
                 for key, node in promoted_pairs:
                     promoted.setdefault(key, set()).add(node)
-                yield Solution(
-                    {k: v for k, v in placed.items() if v}, {k: frozenset(v) for k, v in promoted.items()}
-                )
+                yield Solution({k: v for k, v in placed.items() if v}, {k: frozenset(v) for k, v in promoted.items()})
 
 
 def best_levels(problem: Problem) -> tuple[int, int, int] | None:

@@ -33,9 +33,7 @@ def test_standby_offline_and_maintenance_nodes_take_nothing():
 
 def test_resource_on_maintenance_node_is_left_alone():
     """§2: resources already on a maintenance node stay there, although the node takes nothing new."""
-    cfg = config(
-        ["alice", "bob"], [primitive("db")], constraints=(Location(resource="db", node="bob", score=100),)
-    )
+    cfg = config(["alice", "bob"], [primitive("db")], constraints=(Location(resource="db", node="bob", score=100),))
     state = state_with({"alice": NodeStatus.MAINTENANCE}, [Instance("db", "alice")])
     assert solve(cfg, state).nodes_of("db") == ("alice",)
 

@@ -36,9 +36,7 @@ def test_place_json_on_the_kvm_example():
     result = run("place", str(KVM), "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    where = {
-        p["resource"]: p["node"] for p in data["placement"] if p["resource"] in ("xray", "yankee", "zulu")
-    }
+    where = {p["resource"]: p["node"] for p in data["placement"] if p["resource"] in ("xray", "yankee", "zulu")}
     assert where == {"xray": "alice", "yankee": "bob", "zulu": "charlie"}
     assert data["optimal"] is True and data["stopped"] == []
 
@@ -77,9 +75,7 @@ def test_why_names_the_constraint_and_its_line(tmp_path: Path):
     path.write_text(text)
     result = run("why", "xray", str(path))
     assert result.exit_code == 0
-    line = next(
-        n for n, t in enumerate(text.splitlines(), 1) if t.startswith("colocation xray with cl_iscsi")
-    )
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("colocation xray with cl_iscsi"))
     assert "xray cannot run" in result.output
     assert f"broken.place:{line})" in result.output
     assert "cl_iscsi cannot run" in result.output

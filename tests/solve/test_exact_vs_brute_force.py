@@ -74,9 +74,7 @@ def clusters(draw):
     if shape == "promotable":
         # A promotion score on the first node only (the others have none: -1, not promotable),
         # and a Promoted-role location that makes the last node promotable too.
-        constraints.append(
-            Location(resource="c", node=node_names[-1], score=3, role=Role.PROMOTED, id="promo")
-        )
+        constraints.append(Location(resource="c", node=node_names[-1], score=3, role=Role.PROMOTED, id="promo"))
         with_scores = [
             node(n.name, dict(n.capacity), attributes={"master-r0": "5"} if i == 0 and promoted else {})
             for i, n in enumerate(nodes)

@@ -228,9 +228,7 @@ def test_anonymous_clone_defaults_to_one_copy_on_every_node():
 
 
 def test_unique_clone_per_node_limit():
-    cfg = config(
-        ["alice", "bob"], [primitive("web"), Clone("cl", "web", max=4, per_node=2, globally_unique=True)]
-    )
+    cfg = config(["alice", "bob"], [primitive("web"), Clone("cl", "web", max=4, per_node=2, globally_unique=True)])
     placement = solve(cfg)
     nodes = [a.node for a in placement.assignments]
     assert len(nodes) == 4 and nodes.count("alice") == nodes.count("bob") == 2
@@ -274,9 +272,7 @@ def test_promoted_max_two_and_target_role_unpromoted():
     cfg = config(nodes, [primitive("db"), Clone("ms", "db", promotable=True, promoted_max=2)])
     assert sum(a.role is Role.PROMOTED for a in solve(cfg).assignments) == 2
     unpromoted = Meta(target_role=Role.UNPROMOTED)
-    capped = config(
-        nodes, [primitive("db"), Clone("ms", "db", promotable=True, promoted_max=2, meta=unpromoted)]
-    )
+    capped = config(nodes, [primitive("db"), Clone("ms", "db", promotable=True, promoted_max=2, meta=unpromoted)])
     assert not any(a.role is Role.PROMOTED for a in solve(capped).assignments)
 
 

@@ -49,9 +49,7 @@ def test_ban_beats_requirement():
 
 def test_negative_finite_score_keeps_a_resource_off_a_node():
     """§1: a resource runs on a node only if its score there is ≥ 0."""
-    cfg = config(
-        ["alice"], [primitive("db")], constraints=(Location(resource="db", node="alice", score=-10),)
-    )
+    cfg = config(["alice"], [primitive("db")], constraints=(Location(resource="db", node="alice", score=-10),))
     assert solve(cfg).nodes_of("db") == ()
 
 
