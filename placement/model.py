@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from placement.score import INFINITY
@@ -463,7 +464,7 @@ Constraint = Location | Colocation | ColocationSet | Order | OrderSet
 # ----------------------------------------------------------------------------- root
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Config:
     """A whole cluster configuration."""
 
@@ -476,7 +477,7 @@ class Config:
     op_defaults: Mapping[str, str] = _no_items()
     source: str | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def primitives(self) -> dict[str, Primitive]:
-        """Every primitive (fence devices included), in definition order."""
+        """Every primitive (fence devices included), in definition order (computed once)."""
         return {rid: r for rid, r in self.resources.items() if isinstance(r, Primitive)}

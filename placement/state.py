@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from placement.model import Role, _no_items, frozen_map
 
@@ -83,7 +84,7 @@ class FailedOperation:
     on_fail: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class State:
     """The cluster now. Nodes not in ``nodes`` are online with no transient attributes."""
 
@@ -102,11 +103,28 @@ class State:
 
     def instances_of(self, resource: str) -> tuple[Instance, ...]:
         """Active copies of primitive ``resource``."""
-        return tuple(i for i in self.instances if i.resource == resource)
+        return self._instances_by_resource.get(resource, ())
 
     def fail_count(self, resource: str, node: str) -> int:
         """Summed fail count of ``resource`` on ``node`` (0 if none)."""
-        return sum(f.count for f in self.fail_counts if f.resource == resource and f.node == node)
+        return self._fail_counts_by_key.get((resource, node), 0)
+
+    # Indexes built on first use: a 10,000-resource state is asked about each resource.
+    # (cached_property writes the instance __dict__ directly, which a frozen dataclass allows.)
+    @cached_property
+    def _instances_by_resource(self) -> dict[str, tuple[Instance, ...]]:
+        index: dict[str, list[Instance]] = {}
+        for instance in self.instances:
+            index.setdefault(instance.resource, []).append(instance)
+        return {resource: tuple(copies) for resource, copies in index.items()}
+
+    @cached_property
+    def _fail_counts_by_key(self) -> dict[tuple[str, str], int]:
+        index: dict[tuple[str, str], int] = {}
+        for failure in self.fail_counts:
+            key = (failure.resource, failure.node)
+            index[key] = index.get(key, 0) + failure.count
+        return index
 
     def with_node(self, name: str, node_state: NodeState) -> State:
         """A copy with node ``name`` replaced."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from placement.model import Role, _no_items
 
@@ -46,7 +47,7 @@ class SolveStats:
     tie_break_optimal: bool = True  # the closeness-to-Pacemaker tie-break was proven too (solver)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Placement:
     """The target placement.
 
@@ -67,4 +68,15 @@ class Placement:
 
     def nodes_of(self, resource: str) -> tuple[str, ...]:
         """Nodes where primitive ``resource`` runs in the target, sorted."""
-        return tuple(sorted(a.node for a in self.assignments if a.resource == resource))
+        return tuple(sorted(a.node for a in self.assignments_of(resource)))
+
+    def assignments_of(self, resource: str) -> tuple[Assignment, ...]:
+        """The target's copies of primitive ``resource``."""
+        return self._by_resource.get(resource, ())
+
+    @cached_property
+    def _by_resource(self) -> dict[str, tuple[Assignment, ...]]:
+        index: dict[str, list[Assignment]] = {}
+        for assignment in self.assignments:
+            index.setdefault(assignment.resource, []).append(assignment)
+        return {resource: tuple(copies) for resource, copies in index.items()}

@@ -72,8 +72,10 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
     changes: list[Change] = []
     blocked: list[Blocked] = []
     for rid in config.primitives:
-        current = [i for i in state.instances if i.resource == rid]
-        target = [a for a in placement.assignments if a.resource == rid]
+        current = list(state.instances_of(rid))
+        target = list(placement.assignments_of(rid))
+        if _unchanged(current, target) and not any(i.node in unfenceable for i in current):
+            continue  # the common case in a large cluster: nothing to compare further
         meta = hierarchy.effective_meta(rid)
         if not meta.managed or meta.maintenance or config.cluster.maintenance:
             continue
@@ -93,6 +95,13 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
                 change = Change(ChangeKind.MOVE, *_fields_after_kind(change))
             changes.append(change)
     return changes, blocked
+
+
+def _unchanged(current: list[Instance], target: list[Assignment]) -> bool:
+    """Same nodes and roles now and in the target, and nothing failed."""
+    if len(current) != len(target) or any(i.failed for i in current):
+        return False
+    return sorted((i.node, i.role.value) for i in current) == sorted((a.node, a.role.value) for a in target)
 
 
 def _fields_after_kind(change: Change) -> tuple:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import pytest
 
@@ -113,4 +115,4 @@ def test_utilization_strategies_stop_on_a_node_before_starting_there() -> None:
 def test_the_critical_path_is_a_path_of_the_graph(events) -> None:
     result = plan_after(BASE + "resource r ocf:heartbeat:Dummy\nlocation r prefers a 10\n", *events)
     path = result.details.critical_path
-    assert path and all(result.transition.has_edge(x, y) for x, y in zip(path, path[1:], strict=False))
+    assert path and all(result.transition.has_edge(x, y) for x, y in itertools.pairwise(path))
