@@ -10,6 +10,12 @@ import click
 
 @click.command("place")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The current state as JSON (default: a fresh cluster, nothing running).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option(
     "--time-limit",
@@ -18,7 +24,7 @@ import click
     show_default=True,
     help="Seconds the solver may search; the answer says when optimality is not proven.",
 )
-def command(file: Path, as_json: bool, time_limit: float) -> None:
+def command(file: Path, state_path: Path | None, as_json: bool, time_limit: float) -> None:
     """Show where every resource of FILE runs, in which role, its score and why."""
     from rich.console import Console
     from rich.table import Table
@@ -28,7 +34,7 @@ def command(file: Path, as_json: bool, time_limit: float) -> None:
     from placement.solve.report import as_data, rows
 
     config = load(file)
-    problem = build_problem(config)
+    problem = build_problem(config, _state(state_path))
     placement = solve_problem(problem, time_limit=time_limit)
     if as_json:
         click.echo(json.dumps(as_data(placement), indent=2, sort_keys=True))
@@ -42,3 +48,11 @@ def command(file: Path, as_json: bool, time_limit: float) -> None:
     if stats is not None:
         proof = "optimal" if stats.optimal else f"NOT proven optimal (gap {stats.gap or 0:.1%})"
         console.print(f"{proof} · {stats.method} · {stats.wall_seconds:.3f}s")
+
+
+def _state(path: Path | None):
+    """The state in ``path`` (JSON), or a fresh cluster."""
+    from placement.state import State
+    from placement.state_json import load_state
+
+    return State() if path is None else load_state(path)

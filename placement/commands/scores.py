@@ -12,17 +12,21 @@ from placement.errors import InvalidInput
 @click.command("scores")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("resource", required=False)
-def command(file: Path, resource: str | None) -> None:
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The current state as JSON (default: a fresh cluster, nothing running).",
+)
+def command(file: Path, resource: str | None, state_path: Path | None) -> None:
     """Print "alice 150 = location 50 + stickiness 100" for every resource (or RESOURCE) of FILE."""
     from placement.lang import load
     from placement.solve.scores import score_table
 
     config = load(file)
-    table = score_table(config)
+    table = score_table(config, _state(state_path))
     if resource is not None and resource not in config.resources:
-        raise InvalidInput(
-            f"unknown resource {resource!r} (resources: {', '.join(sorted(config.resources))})"
-        )
+        raise InvalidInput(f"unknown resource {resource!r} (resources: {', '.join(sorted(config.resources))})")
     wanted = set(table.hierarchy.primitives_in(resource)) if resource else None
     for unit in table.units:
         if wanted is not None and unit.primitive not in wanted:
@@ -34,3 +38,11 @@ def command(file: Path, resource: str | None) -> None:
             click.echo("  promotion:")
             for score in table.promotion(unit.key).values():
                 click.echo(f"    {score.explain()}")
+
+
+def _state(path: Path | None):
+    """The state in ``path`` (JSON), or a fresh cluster."""
+    from placement.state import State
+    from placement.state_json import load_state
+
+    return State() if path is None else load_state(path)

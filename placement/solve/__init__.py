@@ -21,6 +21,7 @@ from placement.model import Config
 from placement.solve import objective
 from placement.solve.evaluate import violations
 from placement.solve.greedy import greedy
+from placement.solve.options import SolverOptions
 from placement.solve.problem import Problem, build_problem
 from placement.solve.result import to_placement
 from placement.solve.solution import Solution
@@ -126,9 +127,7 @@ def _incremental(problem: Problem, current: Solution, began: float, options: dic
     return to_placement(problem, outcome.solution, values, stats)
 
 
-def _options(options: dict[str, Any]):
-    from placement.solve.cpsat import SolverOptions
-
+def _options(options: dict[str, Any]) -> SolverOptions:
     return SolverOptions(
         time_limit=options.get("time_limit", 60.0),
         num_workers=options.get("num_workers", 1),

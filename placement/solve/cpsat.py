@@ -17,6 +17,7 @@ from ortools.sat.python import cp_model
 from placement.solve import clone, colocation, group, objective, order, promotable, utilization
 from placement.solve.context import EncodeContext, hint_values
 from placement.solve.evaluate import violations
+from placement.solve.options import SolverOptions
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution
 
@@ -28,16 +29,6 @@ ENCODERS = {
 # Encoders of the structure every problem has, in the order they must run
 # (promotion variables first: role-restricted colocations refer to them).
 STRUCTURE = (promotable.encode, clone.encode, group.encode, utilization.encode)
-
-
-@dataclass(frozen=True, slots=True)
-class SolverOptions:
-    """How to search: time budget for the whole solve, workers and seed (pinned for determinism)."""
-
-    time_limit: float = 60.0
-    num_workers: int = 1
-    seed: int = 0
-    tie_break_share: float = 0.25  # at most this share of the remaining time for the closeness level
 
 
 @dataclass(frozen=True)

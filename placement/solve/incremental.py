@@ -238,12 +238,18 @@ def replan(problem: Problem, current: Solution, options: object, deadline: float
     Widening stops when the next neighbourhood would more than double and exceed a
     `WIDEN_LIMIT` share of all units: then the answer is returned unproven.
     """
-    from placement.solve.cpsat import SolverOptions, solve_levels
     from placement.solve.evaluate import violations
     from placement.solve.greedy import greedy
+    from placement.solve.options import SolverOptions
 
     assert isinstance(options, SolverOptions)
     free = neighbourhood(problem, displaced(problem, current))
+    if not free and not violations(problem, current):
+        # Nothing is displaced: the current placement may already be provably optimal.
+        certificate = certify(problem, free, current)
+        if certificate.proven:
+            return IncrementalOutcome(current, True, True, True, 0, 0, 0, 0)
+        free = neighbourhood(problem, set(certificate.widen))
     for round_number in range(1, MAX_ROUNDS + 1):
         if len(free) >= len(problem.units):
             return None
@@ -254,6 +260,8 @@ def replan(problem: Problem, current: Solution, options: object, deadline: float
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None
+        from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
+
         outcome = solve_levels(small, start, reference, current, replace(options, time_limit=remaining))
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
