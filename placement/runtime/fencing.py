@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from placement.errors import InvalidInput
 from placement.model import EMPTY, Config, Primitive, frozen_map
@@ -171,6 +172,15 @@ def agent_argv(agent: str) -> list[str]:
     return [found]
 
 
+def builtin_environment(agent: str) -> dict[str, str]:
+    """A builtin agent imports placement: point it at this very copy, wherever we run from."""
+    if agent not in BUILTIN_AGENTS:
+        return {}
+    import placement
+
+    return {"PYTHONPATH": str(Path(placement.__file__).resolve().parents[1])}
+
+
 def run_agent(
     device: FenceDevice, action: FenceAction, target: str | None, env: Mapping[str, str] = EMPTY
 ) -> FenceResult:
@@ -180,7 +190,7 @@ def run_agent(
         argv = agent_argv(device.agent)
     except InvalidInput as error:
         return FenceResult(device.id, action.value, target, False, 5, 0, False, str(error))
-    full_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", **env}
+    full_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", **builtin_environment(device.agent), **env}
     exit_code, stdout, stderr, timed_out = run_process(
         argv, full_env, device.timeout_ms(action), stdin=protocol_input(device, action, target)
     )
