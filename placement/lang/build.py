@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lark import Token, Transformer, Tree, v_args
-from lark.tree import Meta as TreeMeta
+from lark import Token, Transformer, Tree
 
 from placement.errors import Diagnostic, Severity
 from placement.lang import vocabulary as vocab
@@ -100,17 +99,36 @@ class Located:
     span: Span
 
 
+def _statement(method):  # type: ignore[no-untyped-def]
+    """Pass a statement method its keyword's position, and the children after the keyword."""
+
+    def wrapper(self: Builder, children: list) -> object:
+        keyword, *rest = children
+        return method(self, self.span_of(keyword), self.params(rest))
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
 class Builder(Transformer):
     """lark tree → model objects; problems go to ``self.problems``."""
 
     def __init__(self, path: str | None) -> None:
-        super().__init__()
+        # Tokens are converted where rules use them: a callback per token made building slow.
+        super().__init__(visit_tokens=False)
         self.path = path
         self.problems: list[Diagnostic] = []
 
+    def params(self, items: list) -> list:
+        """``items`` with every ``key=value`` token turned into a `Param`."""
+        return [self.param(item) if isinstance(item, Token) and item.type == "PARAM" else item for item in items]
+
     # ------------------------------------------------------------------ helpers
 
-    def span_of(self, item: Token | TreeMeta) -> Span:
+    def span_of(self, item: Token | Span | None) -> Span:
+        if isinstance(item, Span):
+            return item
         return Span(self.path, getattr(item, "line", 1) or 1, getattr(item, "column", 1) or 1)
 
     def error(self, span: Span, message: str) -> None:
@@ -172,18 +190,14 @@ class Builder(Transformer):
 
     # ------------------------------------------------------------------ terminals
 
-    def PARAM(self, token: Token) -> Param:
+    def param(self, token: Token) -> Param:
         key, _, value = str(token).partition("=")
         return Param(key, unquote(value), self.span_of(token))
 
-    def INT(self, token: Token) -> Token:
-        return token
-
     # ------------------------------------------------------------------ small rules
 
-    @v_args(meta=True)
-    def flag(self, meta: TreeMeta, children: list) -> Flag:
-        return Flag(self.text(children[0]), self.span_of(meta))
+    def flag(self, children: list) -> Flag:
+        return Flag(self.text(children[0]), self.span_of(children[0]))
 
     def score(self, children: list) -> int:
         token = children[0]
@@ -206,17 +220,17 @@ class Builder(Transformer):
     def order_kind(self, children: list) -> OrderKind:
         return OrderKind(str(children[0]))
 
-    def direction(self, children: list) -> str:
-        return str(children[0])
+    def direction(self, children: list) -> Token:
+        return children[0]  # the token itself: a str that knows its position
 
     def value_type(self, children: list) -> ValueType:
         return ValueType(str(children[0]))
 
     def meta(self, children: list) -> list[Param]:
-        return children
+        return self.params(children)
 
     def uses(self, children: list) -> list[Param]:
-        return children
+        return self.params(children)
 
     def fences(self, children: list) -> list[str]:
         return [self.text(c) for c in children]
@@ -232,13 +246,13 @@ class Builder(Transformer):
 
     # ------------------------------------------------------------------ cluster and nodes
 
-    @v_args(meta=True)
-    def cluster(self, meta: TreeMeta, children: list) -> ClusterOptions:
+    @_statement
+    def cluster(self, meta: Span, children: list) -> ClusterOptions:
         values = self.options(children, vocab.CLUSTER_OPTIONS, "cluster")
         return ClusterOptions(**values, span=self.span_of(meta))
 
-    @v_args(meta=True)
-    def defaults(self, meta: TreeMeta, children: list) -> DefaultsStatement:
+    @_statement
+    def defaults(self, meta: Span, children: list) -> DefaultsStatement:
         span = self.span_of(meta)
         values = self.options(children, vocab.META_OPTIONS, "defaults")
         if "stickiness" in values:
@@ -246,8 +260,8 @@ class Builder(Transformer):
             values.pop("stickiness")
         return DefaultsStatement(Meta(**values), span)
 
-    @v_args(meta=True)
-    def op_defaults(self, meta: TreeMeta, children: list) -> OpDefaultsStatement:
+    @_statement
+    def op_defaults(self, meta: Span, children: list) -> OpDefaultsStatement:
         span = self.span_of(meta)
         flags = [c for c in children if isinstance(c, Flag)]
         for flag in flags:
@@ -265,10 +279,10 @@ class Builder(Transformer):
         return ("score", children[0])
 
     def capacity(self, children: list) -> tuple[str, list[Param]]:
-        return ("capacity", children)
+        return ("capacity", self.params(children))
 
-    @v_args(meta=True)
-    def node(self, meta: TreeMeta, children: list) -> Node:
+    @_statement
+    def node(self, meta: Span, children: list) -> Node:
         name, *items = children
         attributes: list[Param] = []
         flags: list[Param | Flag] = []
@@ -301,9 +315,8 @@ class Builder(Transformer):
     def timeout(self, children: list) -> tuple[str, Token]:
         return ("timeout", children[0])
 
-    @v_args(meta=True)
-    def operation(self, meta: TreeMeta, children: list) -> Operation:
-        name, *items = children
+    def operation(self, children: list) -> Operation:
+        name, *items = self.params(children)
         interval = 0
         timeout: int | None = None
         known: list[Param] = []
@@ -337,7 +350,7 @@ class Builder(Transformer):
             timeout_ms=timeout,
             options=frozen_map(options),
             params=frozen_map(params),
-            span=self.span_of(meta),
+            span=self.span_of(name),
             **typed,
         )
 
@@ -361,8 +374,8 @@ class Builder(Transformer):
             operations[1] if operations else (),
         )
 
-    @v_args(meta=True)
-    def resource(self, meta: TreeMeta, children: list) -> Primitive:
+    @_statement
+    def resource(self, meta: Span, children: list) -> Primitive:
         name, agent_token, *rest = children
         params, resource_meta, utilization, operations = self._primitive_parts(rest)
         agent = self._agent(agent_token)
@@ -373,8 +386,8 @@ class Builder(Transformer):
         return Primitive(self.text(name), agent, self.plain(params, "parameter"), resource_meta,
                          operations, utilization, span=span)
 
-    @v_args(meta=True)
-    def fence(self, meta: TreeMeta, children: list) -> Primitive:
+    @_statement
+    def fence(self, meta: Span, children: list) -> Primitive:
         name, agent_token, targets, *rest = children
         params, resource_meta, utilization, operations = self._primitive_parts(rest)
         agent = self._agent(agent_token)
@@ -385,8 +398,8 @@ class Builder(Transformer):
         return Primitive(self.text(name), agent, self.plain(params, "parameter"), resource_meta,
                          operations, utilization, tuple(targets or ()), span=span)
 
-    @v_args(meta=True)
-    def fence_level(self, meta: TreeMeta, children: list) -> FencingLevel:
+    @_statement
+    def fence_level(self, meta: Span, children: list) -> FencingLevel:
         index, target, *devices = children
         span = self.span_of(meta)
         if int(index) < 1:
@@ -394,13 +407,13 @@ class Builder(Transformer):
         return FencingLevel(self.text(target), int(index), tuple(self.text(d) for d in devices),
                             span=span)
 
-    @v_args(meta=True)
-    def group(self, meta: TreeMeta, children: list) -> Group:
+    @_statement
+    def group(self, meta: Span, children: list) -> Group:
         name, *members, group_meta = children
         return Group(self.text(name), tuple(self.text(m) for m in members), self.meta_of(group_meta),
                      span=self.span_of(meta))
 
-    def _clone(self, meta: TreeMeta, children: list, promotable: bool) -> Clone:
+    def _clone(self, meta: Span, children: list, promotable: bool) -> Clone:
         name, child, *options, clone_meta = children
         specs = vocab.PROMOTABLE_OPTIONS if promotable else vocab.CLONE_OPTIONS
         if not promotable:
@@ -413,35 +426,32 @@ class Builder(Transformer):
         return Clone(self.text(name), self.text(child), promotable=promotable,
                      meta=self.meta_of(clone_meta), span=self.span_of(meta), **values)
 
-    @v_args(meta=True)
-    def clone(self, meta: TreeMeta, children: list) -> Clone:
+    @_statement
+    def clone(self, meta: Span, children: list) -> Clone:
         return self._clone(meta, children, promotable=False)
 
-    @v_args(meta=True)
-    def promotable(self, meta: TreeMeta, children: list) -> Clone:
+    @_statement
+    def promotable(self, meta: Span, children: list) -> Clone:
         return self._clone(meta, children, promotable=True)
 
-    @v_args(meta=True)
-    def stickiness(self, meta: TreeMeta, children: list) -> StickinessStatement:
+    @_statement
+    def stickiness(self, meta: Span, children: list) -> StickinessStatement:
         return StickinessStatement(self.text(children[0]), children[1], self.span_of(meta))
 
     # ------------------------------------------------------------------ rules
 
-    @v_args(meta=True)
-    def comparison(self, meta: TreeMeta, children: list) -> Comparison:
+    def comparison(self, children: list) -> Comparison:
         attribute, comparator, literal, value_type = children
         return Comparison(self.text(attribute), Operator(str(comparator)), self.text(literal),
-                          value_type, span=self.span_of(meta))
+                          value_type, span=self.span_of(attribute))
 
-    @v_args(meta=True)
-    def defined(self, meta: TreeMeta, children: list) -> Defined:
-        return Defined(self.text(children[-1]), span=self.span_of(meta))
+    def defined(self, children: list) -> Defined:
+        return Defined(self.text(children[-1]), span=self.span_of(children[-1]))
 
-    @v_args(meta=True)
-    def not_defined(self, meta: TreeMeta, children: list) -> Defined:
-        return Defined(self.text(children[-1]), negated=True, span=self.span_of(meta))
+    def not_defined(self, children: list) -> Defined:
+        return Defined(self.text(children[-1]), negated=True, span=self.span_of(children[-1]))
 
-    def _join(self, op: str, meta: TreeMeta, children: list) -> BoolExpr:
+    def _join(self, op: str, children: list) -> BoolExpr:
         # Flatten a and (b and c) into one operand list: it means the same.
         operands: list[Any] = []
         for child in children:
@@ -449,22 +459,19 @@ class Builder(Transformer):
                 operands.extend(child.operands)
             else:
                 operands.append(child)
-        return BoolExpr(op, tuple(operands), span=self.span_of(meta))
+        return BoolExpr(op, tuple(operands), span=operands[0].span)
 
-    @v_args(meta=True)
-    def all_of(self, meta: TreeMeta, children: list) -> BoolExpr:
-        return self._join("and", meta, children)
+    def all_of(self, children: list) -> BoolExpr:
+        return self._join("and", children)
 
-    @v_args(meta=True)
-    def any_of(self, meta: TreeMeta, children: list) -> BoolExpr:
-        return self._join("or", meta, children)
+    def any_of(self, children: list) -> BoolExpr:
+        return self._join("or", children)
 
     # ------------------------------------------------------------------ location
 
-    @v_args(meta=True)
-    def located(self, meta: TreeMeta, children: list) -> Located:
+    def located(self, children: list) -> Located:
         role, direction, where, score_spec = children
-        span = self.span_of(meta)
+        span = self.span_of(direction)
         avoid = direction == "avoids"
         score_attribute = score_spec if isinstance(score_spec, str) else None
         if isinstance(score_spec, int):
@@ -481,8 +488,8 @@ class Builder(Transformer):
         rule = Rule(where, 0 if score_attribute else score, score_attribute, role, span=span)
         return Located(role, None, rule, score, span)
 
-    @v_args(meta=True)
-    def location(self, meta: TreeMeta, children: list) -> Location:
+    @_statement
+    def location(self, meta: Span, children: list) -> Location:
         label, target, *rest = children
         span = self.span_of(meta)
         clauses = [c for c in rest if isinstance(c, Located)]
@@ -511,14 +518,15 @@ class Builder(Transformer):
     def member(self, children: list) -> tuple[str, Role | None, Span]:
         return (self.text(children[0]), children[1], self.span_of(children[0]))
 
-    @v_args(meta=True)
-    def resource_set(self, meta: TreeMeta, children: list) -> ResourceSet:
+    def resource_set(self, children: list) -> ResourceSet:
+        children = self.params(children)
         names = tuple(self.text(c) for c in children if isinstance(c, Token))
         params = [c for c in children if isinstance(c, Param)]
         values = self.options(params, vocab.SET_OPTIONS, "set")
-        return ResourceSet(names, span=self.span_of(meta), **values)
+        first = children[0]
+        return ResourceSet(names, span=first.span if isinstance(first, Param) else self.span_of(first), **values)
 
-    def _colocation(self, meta: TreeMeta, children: list, apart: bool) -> Colocation:
+    def _colocation(self, meta: Span, children: list, apart: bool) -> Colocation:
         label, dependent, primary, score, attribute, *params = children
         span = self.span_of(meta)
         values = self.options(params, vocab.COLOCATION_OPTIONS, "colocation")
@@ -534,16 +542,16 @@ class Builder(Transformer):
         return Colocation(dependent[0], primary[0], score, dependent[1], primary[1], attribute,
                           id=label, span=span, **values)
 
-    @v_args(meta=True)
-    def colocate_with(self, meta: TreeMeta, children: list) -> Colocation:
+    @_statement
+    def colocate_with(self, meta: Span, children: list) -> Colocation:
         return self._colocation(meta, children, apart=False)
 
-    @v_args(meta=True)
-    def colocate_apart(self, meta: TreeMeta, children: list) -> Colocation:
+    @_statement
+    def colocate_apart(self, meta: Span, children: list) -> Colocation:
         return self._colocation(meta, children, apart=True)
 
-    @v_args(meta=True)
-    def colocate_sets(self, meta: TreeMeta, children: list) -> ColocationSet:
+    @_statement
+    def colocate_sets(self, meta: Span, children: list) -> ColocationSet:
         label, *rest = children
         sets = tuple(c for c in rest if isinstance(c, ResourceSet))
         score, attribute, *params = rest[len(sets):]
@@ -562,15 +570,15 @@ class Builder(Transformer):
     def step(self, children: list) -> tuple[str, Action | None]:
         return (self.text(children[0]), children[1])
 
-    @v_args(meta=True)
-    def order_pair(self, meta: TreeMeta, children: list) -> Order:
+    @_statement
+    def order_pair(self, meta: Span, children: list) -> Order:
         label, first, then, kind, *params = children
         values = self.options(params, vocab.ORDER_OPTIONS, "order")
         return Order(first[0], then[0], first[1] or Action.START, then[1],
                      kind or OrderKind.MANDATORY, id=label, span=self.span_of(meta), **values)
 
-    @v_args(meta=True)
-    def order_sets(self, meta: TreeMeta, children: list) -> OrderSet:
+    @_statement
+    def order_sets(self, meta: Span, children: list) -> OrderSet:
         label, *rest = children
         sets = tuple(c for c in rest if isinstance(c, ResourceSet))
         kind, *params = rest[len(sets):]
