@@ -51,7 +51,7 @@ def gather(clients: Mapping[str, AgentClient], journal_path: Path | None = None)
                 "time": e.time,
                 "kind": e.kind,
                 "node": e.data.get("node"),
-                "summary": e.data.get("summary"),
+                "summary": e.data.get("summary") or e.data.get("reason"),
             }
             for e in entries
             if e.kind in ("fenced", "fence-failed", "unclean")

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
+
+from placement.runtime.agent import NodeAgent
+from placement.runtime.client import AgentClient
+from placement.runtime.server import AgentServer
 
 REAL_OCF_ROOT = Path("/usr/lib/ocf")
 DUMMY = REAL_OCF_ROOT / "resource.d" / "heartbeat" / "Dummy"
@@ -66,3 +71,22 @@ def processes(tmp_path: Path):
         yield owner
     finally:
         owner.cleanup()
+
+
+SECRET = b"s" * 32
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """An in-process agent for node alice on a free loopback port, served from a thread."""
+    agent = NodeAgent("alice", tmp_path / "nodes" / "alice", REAL_OCF_ROOT)
+    server = AgentServer(("127.0.0.1", 0), agent, SECRET)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield agent, server, AgentClient("alice", f"127.0.0.1:{server.port}", SECRET)
+    finally:
+        agent.shutdown()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -15,33 +14,14 @@ import pytest
 
 from placement.errors import InvalidInput
 from placement.runtime import auth
-from placement.runtime.agent import NodeAgent
 from placement.runtime.client import AgentClient, AgentError, AgentRefused, AgentUnreachable, parse_agents
 from placement.runtime.fencing import FenceAction, FenceDevice
 from placement.runtime.messages import OperationRequest
 from placement.runtime.ocf import OcfStatus
 from placement.runtime.server import AgentServer
 
-from .conftest import REAL_OCF_ROOT, needs_dummy
+from .conftest import SECRET, needs_dummy
 from .harness import wait_for
-
-SECRET = b"s" * 32
-
-
-@pytest.fixture
-def served(tmp_path: Path):
-    """An agent for node alice on a free loopback port, served from a thread."""
-    agent = NodeAgent("alice", tmp_path / "nodes" / "alice", REAL_OCF_ROOT)
-    server = AgentServer(("127.0.0.1", 0), agent, SECRET)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield agent, server, AgentClient("alice", f"127.0.0.1:{server.port}", SECRET)
-    finally:
-        agent.shutdown()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def dummy(op: str, **kw) -> OperationRequest:
