@@ -63,7 +63,8 @@ def rescore(cases: Path, result: dict) -> dict:
     ours += collections.Counter(entries(diff.get("placement_extra", [])))
     try:
         imported = import_cib(cases / "cases" / f"{result['case']}.xml")
-        verdict = judge(imported.config, imported.state, list(ours.elements()), list(theirs.elements()))
+        blocked = [a["resource"].split(":")[0] for a in expected.get("actions", []) if a.get("blocked")]
+        verdict = judge(imported.config, imported.state, list(ours.elements()), list(theirs.elements()), blocked)
     except PlacementError as error:
         return {"verdict": "mismatch", "why": f"cannot re-score: {error}"}
     return {

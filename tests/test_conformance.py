@@ -66,7 +66,9 @@ def verdict(name: str, runner: CliRunner, judge_case) -> str:
         imported = import_cib(path)
     except PlacementError:
         return "mismatch"
-    return "better" if judge(imported.config, imported.state, ours, theirs).verdict == "better" else "mismatch"
+    blocked = [a["resource"].split(":")[0] for a in expected.get("actions", []) if a.get("blocked")]
+    better = judge(imported.config, imported.state, ours, theirs, blocked).verdict == "better"
+    return "better" if better else "mismatch"
 
 
 def test_conformance_does_not_drop_below_the_floor() -> None:

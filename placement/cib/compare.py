@@ -10,9 +10,11 @@ run, or settle for a lower total (SEMANTICS.md §6.4); this is how that is shown
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from placement.cib import failures
 from placement.model import Config, Role
 from placement.solve import objective
 from placement.solve.evaluate import violations
@@ -35,8 +37,26 @@ class Judgement:
     reason: str = ""
 
 
-def judge(config: Config, state: State, ours: Iterable[Entry], theirs: Iterable[Entry]) -> Judgement:
-    """Compare our placement with Pacemaker's for ``config`` in ``state``."""
+def judge(
+    config: Config,
+    state: State,
+    ours: Iterable[Entry],
+    theirs: Iterable[Entry],
+    blocked: Iterable[str] = (),
+) -> Judgement:
+    """Compare our placement with Pacemaker's for ``config`` in ``state``.
+
+    The bans Pacemaker derives from failed operations (`placement.cib.failures`) count
+    as hard constraints here, so an answer that ignores them is never called better.
+    ``blocked`` names resources whose start or promotion Pacemaker found unrunnable
+    (ordering, fencing, quorum): running more of them is not comparable by scores.
+    """
+    ours, theirs = list(ours), list(theirs)
+    extra = collections.Counter(ours) - collections.Counter(theirs)
+    stuck = sorted({resource for resource, _, _ in extra} & set(blocked))
+    if stuck:
+        return Judgement("incomparable", reason=f"Pacemaker could not run {', '.join(stuck)} (blocked)")
+    config = replace(config, constraints=config.constraints + failures.bans(config, state))
     problem = build_problem(config, state)
     mine, pacemakers = _solution(problem, ours), _solution(problem, theirs)
     if mine is None or pacemakers is None:

@@ -44,3 +44,11 @@ def test_an_answer_that_breaks_a_hard_constraint_is_never_better() -> None:
 def test_unknown_resources_make_the_answers_incomparable() -> None:
     config, state = load(CONFIG)
     assert judge(config, state, [("ghost", "Started", "alice")], []).verdict == "incomparable"
+
+
+def test_running_what_pacemaker_found_blocked_is_not_better() -> None:
+    config, state = load(CONFIG)
+    verdict = judge(
+        config, state, [("a", "Started", "alice"), ("b", "Started", "bob")], [("a", "Started", "alice")], ["b"]
+    )
+    assert verdict.verdict == "incomparable" and "could not run b" in verdict.reason

@@ -1,0 +1,77 @@
+"""Bans implied by failed operations (stop failures, hard and fatal errors, on-fail=stop)."""
+
+from __future__ import annotations
+
+from placement.cib.failures import bans
+from placement.model import Defined
+from placement.score import INFINITY
+from placement.state import FailedOperation, State
+from tests.cib.cibxml import ONLINE, cib, config_of, dummy, load
+
+CONFIG = config_of(cib(dummy("r") + f'<clone id="c">{dummy("k")}</clone>'))
+
+
+def banned(*failures: FailedOperation) -> list[tuple[str, str | None]]:
+    out = []
+    for location in bans(CONFIG, State(failed_operations=failures)):
+        assert location.score == -INFINITY or location.rules[0].score == -INFINITY
+        out.append((location.resource, location.node))
+    return out
+
+
+def test_a_stop_failure_bans_that_node() -> None:
+    assert banned(FailedOperation("r", "alice", "stop", rc=1, on_fail="fence")) == [("r", "alice")]
+
+
+def test_hard_errors_ban_that_node_but_not_from_a_probe() -> None:
+    assert banned(FailedOperation("r", "bob", "start", rc=5, on_fail="restart")) == [("r", "bob")]
+    assert banned(FailedOperation("r", "bob", "monitor", interval_ms=0, rc=5, on_fail="restart")) == []
+    assert banned(FailedOperation("r", "bob", "monitor", interval_ms=10000, rc=1, on_fail="restart")) == []
+
+
+def test_fatal_errors_and_on_fail_stop_ban_every_node() -> None:
+    (fatal,) = bans(CONFIG, State(failed_operations=(FailedOperation("r", "bob", "start", rc=6),)))
+    assert fatal.node is None and fatal.rules[0].expression == Defined("#uname")
+    assert banned(FailedOperation("r", "bob", "start", rc=1, on_fail="stop")) == [("r", None)]
+
+
+def test_on_fail_stop_of_a_clone_copy_bans_only_its_node() -> None:
+    assert banned(FailedOperation("k", "bob", "start", rc=1, on_fail="stop")) == [("k", "bob")]
+
+
+def test_ignored_failures_ban_nothing_and_duplicates_collapse() -> None:
+    assert banned(FailedOperation("r", "bob", "stop", rc=5, on_fail="ignore")) == []
+    twice = FailedOperation("r", "alice", "stop", rc=1, on_fail="block")
+    assert banned(twice, twice) == [("r", "alice")]
+
+
+def test_from_a_cib_history() -> None:
+    ops = '<operations><op id="s" name="start" interval="0" on-fail="stop"/></operations>'
+    history = (
+        '<lrm id="l"><lrm_resources><lrm_resource id="r" class="ocf" type="Dummy">'
+        '<lrm_rsc_op id="f" operation="start" call-id="2" rc-code="1" op-status="4" interval="0"'
+        ' transition-key="1:1:0:u"/>'
+        "</lrm_resource></lrm_resources></lrm>"
+    )
+    status = (
+        f'<node_state id="1" uname="alice" {ONLINE}>{history}</node_state><node_state id="2" uname="bob" {ONLINE}/>'
+    )
+    config, state = load(cib(dummy("r", ops), status=status))
+    assert [(b.resource, b.node, b.id) for b in bans(config, state)] == [("r", None, "on-fail-stop-r")]
+
+
+def test_multiply_active_with_stop_only_is_stopped_everywhere() -> None:
+    from placement.state import Instance
+
+    config = config_of(
+        cib(
+            dummy(
+                "r",
+                '<meta_attributes id="m"><nvpair id="m1" name="multiple-active" value="stop_only"/></meta_attributes>',
+            )
+            + dummy("q")
+        )
+    )
+    twice = (Instance("r", "alice"), Instance("r", "bob"), Instance("q", "alice"), Instance("q", "bob"))
+    assert [(b.resource, b.node) for b in bans(config, State(instances=twice))] == [("r", None)]
+    assert bans(config, State(instances=twice[:1])) == ()
