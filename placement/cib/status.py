@@ -48,7 +48,6 @@ class _Node:
 
     name: str
     attributes: dict[str, str] = field(default_factory=dict)
-    seen: bool = False
     online: bool = False
     unclean: bool = False
     standby: bool = False
@@ -70,7 +69,11 @@ class _Node:
 
 
 def unpack(document: Document, imported: Imported, now: int | None = None) -> State:
-    """The `State` described by the CIB's ``<status>`` (a fresh cluster if it has none)."""
+    """The `State` described by the CIB's ``<status>``.
+
+    Without a ``<status>`` every node is unseen: unclean when it could be fenced (and
+    ``startup-fencing`` is on), else offline — as Pacemaker reads such a CIB.
+    """
     config = imported.config
     root = document.root
     options = imported.options
@@ -136,7 +139,6 @@ def _unpack_node(
     document: Document, element: Element, node: _Node, config: Config, fencing: bool, quorum: bool
 ) -> None:
     """Membership, transient attributes and the derived flags of one ``node_state``."""
-    node.seen = True
     node.unclean = False
     transient = element.find("transient_attributes")
     if transient is not None:
