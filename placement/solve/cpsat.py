@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from placement.solve import clone, colocation, group, objective, order, promotable, utilization
+from placement.solve import clone, colocation, group, objective, order, promotable, relaxation, utilization
 from placement.solve.context import EncodeContext, hint_values
 from placement.solve.evaluate import violations
 from placement.solve.options import SolverOptions
@@ -125,6 +125,11 @@ def solve_levels(
         if tie_break and not optimal:
             break  # no time was left to prove the levels above: do not spend more
         ctx.model.maximize(expr) if maximise else ctx.model.minimize(expr)
+        proven = _by_relaxation(ctx, problem, best if feasible else None, maximise, deadline)
+        if proven is not None:
+            best, feasible = proven
+            ctx.model.add(expr == round(relaxation.objective_value(ctx.model, _values(ctx, best))))
+            continue
         if feasible:
             hint(ctx, best)
         remaining = deadline - time.perf_counter()
@@ -139,7 +144,7 @@ def solve_levels(
                 optimal = False
                 if feasible:
                     value = objective.values(problem, best, reference, current)[level]
-                    gap = _gap(min(solver.best_objective_bound, bounds.get(level, math.inf)), value)
+                    gap = _gap(bounds.get(level, math.inf), value)  # no solution: the solver's bound is not one
             break
         best, feasible = read(ctx, solver), True
         value = round(solver.objective_value)
@@ -165,6 +170,54 @@ def solve_levels(
     )
 
 
-def _gap(bound: float, value: float) -> float:
-    """Relative distance between the proven bound and the value found."""
-    return abs(bound - value) / max(1.0, abs(bound))
+# The LP relaxation is tried on models up to this many variables (GLOP's time grows with size).
+RELAXATION_LIMIT = 400_000
+
+
+def _values(ctx: EncodeContext, solution: Solution) -> dict[int, bool]:
+    return hint_values(ctx, solution.pairs(), solution.promoted_pairs())
+
+
+def _by_relaxation(
+    ctx: EncodeContext, problem: Problem, best: Solution | None, maximise: bool, deadline: float
+) -> tuple[Solution, bool] | None:
+    """Prove the current level with its LP relaxation, without search, when possible.
+
+    If the LP optimum is integral and breaks no hard constraint it is the level's optimum;
+    if the best answer so far reaches the LP bound, that answer is. None when neither holds.
+    """
+    if len(ctx.model.proto.variables) > RELAXATION_LIMIT:
+        return None
+    lp = relaxation.relax(ctx.model, max(0.0, deadline - time.perf_counter()) / 2)
+    if lp is None:
+        return None
+    indices = [var.Index() for var in [*ctx.x.values(), *ctx.promoted.values()]]
+    if lp.integral(indices):
+        candidate = Solution(
+            _chosen(ctx.x, lp.values),
+            _chosen(ctx.promoted, lp.values),
+        )
+        if not violations(problem, candidate):
+            value = relaxation.objective_value(ctx.model, _values(ctx, candidate))
+            if relaxation.proves(lp, round(value), maximise):
+                return candidate, True
+    if best is not None:
+        value = relaxation.objective_value(ctx.model, _values(ctx, best))
+        if relaxation.proves(lp, round(value), maximise):
+            return best, True
+    return None
+
+
+def _chosen(variables: dict[tuple[str, str], cp_model.IntVar], values: list[float]) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for (key, node), var in variables.items():
+        if values[var.Index()] > 0.5:
+            found.setdefault(key, set()).add(node)
+    return {key: frozenset(nodes) for key, nodes in found.items()}
+
+
+def _gap(bound: float, value: float) -> float | None:
+    """Relative distance between the proven bound and the value found (None without a bound)."""
+    if math.isinf(bound):
+        return None
+    return max(0.0, bound - value) / max(1.0, abs(bound))
