@@ -111,6 +111,7 @@ def solve_levels(
     feasible = not violations(problem, start)
     optimal, tie_break_optimal = True, True
     gap: float | None = None
+    lp: relaxation.LinearRelaxation | None = None
     for level in objective.LEVELS:
         expr = objective.expression(ctx, level, reference, current)
         if isinstance(expr, int):
@@ -125,7 +126,9 @@ def solve_levels(
         if tie_break and not optimal:
             break  # no time was left to prove the levels above: do not spend more
         ctx.model.maximize(expr) if maximise else ctx.model.minimize(expr)
-        proven = _by_relaxation(ctx, problem, best if feasible else None, maximise, deadline)
+        if lp is None and len(ctx.model.proto.variables) <= RELAXATION_LIMIT:
+            lp = relaxation.LinearRelaxation(ctx.model)
+        proven = _by_relaxation(ctx, lp, problem, best if feasible else None, maximise, deadline)
         if proven is not None:
             best, feasible = proven
             ctx.model.add(expr == round(relaxation.objective_value(ctx.model, _values(ctx, best))))
@@ -179,16 +182,21 @@ def _values(ctx: EncodeContext, solution: Solution) -> dict[int, bool]:
 
 
 def _by_relaxation(
-    ctx: EncodeContext, problem: Problem, best: Solution | None, maximise: bool, deadline: float
+    ctx: EncodeContext,
+    relaxed: relaxation.LinearRelaxation | None,
+    problem: Problem,
+    best: Solution | None,
+    maximise: bool,
+    deadline: float,
 ) -> tuple[Solution, bool] | None:
     """Prove the current level with its LP relaxation, without search, when possible.
 
     If the LP optimum is integral and breaks no hard constraint it is the level's optimum;
     if the best answer so far reaches the LP bound, that answer is. None when neither holds.
     """
-    if len(ctx.model.proto.variables) > RELAXATION_LIMIT:
+    if relaxed is None:
         return None
-    lp = relaxation.relax(ctx.model, max(0.0, deadline - time.perf_counter()) / 2)
+    lp = relaxed.solve(max(0.0, deadline - time.perf_counter()) / 2)
     if lp is None:
         return None
     indices = [var.Index() for var in [*ctx.x.values(), *ctx.promoted.values()]]

@@ -32,21 +32,71 @@ class Relaxation:
         return all(min(self.values[i], 1 - self.values[i]) <= _INTEGRAL for i in indices)
 
 
-def relax(model: cp_model.CpModel, time_limit: float) -> Relaxation | None:
-    """Solve the LP relaxation of ``model``'s objective; None if GLOP does not find its optimum in time."""
-    proto = model.proto
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:
-        return None
-    lp.SetTimeLimit(max(1, int(min(time_limit, 3600.0) * 1000)))
-    # (Index the repeated fields from the front: their pybind wrappers mis-handle negative indices.)
-    xs = []
-    for variable in proto.variables:
-        domain = list(variable.domain)
-        xs.append(lp.NumVar(float(domain[0]), float(domain[-1]), ""))
+class LinearRelaxation:
+    """The LP relaxation of a CP-SAT model, kept across objective levels.
 
-    def add(lo: float, hi: float, literals: list[int], coefficients: list[int]) -> None:
+    Each `solve` first adds the constraints appended to the model since the last call (the
+    fixed value of the previous level) and replaces the objective, so GLOP restarts from
+    its previous basis instead of from scratch.
+    """
+
+    def __init__(self, model: cp_model.CpModel) -> None:
+        self._model = model
+        self._lp = pywraplp.Solver.CreateSolver("GLOP")
+        self._xs: list = []
+        self._synced = 0
+
+    def solve(self, time_limit: float) -> Relaxation | None:
+        """The LP optimum of the model's current objective; None if GLOP does not reach it in time."""
+        lp = self._lp
+        if lp is None:
+            return None
+        proto = self._model.proto
+        # (Index the repeated fields from the front: their pybind wrappers mis-handle negative indices.)
+        for variable in list(proto.variables)[len(self._xs) :]:
+            domain = list(variable.domain)
+            self._xs.append(lp.NumVar(float(domain[0]), float(domain[-1]), ""))
+        constraints = proto.constraints
+        for index in range(self._synced, len(constraints)):
+            self._add_constraint(constraints[index])
+        self._synced = len(constraints)
+        objective = proto.objective
+        target = lp.Objective()
+        target.Clear()
+        for index, coefficient in zip(objective.vars, objective.coeffs, strict=True):
+            target.SetCoefficient(self._xs[index], coefficient)
+        target.SetMinimization()
+        lp.SetTimeLimit(max(1, int(min(time_limit, 3600.0) * 1000)))
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        scale = objective.scaling_factor or 1.0
+        bound = scale * (target.Value() + objective.offset)
+        return Relaxation(bound, [x.solution_value() for x in self._xs])
+
+    def _add_constraint(self, c: object) -> None:
+        enforcement = list(c.enforcement_literal)  # type: ignore[attr-defined]
+        negated = [-e - 1 for e in enforcement]  # "some enforcement literal is false"
+        if c.has_bool_or():  # type: ignore[attr-defined]
+            literals = [*c.bool_or.literals, *negated]  # type: ignore[attr-defined]
+            self._add(1, _INFINITE, literals, [1] * len(literals))
+        elif c.has_bool_and():  # type: ignore[attr-defined]
+            for literal in c.bool_and.literals:  # type: ignore[attr-defined]
+                self._add(1, _INFINITE, [literal, *negated], [1] * (1 + len(negated)))
+        elif c.has_at_most_one() and not enforcement:  # type: ignore[attr-defined]
+            literals = list(c.at_most_one.literals)  # type: ignore[attr-defined]
+            self._add(-_INFINITE, 1, literals, [1] * len(literals))
+        elif c.has_exactly_one() and not enforcement:  # type: ignore[attr-defined]
+            literals = list(c.exactly_one.literals)  # type: ignore[attr-defined]
+            self._add(1, 1, literals, [1] * len(literals))
+        elif c.has_linear() and not enforcement:  # type: ignore[attr-defined]
+            linear = c.linear  # type: ignore[attr-defined]
+            domain = list(linear.domain)
+            self._add(domain[0], domain[-1], list(linear.vars), list(linear.coeffs))
+        # Anything else (enforced linear constraints) is dropped: the bound stays valid.
+
+    def _add(self, lo: float, hi: float, literals: list[int], coefficients: list[int]) -> None:
         """lo ≤ Σ coefficient·literal ≤ hi, where a negative reference r means 1 − x[−r−1]."""
+        lp = self._lp
         constant = 0.0
         terms: dict[int, float] = {}
         for ref, coefficient in zip(literals, coefficients, strict=True):
@@ -56,39 +106,11 @@ def relax(model: cp_model.CpModel, time_limit: float) -> Relaxation | None:
                 constant += coefficient
                 terms[-ref - 1] = terms.get(-ref - 1, 0.0) - coefficient
         constraint = lp.Constraint(
-            lo - constant if lo > -_INFINITE else -lp.infinity(), hi - constant if hi < _INFINITE else lp.infinity()
+            lo - constant if lo > -_INFINITE else -lp.infinity(),
+            hi - constant if hi < _INFINITE else lp.infinity(),
         )
         for index, coefficient in terms.items():
-            constraint.SetCoefficient(xs[index], coefficient)
-
-    for c in proto.constraints:
-        enforcement = list(c.enforcement_literal)
-        negated = [-e - 1 for e in enforcement]  # "some enforcement literal is false"
-        if c.has_bool_or():
-            literals = [*c.bool_or.literals, *negated]
-            add(1, _INFINITE, literals, [1] * len(literals))
-        elif c.has_bool_and():
-            for literal in c.bool_and.literals:
-                add(1, _INFINITE, [literal, *negated], [1] * (1 + len(negated)))
-        elif c.has_at_most_one() and not enforcement:
-            add(-_INFINITE, 1, list(c.at_most_one.literals), [1] * len(c.at_most_one.literals))
-        elif c.has_exactly_one() and not enforcement:
-            add(1, 1, list(c.exactly_one.literals), [1] * len(c.exactly_one.literals))
-        elif c.has_linear() and not enforcement:
-            domain = list(c.linear.domain)
-            add(domain[0], domain[-1], list(c.linear.vars), list(c.linear.coeffs))
-        # Anything else (enforced linear constraints) is dropped: the bound stays valid.
-    objective = proto.objective
-    target = lp.Objective()
-    for index, coefficient in zip(objective.vars, objective.coeffs, strict=True):
-        target.SetCoefficient(xs[index], coefficient)
-    target.SetMinimization()
-    status = lp.Solve()
-    if status != pywraplp.Solver.OPTIMAL:
-        return None
-    scale = objective.scaling_factor or 1.0
-    bound = scale * (target.Value() + objective.offset)
-    return Relaxation(bound, [x.solution_value() for x in xs])
+            constraint.SetCoefficient(self._xs[index], coefficient)
 
 
 def proves(relaxation: Relaxation, value: int, maximise: bool) -> bool:
