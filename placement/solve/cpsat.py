@@ -94,6 +94,7 @@ def solve_levels(
     reference: Solution,
     current: Solution,
     options: SolverOptions,
+    levels: tuple[str, ...] = objective.LEVELS,
 ) -> Outcome:
     """Solve each objective level in turn, fixing it before the next; hint with the best so far.
 
@@ -112,7 +113,7 @@ def solve_levels(
     optimal, tie_break_optimal = True, True
     gap: float | None = None
     lp: relaxation.LinearRelaxation | None = None
-    for level in objective.LEVELS:
+    for level in levels:
         expr = objective.expression(ctx, level, reference, current)
         if isinstance(expr, int):
             continue  # nothing to choose at this level (e.g. no +INFINITY scores)

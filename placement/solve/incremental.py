@@ -120,27 +120,42 @@ def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
     )
 
 
-def certify(problem: Problem, free: set[str], solution: Solution) -> Certificate:
-    """Whether ``solution`` (optimal with everything outside ``free`` pinned) is globally optimal."""
+def certify(problem: Problem, free: set[str], solution: Solution, free_bound: int | None = None) -> Certificate:
+    """Whether ``solution`` (optimal with everything outside ``free`` pinned) is globally optimal.
+
+    ``free_bound``, when known, is the best score the freed units could reach with every
+    pinned unit gone (`relaxed`): a tighter cap on what they can gain than their regrets.
+    """
     bounds = objective.upper_bounds(problem)
     if (
         objective.running(problem, solution) < bounds["running"]
         or objective.required(problem, solution) < bounds["required"]
     ):
         return Certificate(False, 0, frozenset(_on_wanted_nodes(problem, free, solution)))
-    # Colocations between two pinned units can only gain if one of them moves: charge their
-    # regret to the move cost of their ends instead of to R.
-    link_regret = _link_regrets(problem, solution)
+    view = SolutionView(problem, solution)
     charged: dict[str, int] = defaultdict(int)
-    regret = sum(_unit_regret(problem, key, solution) for key in sorted(free))
-    regret += _promotion_regret(problem, solution)
-    for link, value in link_regret:
+    inside = outside = 0  # regret of colocations among freed units / between freed and pinned
+    for link, value in _link_regrets(problem, solution):
         ends = set(link.dependent.units) | set(link.primary.units)
-        if ends & free:
-            regret += value
+        if ends <= free:
+            inside += value
+        elif ends & free:
+            outside += value
         else:
+            # Colocations between two pinned units gain only if one of them moves: charge
+            # their regret to the move cost of their ends instead of to R.
             for key in ends:
                 charged[key] += value
+    regret = sum(_unit_regret(problem, key, solution) for key in sorted(free)) + inside
+    if free_bound is not None:
+        earned = sum(problem.allowed[k][n].finite for k in free for n in solution.nodes(k))
+        earned += sum(
+            colocation.reward(view, link)
+            for link in problem.links
+            if not link.mandatory and set(link.dependent.units) | set(link.primary.units) <= free
+        )
+        regret = min(regret, max(0, free_bound - earned))
+    regret += outside + _promotion_regret(problem, solution)
     widen = set()
     for unit in problem.units:
         if unit.key in free or unit.key in problem.frozen:
@@ -148,6 +163,32 @@ def certify(problem: Problem, free: set[str], solution: Solution) -> Certificate
         if _move_cost(problem, unit.key, solution) - charged[unit.key] < regret:
             widen.add(unit.key)
     return Certificate(not widen, regret, frozenset(widen))
+
+
+def relaxed(problem: Problem, free: set[str]) -> Problem:
+    """Only the freed units, with every pinned unit gone and every tie to one dropped.
+
+    Its optimum bounds what the freed units can earn in any placement (dropping units and
+    constraints only frees room), which is what `certify` needs. Promotion is left out;
+    `certify` counts its regret separately.
+    """
+
+    def inside(units: set[str]) -> bool:
+        return units <= free
+
+    return replace(
+        problem,
+        allowed={key: (nodes if key in free else {}) for key, nodes in problem.allowed.items()},
+        pinned={key: nodes for key, nodes in problem.pinned.items() if key in free},
+        frozen=problem.frozen & free,
+        blocked={},
+        promotable={},
+        pinned_promoted={},
+        links=[link for link in problem.links if inside(set(link.dependent.units) | set(link.primary.units))],
+        precedences=[
+            p for p in problem.precedences if inside(set(p.then.units) | {k for first in p.firsts for k in first.units})
+        ],
+    )
 
 
 def _best_finite(problem: Problem, key: str) -> int:
@@ -230,6 +271,21 @@ class IncrementalOutcome:
     constraints: int
 
 
+def _free_bound(problem: Problem, free: set[str], solution: Solution, options: object, deadline: float) -> int | None:
+    """The proven best score of the freed units alone (`relaxed`), or None if not proven in time."""
+    from placement.solve.cpsat import solve_levels
+
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0:
+        return None
+    alone = relaxed(problem, free)
+    start = Solution({k: v for k, v in solution.placed.items() if k in free}, {})
+    outcome = solve_levels(
+        alone, start, start, start, replace(options, time_limit=remaining), levels=("running", "required", "score")
+    )
+    return outcome.values["score"] if outcome.optimal else None
+
+
 def replan(problem: Problem, current: Solution, options: object, deadline: float) -> IncrementalOutcome | None:
     """Solve growing neighbourhoods of the displaced units.
 
@@ -266,6 +322,10 @@ def replan(problem: Problem, current: Solution, options: object, deadline: float
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
         certificate = certify(problem, free, outcome.solution)
+        if not certificate.proven and certificate.regret > 0:
+            certificate = certify(
+                problem, free, outcome.solution, _free_bound(problem, free, outcome.solution, options, deadline)
+            )
         wider = neighbourhood(problem, free | set(certificate.widen))
         too_wide = len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
         if (
