@@ -36,6 +36,9 @@ _UNSUPPORTED_EXPRESSIONS: Final = {
     "rsc_expression": "resource expression in a rule",
     "op_expression": "operation expression in a rule",
 }
+# Nested rules deeper than this are refused: no real CIB comes close, and a hostile one
+# must not exhaust the stack.
+MAX_DEPTH: Final = 64
 # A rule with no expressions matches every node; "#uname is defined" says exactly that.
 _EVERY_NODE: Final = Defined("#uname")
 
@@ -62,8 +65,10 @@ def rule(document: Document, element: Element) -> Rule:
     )
 
 
-def expression(document: Document, rule_element: Element) -> Expression:
+def expression(document: Document, rule_element: Element, depth: int = 0) -> Expression:
     """The condition of a rule: its expressions joined by ``boolean-op`` (default ``and``)."""
+    if depth > MAX_DEPTH:
+        raise document.error(rule_element, f"rules nested more than {MAX_DEPTH} deep")
     operands: list[Expression] = []
     for child in rule_element:
         child = document.resolve(child)
@@ -73,7 +78,7 @@ def expression(document: Document, rule_element: Element) -> Expression:
             if child.get("score") or child.get("score-attribute"):
                 # compat(pacemaker): a nested rule's own score is ignored; only its truth counts.
                 pass
-            operands.append(expression(document, child))
+            operands.append(expression(document, child, depth + 1))
         elif child.tag in _UNSUPPORTED_EXPRESSIONS:
             raise Unsupported(_UNSUPPORTED_EXPRESSIONS[child.tag], child.get("id") or rule_element.get("id"))
         # Anything else (descriptions, comments) carries no meaning for placement.

@@ -120,3 +120,16 @@ def test_every_truncation_of_a_valid_cib_is_handled(cut: int) -> None:
     text = cib(dummy("r"), '<rsc_location id="l" rsc="r" node="alice" score="5"/>')
     with contextlib.suppress(PlacementError):
         loads_cib(text[: cut * len(text) // 400])
+
+
+def test_deeply_nested_rules_are_refused_not_a_stack_overflow() -> None:
+    depth = 5000
+    rules = "".join(f'<rule id="r{i}">' for i in range(depth)) + "</rule>" * depth
+    text = cib(dummy("a"), f'<rsc_location id="l" rsc="a">{rules}</rsc_location>')
+    with pytest.raises(InvalidInput, match="rules nested more than 64 deep"):
+        loads_cib(text)
+
+
+def test_deeply_nested_unknown_elements_are_harmless() -> None:
+    config, _ = loads_cib(cib(dummy("a"), extra="<x>" * 20000 + "</x>" * 20000))
+    assert list(config.resources) == ["a"]
