@@ -545,9 +545,23 @@ class Controller:
         if request is None:
             return
         try:
-            self.agents[node].execute(request)
+            result = self.agents[node].execute(request)
         except AgentError as error:
             log.warning("cannot start the monitor of %s on %s: %s", rid, node, error)
+            return
+        if result.exit_code != request.expected:
+            # Failed between the probe and now: the monitor reports only changes, so say it here.
+            event = MonitorEvent(
+                0,
+                rid,
+                request.instance,
+                request.interval_ms,
+                result.exit_code,
+                request.expected,
+                result.reason,
+                time.time(),
+            )
+            self._on_event(node, event)
 
     def _poll_events(self, node: str) -> bool:
         watch = self._watch[node]

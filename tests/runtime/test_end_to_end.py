@@ -321,3 +321,42 @@ def test_the_placement_run_command_drives_the_cluster(cluster: Cluster) -> None:
     assert "zulu" in shown.stdout and "Started charlie" in shown.stdout
     controller.send_signal(signal.SIGTERM)
     assert controller.wait(timeout=30) == 0
+
+
+def test_3b_fencing_levels_fall_through_to_a_working_device(processes, secret_file: Path, tmp_path: Path) -> None:
+    if not Path("/usr/sbin/fence_dummy").exists():
+        pytest.skip("fence_dummy missing: apt-get install fence-agents (.ci/install-agents)")
+    levels = "fence broken stonith:fence_dummy type=fail power_timeout=1\nfence-level 1 charlie broken\n"
+    levels += "fence-level 2 charlie fence_nodes\n"
+    cluster = Cluster(processes, tmp_path, secret_file, extra=levels)
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    cluster.kill_agent("charlie")
+    wait_moved_off(cluster, "zulu", "charlie")
+    fenced = first(cluster.entries(), "fenced", node="charlie")
+    assert fenced.data["summary"] == "charlie fenced at level 2 by fence_nodes"
+    assert all(s.seq > fenced.seq for s in recovery_starts(cluster.entries(), "zulu")[1:])
+
+
+def test_10_a_restarted_agent_is_probed_not_fenced(cluster: Cluster) -> None:
+    cluster.start_agents()
+    cluster.start_controller(dead_after=10)
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    old_boot = first(cluster.entries(), "probe", node="bob").data["boot_id"]
+    cluster.agents["bob"].send_signal(signal.SIGTERM)  # a clean restart of bob's agent, resources keep running
+    assert cluster.agents["bob"].wait(timeout=15) == 0
+    cluster.start_agent("bob")
+    reprobe = wait_for(
+        lambda: [e for e in cluster.kinds("probe") if e.data["node"] == "bob" and e.data["boot_id"] != old_boot],
+        30,
+        "bob re-probed",
+    )
+    assert reprobe[0].data["found"] == {"iscsi": "started", "yankee": "started"}  # type: ignore[index]
+    assert not cluster.kinds("fenced") and not cluster.kinds("unclean")
+    cluster.wait_running(SEED)
+    # Its recurring monitors are back: a failure on bob is noticed again.
+    (cluster.node_root / "bob" / "rsctmp" / "Dummy-yankee.state").unlink()
+    wait_for(lambda: [e for e in cluster.kinds("event") if e.data["resource"] == "yankee"], 30, "yankee's failure")
