@@ -194,6 +194,10 @@ class Controller:
             log.error("planning failed: %s", error)
             self.journal.record("plan-failed", error=str(error))
             return None
+        except Exception as error:  # a planner bug must not stop the watching and fencing
+            log.exception("planner crashed")
+            self.journal.record("plan-failed", error=f"{type(error).__name__}: {error}")
+            return None
         labels = [a.label for a in nx.lexicographical_topological_sort(graph)]
         if labels and labels != self._last_plan:
             self.journal.record("plan", actions=labels)

@@ -275,3 +275,15 @@ def test_the_executor_respects_every_edge_and_runs_everything(tmp_path_factory, 
     assert sorted(label for kind, label in log if kind == "end" and label.startswith("start")) == sorted(
         f"start {a.resource}@{a.node}" for a in actions
     )
+
+
+def test_a_crashing_planner_is_journalled_and_the_loop_goes_on(tmp_path: Path, fake: FakeCluster, controller) -> None:
+    def broken(_config: Config, _state) -> nx.DiGraph:
+        raise ZeroDivisionError("bug")
+
+    ctl, journal = controller(fake, broken)
+    ctl.start()
+    ctl.round()
+    ctl.round()
+    failures = list(journal.of_kind("plan-failed"))
+    assert len(failures) == 2 and "ZeroDivisionError" in failures[0].data["error"]

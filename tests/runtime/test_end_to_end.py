@@ -360,3 +360,26 @@ def test_10_a_restarted_agent_is_probed_not_fenced(cluster: Cluster) -> None:
     # Its recurring monitors are back: a failure on bob is noticed again.
     (cluster.node_root / "bob" / "rsctmp" / "Dummy-yankee.state").unlink()
     wait_for(lambda: [e for e in cluster.kinds("event") if e.data["resource"] == "yankee"], 30, "yankee's failure")
+
+
+def test_11_a_migratable_resource_moves_by_migrate_to_and_migrate_from(cluster: Cluster) -> None:
+    text = cluster.config.read_text().replace(
+        "resource xray ocf:heartbeat:Dummy {", "resource xray ocf:heartbeat:Dummy meta allow-migrate=true {"
+    )
+    cluster.config.write_text(text)
+    cluster.start_agents()
+    cluster.start_controller()
+    cluster.wait_running(SEED)
+    cluster.wait_converged()
+    with TwiceWatcher(cluster, ["xray"]) as watcher:
+        cluster.config.write_text(text.replace("xray prefers alice 50", "xray avoids alice"))
+        wait_moved_off(cluster, "xray", "alice")
+        cluster.wait_converged(after=first(cluster.entries(), "config").seq)
+    assert watcher.most["xray"] == 1
+    changed = first(cluster.entries(), "config").seq
+    moves = [
+        (e.data["op"], e.data["node"])
+        for e in cluster.kinds("result")
+        if e.seq > changed and e.data.get("resource") == "xray" and e.data["op"] != "monitor"
+    ]
+    assert moves == [("migrate_to", "alice"), ("migrate_from", moves[1][1]), ("stop", "alice")]
