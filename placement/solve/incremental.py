@@ -92,32 +92,85 @@ def neighbourhood(problem: Problem, seeds: set[str]) -> set[str]:
     return found
 
 
-def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
-    """``problem`` with every unit outside ``free`` pinned to where it runs now."""
-    allowed = dict(problem.allowed)
-    pinned = dict(problem.pinned)
-    frozen = set(problem.frozen)
-    promotable = dict(problem.promotable)
-    pinned_promoted = dict(problem.pinned_promoted)
+def _ties(problem: Problem) -> dict[str, set[str]]:
+    """Every unit's direct partners: colocations, orders and group chains."""
+    ties: dict[str, set[str]] = defaultdict(set)
+    groups = [set(link.dependent.units) | set(link.primary.units) for link in problem.links]
+    groups += [set(p.then.units) | {k for first in p.firsts for k in first.units} for p in problem.precedences]
+    for members in groups:
+        for key in members:
+            ties[key].update(members - {key})
     for unit in problem.units:
-        if unit.key in free:
+        if unit.after is not None:
+            ties[unit.key].add(unit.after)
+            ties[unit.after].add(unit.key)
+    return ties
+
+
+def kept_units(problem: Problem, free: set[str]) -> set[str]:
+    """The freed units and their direct partners: what a neighbourhood model contains."""
+    ties = _ties(problem)
+    return set(free) | {partner for key in free for partner in ties.get(key, ())}
+
+
+def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
+    """``problem`` with everything outside ``free`` pinned where it runs now.
+
+    Pinned units tied to no freed unit are left out entirely (their use of capacity is
+    taken off the nodes, constraints among them are constant), so the model stays as small
+    as the neighbourhood; `merge` puts them back.
+    """
+    kept = kept_units(problem, free)
+    allowed: dict[str, dict] = {}
+    pinned = {key: nodes for key, nodes in problem.pinned.items() if key in free}
+    frozen = (problem.frozen & free) | (kept - free)
+    promotable: dict[str, dict] = {}
+    pinned_promoted = {key: nodes for key, nodes in problem.pinned_promoted.items() if key in free}
+    capacity = None if problem.capacity is None else {n: dict(c) for n, c in problem.capacity.items()}
+    for unit in problem.units:
+        key = unit.key
+        if key in free:
+            allowed[key] = problem.allowed.get(key, {})
+            if key in problem.promotable:
+                promotable[key] = problem.promotable[key]
             continue
-        nodes = current.nodes(unit.key)
-        allowed[unit.key] = {node: problem.allowed[unit.key][node] for node in sorted(nodes)}
-        pinned[unit.key] = frozenset(nodes)
-        frozen.add(unit.key)
-        if unit.key in promotable:
-            promoted = current.promoted_on(unit.key)
-            promotable[unit.key] = {n: s for n, s in promotable[unit.key].items() if n in promoted}
-            pinned_promoted[unit.key] = promoted
+        nodes = current.nodes(key)
+        promoted = current.promoted_on(key)
+        if key in kept:
+            allowed[key] = {node: problem.allowed[key][node] for node in sorted(nodes)}
+            pinned[key] = frozenset(nodes)
+            if key in problem.promotable:
+                promotable[key] = {n: s for n, s in problem.promotable[key].items() if n in promoted}
+                pinned_promoted[key] = promoted
+            continue
+        allowed[key] = {}
+        if capacity is not None:
+            for node in nodes:
+                for attribute, amount in unit.utilization.items():
+                    capacity[node][attribute] = capacity[node].get(attribute, 0) - max(0, amount)
     return replace(
         problem,
         allowed=allowed,
         pinned=pinned,
         frozen=frozen,
+        blocked={key: why for key, why in problem.blocked.items() if key in kept},
         promotable=promotable,
         pinned_promoted=pinned_promoted,
+        links=[link for link in problem.links if set(link.dependent.units) | set(link.primary.units) <= kept],
+        precedences=[
+            p for p in problem.precedences if set(p.then.units) | {k for f in p.firsts for k in f.units} <= kept
+        ],
+        capacity=capacity,
     )
+
+
+def merge(kept: set[str], solution: Solution, current: Solution) -> Solution:
+    """The whole placement: ``solution`` for the ``kept`` units, the current placement for the rest."""
+    placed = {k: v for k, v in current.placed.items() if k not in kept}
+    promoted = {k: v for k, v in current.promoted.items() if k not in kept}
+    placed.update(solution.placed)
+    promoted.update(solution.promoted)
+    return Solution({k: v for k, v in placed.items() if v}, {k: v for k, v in promoted.items() if v})
 
 
 def certify(problem: Problem, free: set[str], solution: Solution, free_bound: int | None = None) -> Certificate:
@@ -321,6 +374,10 @@ def replan(problem: Problem, current: Solution, options: object, deadline: float
         outcome = solve_levels(small, start, reference, current, replace(options, time_limit=remaining))
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
+        whole = merge(kept_units(problem, free), outcome.solution, current)
+        if violations(problem, whole):
+            return None
+        outcome = replace(outcome, solution=whole)
         certificate = certify(problem, free, outcome.solution)
         if not certificate.proven and certificate.regret > 0:
             certificate = certify(

@@ -78,7 +78,16 @@ def upper_bounds(problem: Problem) -> dict[str, int]:
     """Bounds no solution can beat on the maximised levels (each unit at its best, alone).
 
     When a solution reaches all three it is optimal without search: the greedy fast path.
+    Computed once per problem (they only depend on it).
     """
+    cached = problem.__dict__.get("_upper_bounds")
+    if cached is None:
+        cached = _upper_bounds(problem)
+        problem.__dict__["_upper_bounds"] = cached
+    return dict(cached)
+
+
+def _upper_bounds(problem: Problem) -> dict[str, int]:
     run = required_count = best = 0
     for unit in problem.units:
         allowed = problem.allowed.get(unit.key, {})

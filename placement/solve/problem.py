@@ -167,13 +167,17 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     frozen: set[str] = set()
     blocked: dict[str, str] = {}
     not_running: dict[str, str] = {}
+    unmanaged_copies: dict[str, set[str]] = {}
+    for instance in state.instances:
+        if not instance.managed:
+            unmanaged_copies.setdefault(instance.resource, set()).add(instance.node)
     for unit in table.units:
         now = table.current.of(unit.key)
         scores = table.scores(unit.key)
         meta = hierarchy.effective_meta(unit.primitive)
         stuck = {n for n in now if n in fenceable and not fenceable[n]}
         # Copies the state marks unmanaged (a blocked stop failure, on-fail=block) stay as they are
-        held = {i.node for i in state.instances if i.resource == unit.primitive and not i.managed} & set(now)
+        held = unmanaged_copies.get(unit.primitive, set()) & set(now)
         stuck |= held
         in_maintenance = {
             n for n in now if state.node(n).status is NodeStatus.MAINTENANCE or config.nodes[n].maintenance

@@ -143,12 +143,12 @@ def current_placement(config: Config, state: State, units: tuple[Unit, ...]) -> 
     nodes: dict[str, set[str]] = defaultdict(set)
     promoted: dict[str, set[str]] = defaultdict(set)
     numbers: dict[tuple[str, str], str] = {}
+    active: dict[str, list] = defaultdict(list)
+    for instance in state.instances:
+        if instance.node in config.nodes and state.node(instance.node).status in _STILL_RUNNING:
+            active[instance.resource].append(instance)
     for primitive, owned in by_primitive.items():
-        instances = [
-            i
-            for i in state.instances_of(primitive)
-            if i.node in config.nodes and state.node(i.node).status in _STILL_RUNNING
-        ]
+        instances = active.get(primitive, [])
         for instance in instances:
             if instance.clone_instance is not None:
                 numbers[(primitive, instance.node)] = instance.clone_instance
