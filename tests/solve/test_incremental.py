@@ -14,8 +14,9 @@ from placement.score import INFINITY
 from placement.solve import build_problem, current_solution, solve, solve_problem
 from placement.solve.cpsat import SolverOptions
 from placement.solve.evaluate import violations
-from placement.solve.incremental import certify, displaced, neighbourhood, replan
+from placement.solve.incremental import certify, displaced, kept_units, merge, neighbourhood, replan, restrict
 from placement.solve.result import to_solution
+from placement.solve.solution import Solution
 from placement.state import Instance, NodeState, NodeStatus, State
 from tests.solve.builders import config, node, primitive
 
@@ -114,3 +115,23 @@ def test_only_the_displaced_and_their_colocated_partners_are_freed():
     assert placement.nodes_of("mail") == ("bob",) and placement.nodes_of("dns") == ("carol",)
     assert placement.nodes_of("db") == placement.nodes_of("web") != ("alice",)
     assert certify(problem, {"db", "web"}, to_solution(problem, placement)).proven
+
+
+def test_the_neighbourhood_model_leaves_out_untied_units_but_keeps_their_capacity():
+    cfg = config(
+        [node("alice", {"cpu": 2}), node("bob", {"cpu": 2})],
+        [primitive("db", {"cpu": 1}), primitive("web", {"cpu": 1}), primitive("batch", {"cpu": 2})],
+        constraints=(Colocation("web", "db", 10, id="web-near-db"),),
+        strategy=Strategy.UTILIZATION,
+    )
+    state = State(instances=(Instance("db", "alice"), Instance("web", "alice"), Instance("batch", "bob")))
+    problem = build_problem(cfg, state)
+    current = current_solution(problem)
+    small = restrict(problem, {"db"}, current)
+    assert small.allowed["batch"] == {}  # not tied to db: left out of the model…
+    assert small.capacity["bob"]["cpu"] == 0  # …but what it uses stays used
+    assert list(small.allowed["web"]) == ["alice"] and small.pinned["web"] == {"alice"}  # tied: pinned
+    assert set(small.allowed["db"]) == {"alice", "bob"}
+    moved = Solution({"db": frozenset({"bob"}), "web": frozenset({"alice"})}, {})
+    whole = merge(kept_units(problem, {"db"}), moved, current)
+    assert whole.placed == {"db": {"bob"}, "web": {"alice"}, "batch": {"bob"}}
