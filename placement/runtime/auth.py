@@ -1,7 +1,9 @@
 """Authenticate agent requests with a shared secret: HMAC-SHA256, timestamps, nonces.
 
 Every request carries three headers: a timestamp, a random nonce and the MAC of
-``method, path, timestamp, nonce, sha256(body)`` under the cluster secret. The
+``node, method, path, timestamp, nonce, sha256(body)`` under the cluster secret,
+where ``node`` is the agent the request is meant for (so a request captured on its
+way to alice cannot be replayed to bob). The
 agent refuses a wrong MAC, a timestamp more than `MAX_SKEW_SECONDS` away from its
 clock, and a nonce it has already seen within that window (a replay). Answers are
 signed the same way, so the controller knows it talks to a holder of the secret.
@@ -62,34 +64,39 @@ def write_secret(path: Path | str) -> None:
         handle.write(secrets.token_hex(32) + "\n")
 
 
-def mac(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    """The hex HMAC-SHA256 of one message.
+def mac(secret: bytes, node: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+    """The hex HMAC-SHA256 of one message to (or from) agent ``node``.
 
-    >>> mac(b"k" * 16, "GET", "/heartbeat", "1700000000.0", "n1", b"")[:16]
-    '776e41d3b00fa450'
+    >>> mac(b"k" * 16, "alice", "GET", "/heartbeat", "1700000000.0", "n1", b"")[:16]
+    '0075dc4820f84ca0'
     """
-    message = "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()])
+    message = "\n".join([node, method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()])
     return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
 
 
-def sign(secret: bytes, method: str, path: str, body: bytes, now: float | None = None) -> dict[str, str]:
-    """Headers that authenticate one message."""
+def sign(secret: bytes, node: str, method: str, path: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    """Headers that authenticate one message to (or from) agent ``node``."""
     timestamp = f"{time.time() if now is None else now:.6f}"
     nonce = secrets.token_hex(16)
     return {
         HEADER_TIMESTAMP: timestamp,
         HEADER_NONCE: nonce,
-        HEADER_MAC: mac(secret, method, path, timestamp, nonce, body),
+        HEADER_MAC: mac(secret, node, method, path, timestamp, nonce, body),
     }
 
 
 class Verifier:
-    """Checks signed messages and remembers nonces for the skew window (thread-safe)."""
+    """Checks messages signed for agent ``node``; remembers nonces for the skew window (thread-safe)."""
 
     def __init__(
-        self, secret: bytes, max_skew: float = MAX_SKEW_SECONDS, clock: Callable[[], float] = time.time
+        self,
+        secret: bytes,
+        node: str,
+        max_skew: float = MAX_SKEW_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._secret = secret
+        self._node = node
         self._max_skew = max_skew
         self._clock = clock
         self._seen: dict[str, float] = {}  # nonce → when it may be forgotten
@@ -102,7 +109,7 @@ class Verifier:
         given = headers.get(HEADER_MAC)
         if not (timestamp and nonce and given):
             raise AuthError("missing authentication headers")
-        expected = mac(self._secret, method, path, timestamp, nonce, body)
+        expected = mac(self._secret, self._node, method, path, timestamp, nonce, body)
         if not hmac.compare_digest(expected, given):
             raise AuthError("wrong MAC (wrong secret or altered message)")
         try:

@@ -63,7 +63,7 @@ class AgentClient:
         self.host, self.port = parse_address(address)
         self.timeout = timeout
         self._secret = secret
-        self._verifier = Verifier(secret)
+        self._verifier = Verifier(secret, node)
 
     def __repr__(self) -> str:
         return f"AgentClient({self.node}@{self.address})"
@@ -71,7 +71,7 @@ class AgentClient:
     def call(self, method: str, path: str, payload: Any = None, timeout: float | None = None) -> dict:
         """One signed request; returns the verified JSON answer."""
         body = b"" if payload is None else json.dumps(payload, sort_keys=True).encode()
-        headers = {"Content-Type": "application/json", **sign(self._secret, method, path, body)}
+        headers = {"Content-Type": "application/json", **sign(self._secret, self.node, method, path, body)}
         connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout or self.timeout)
         try:
             connection.request(method, path, body=body or None, headers=headers)

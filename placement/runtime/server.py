@@ -122,7 +122,7 @@ class AgentServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], agent: NodeAgent, secret: bytes) -> None:
         self.agent = agent
         self.secret = secret
-        self.verifier = Verifier(secret)
+        self.verifier = Verifier(secret, agent.node)
         self.refused = 0
         super().__init__(address, _Handler)
 
@@ -184,7 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         if signed:
-            for key, value in sign(self.server.secret, RESPONSE_METHOD, self.path, body).items():
+            for key, value in sign(
+                self.server.secret, self.server.agent.node, RESPONSE_METHOD, self.path, body
+            ).items():
                 self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)

@@ -109,22 +109,24 @@ def raw(server: AgentServer, method: str, path: str, body: bytes, headers: dict)
 
 def test_a_replayed_request_is_refused(served) -> None:
     _, server, _ = served
-    headers = auth.sign(SECRET, "GET", "/heartbeat", b"")
+    headers = auth.sign(SECRET, "alice", "GET", "/heartbeat", b"")
     assert raw(server, "GET", "/heartbeat", b"", headers) == 200
     assert raw(server, "GET", "/heartbeat", b"", headers) == 401
 
 
 def test_stale_tampered_and_unsigned_requests_are_refused(served) -> None:
     _, server, _ = served
-    stale = auth.sign(SECRET, "GET", "/heartbeat", b"", now=time.time() - 120)
+    stale = auth.sign(SECRET, "alice", "GET", "/heartbeat", b"", now=time.time() - 120)
     assert raw(server, "GET", "/heartbeat", b"", stale) == 401
     body = json.dumps(dummy("start").to_json()).encode()
-    signed = auth.sign(SECRET, "POST", "/operation", body)
+    signed = auth.sign(SECRET, "alice", "POST", "/operation", body)
     assert raw(server, "POST", "/operation", body.replace(b"start", b"stop "), signed) == 401
-    moved = auth.sign(SECRET, "GET", "/status", b"")
+    moved = auth.sign(SECRET, "alice", "GET", "/status", b"")
     assert raw(server, "GET", "/heartbeat", b"", moved) == 401
+    meant_for_bob = auth.sign(SECRET, "bob", "GET", "/heartbeat", b"")
+    assert raw(server, "GET", "/heartbeat", b"", meant_for_bob) == 401  # no replay across agents
     assert raw(server, "GET", "/heartbeat", b"", {}) == 401
-    assert server.refused == 4
+    assert server.refused == 5
 
 
 def test_bad_requests_get_a_reason_not_a_crash(served) -> None:
