@@ -8,7 +8,7 @@ critical path), `simulate` (carry it out on a state), `summary` (crm_simulate's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
@@ -19,7 +19,7 @@ from placement.transition.action import Action, Op
 from placement.transition.changes import Blocked, Change, ChangeKind, compute_changes, nodes_to_fence
 from placement.transition.graph import build_graph
 from placement.transition.restart import add_restarts
-from placement.transition.schedule import check_acyclic, critical_path, waves
+from placement.transition.schedule import check_acyclic, critical_path, find_cycle, waves
 from placement.transition.summary import SummaryItem, summarize
 
 __all__ = ["Action", "Blocked", "Change", "ChangeKind", "Op", "SummaryItem", "Transition", "build_transition"]
@@ -54,7 +54,31 @@ def build_transition(config: Config, state: State, placement: Placement) -> Tran
     fenced, unfenceable = nodes_to_fence(config, state)
     changes, blocked = compute_changes(config, state, placement)
     changes = add_restarts(config, state, changes, fenced)
-    graph = build_graph(config, changes, fenced)
-    check_acyclic(graph)
+    graph, changes = _acyclic_graph(config, changes, fenced)
     items = summarize(changes, fenced, config.cluster.fencing_action.value, blocked)
     return Transition(graph, tuple(changes), fenced, unfenceable, tuple(blocked), tuple(items))
+
+
+def _acyclic_graph(config: Config, changes: list[Change],
+                   fenced: tuple[str, ...]) -> tuple[nx.DiGraph, list[Change]]:
+    """Build the graph, breaking cycles the way Pacemaker does.
+
+    A cycle through a soft ordering loses that ordering. A cycle through a live migration
+    turns the migration into a plain move (SEMANTICS.md §11: a migration whose ordering
+    cannot hold falls back to stop and start). Any other cycle is a contradiction in the
+    configuration's mandatory orders, reported with its steps.
+    """
+    graph = build_graph(config, changes, fenced)
+    while (cycle := find_cycle(graph)) is not None:
+        soft = [(a, b) for a, b in cycle if graph.edges[a, b].get("soft")]
+        if soft:
+            graph.remove_edge(*soft[0])
+            continue
+        migrating = {a.resource for a, _ in cycle if a.op in (Op.MIGRATE_TO, Op.MIGRATE_FROM)}
+        if not migrating:
+            check_acyclic(graph)  # raises, naming the cycle
+        changes = [replace(c, kind=ChangeKind.MOVE) if c.kind is ChangeKind.MIGRATE and c.resource in migrating
+                   else c for c in changes]
+        graph = build_graph(config, changes, fenced)
+    return graph, changes
+

@@ -39,6 +39,7 @@ OPS_OF = {OrderAction.START: STARTING, OrderAction.STOP: (Op.STOP,), OrderAction
 class _Builder:
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.hierarchy = Hierarchy(config)
         self.graph = nx.DiGraph()
         self.by_resource: dict[str, list[Action]] = defaultdict(list)
 
@@ -54,9 +55,15 @@ class _Builder:
         for before, after in itertools.pairwise(present):
             self.order(before, after, why)
 
-    def order(self, before: Action, after: Action, why: str) -> None:
-        if before != after and not self.graph.has_edge(before, after):
-            self.graph.add_edge(before, after, why=why)
+    def order(self, before: Action, after: Action, why: str, soft: bool = False) -> None:
+        """``before`` completes before ``after``; a ``soft`` ordering may be dropped to break a cycle."""
+        if before == after:
+            return
+        if self.graph.has_edge(before, after):
+            if not soft:
+                self.graph.edges[before, after]["soft"] = False
+            return
+        self.graph.add_edge(before, after, why=why, soft=soft)
 
     def has_monitor(self, resource: str, role: Role) -> bool:
         primitive = self.config.primitives[resource]
@@ -65,7 +72,12 @@ class _Builder:
 
 
 def build_graph(config: Config, changes: list[Change], fenced: tuple[str, ...]) -> nx.DiGraph:
-    """The transition graph for ``changes`` after fencing ``fenced`` nodes."""
+    """The transition graph for ``changes`` after fencing ``fenced`` nodes.
+
+    Edges have ``why`` and ``soft``: soft orderings (optional orders, ``load_stopped``, an
+    anonymous clone copy's stop before its start on another node) only sequence what
+    could also run the other way, and `placement.transition` drops them to break a cycle.
+    """
     builder = _Builder(config)
     fences = [builder.add(Action(Op.FENCE, node, reason=f"{node} is unclean")) for node in fenced]
     if not config.cluster.concurrent_fencing:
@@ -105,7 +117,17 @@ def _add_change(builder: _Builder, change: Change, fenced: set[str]) -> None:
     elif kind is ChangeKind.STOP:
         builder.chain(leaving(change.source), "demote before stop")
     elif kind in (ChangeKind.MOVE, ChangeKind.RECOVER, ChangeKind.RESTART):
-        builder.chain([*leaving(change.source), *arriving(change.target)], "stop before start")
+        clone = builder.hierarchy.clone_of(rid)
+        if clone is not None and not clone.globally_unique and change.source != change.target:
+            # Copies of an anonymous clone are interchangeable: stopping one here and
+            # starting one there need not wait for each other.
+            gone, come = leaving(change.source), arriving(change.target)
+            builder.chain(gone, "demote before stop")
+            builder.chain(come, "start, then promote, then monitor")
+            if gone and gone[-1] is not None:
+                builder.order(gone[-1], come[0], "stop before start (a clone copy moves)", soft=True)
+        else:
+            builder.chain([*leaving(change.source), *arriving(change.target)], "stop before start")
     elif kind is ChangeKind.MIGRATE:
         migrate_to, migrate_from = action(Op.MIGRATE_TO, change.source), action(Op.MIGRATE_FROM, change.target)
         stop = action(Op.STOP, change.source)
@@ -128,6 +150,7 @@ def _actions(builder: _Builder, resource: str, order_action: OrderAction) -> lis
 
 def _add_precedences(builder: _Builder) -> None:
     for p in precedences(builder.config):
+        soft = not p.mandatory
         pairs = [(p.first, p.then, p.first_action, p.then_action)]
         if p.symmetrical:
             pairs.append((p.then, p.first, INVERSE[p.then_action], INVERSE[p.first_action]))
@@ -136,7 +159,7 @@ def _add_precedences(builder: _Builder) -> None:
                 for after in _actions(builder, then, then_action):
                     if p.same_node and before.node != after.node:
                         continue
-                    builder.order(before, after, p.why)
+                    builder.order(before, after, p.why, soft=soft)
 
 
 def _add_role_and_node_orderings(builder: _Builder) -> None:
@@ -164,7 +187,7 @@ def _add_role_and_node_orderings(builder: _Builder) -> None:
         for action in list(builder.graph):
             if action.op in STARTING:
                 for stop in stops.get(action.node, ()):
-                    builder.order(stop, action, f"load_stopped_{action.node}: free capacity first")
+                    builder.order(stop, action, f"load_stopped_{action.node}: free capacity first", soft=True)
 
 
 def _primitives(hierarchy: Hierarchy, rid: str) -> list[str]:

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import networkx as nx
 
+from placement.errors import InvalidInput
 from placement.transition.action import Action
 
 
+def find_cycle(graph: nx.DiGraph) -> list[tuple] | None:
+    """The edges of one cycle of ``graph``, or None when it is acyclic."""
+    try:
+        return list(nx.find_cycle(graph))
+    except nx.NetworkXNoCycle:
+        return None
+
+
 def check_acyclic(graph: nx.DiGraph) -> None:
-    """Raise ``ValueError`` naming a cycle if ``graph`` has one (a bug or contradictory orders)."""
+    """Raise `InvalidInput` naming a cycle if ``graph`` has one (contradictory mandatory orders)."""
     if nx.is_directed_acyclic_graph(graph):
         return
     cycle = nx.find_cycle(graph)
     steps = " → ".join(f"{a} ({graph.edges[a, b]['why']})" for a, b in cycle)
-    raise ValueError(f"the transition's orderings form a cycle: {steps}")
+    raise InvalidInput(f"no transition can satisfy every mandatory ordering; they form a cycle: {steps}")
 
 
 def waves(graph: nx.DiGraph) -> list[list[Action]]:

@@ -34,16 +34,18 @@ class SummaryItem:
 def summarize(changes: list[Change], fenced: tuple[str, ...], fencing_action: str,
               blocked: list[Blocked]) -> list[SummaryItem]:
     """Fences first, then one item per change, then what is blocked."""
+    # Names line up in a column, as in crm_simulate, however long they are.
+    width = max([12, *(len(c.instance_name) for c in changes), *(len(b.resource) for b in blocked)])
     items = [SummaryItem("fence", node, None, None,
                          f"Fence ({fencing_action}) {node} 'peer is no longer part of the cluster'")
              for node in fenced]
-    items += [_item(change) for change in changes]
-    items += [SummaryItem("stop", b.resource, b.node, None, f"Stop       {b.resource:<12} ( {b.node} ) blocked: "
-                          f"{b.reason}", blocked=True) for b in blocked]
+    items += [_item(change, width) for change in changes]
+    items += [SummaryItem("stop", b.resource, b.node, None, f"{'Stop':<10} {b.resource:<{width}} ( {b.node} ) "
+                          f"blocked: {b.reason}", blocked=True) for b in blocked]
     return items
 
 
-def _item(change: Change) -> SummaryItem:
+def _item(change: Change, width: int) -> SummaryItem:
     name = change.instance_name
     kind = change.kind
     source, target = change.source, change.target
@@ -70,7 +72,7 @@ def _item(change: Change) -> SummaryItem:
     where_to = target if kind is not ChangeKind.STOP else None
     if kind in (ChangeKind.PROMOTE, ChangeKind.DEMOTE, ChangeKind.RESTART):
         where_from = where_to = source or target
-    return SummaryItem(op, name, where_from, where_to, f"{verb:<10} {name:<12} ( {detail} ){reason}")
+    return SummaryItem(op, name, where_from, where_to, f"{verb:<10} {name:<{width}} ( {detail} ){reason}")
 
 
 def _role(role: Role) -> str:

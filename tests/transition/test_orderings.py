@@ -116,3 +116,43 @@ def test_the_critical_path_is_a_path_of_the_graph(events) -> None:
     result = plan_after(BASE + "resource r ocf:heartbeat:Dummy\nlocation r prefers a 10\n", *events)
     path = result.details.critical_path
     assert path and all(result.transition.has_edge(x, y) for x, y in itertools.pairwise(path))
+
+
+def test_a_migration_whose_orderings_cannot_hold_becomes_a_move() -> None:
+    # Pacemaker's 5-am-then-bm-a-not-migratable: A (not migratable) moves n1 -> n2 and B
+    # (migratable) moves n2 -> n1 with "order A then B". B's migration would need A started
+    # first, and A's stop needs B stopped first: B falls back to a move (SEMANTICS.md §11).
+    from placement.state import Instance, State
+
+    config = placement.loads("cluster stickiness=1\nnode n1\nnode n2\nfence f stonith:fence_dummy\n"
+                             "resource A ocf:heartbeat:Dummy\nresource B ocf:heartbeat:Dummy meta allow-migrate=true\n"
+                             "location A prefers n2 100\nlocation B prefers n1 100\norder A then B\n")
+    now = State(instances=(Instance("A", "n1"), Instance("B", "n2"), Instance("f", "n1")))
+    result = placement.plan(config, now)
+    kinds = {c.resource: c.kind for c in result.details.changes}
+    assert kinds == {"A": ChangeKind.MOVE, "B": ChangeKind.MOVE}
+    assert before(result, "stop B@n2", "stop A@n1")
+    assert before(result, "start A@n2", "start B@n1")
+
+
+def test_a_migration_with_no_conflicting_order_stays_a_migration() -> None:
+    from placement.state import Instance, State
+
+    config = placement.loads("cluster stickiness=1\nnode n1\nnode n2\nfence f stonith:fence_dummy\n"
+                             "resource A ocf:heartbeat:Dummy\nresource B ocf:heartbeat:Dummy meta allow-migrate=true\n"
+                             "location A prefers n1 100\nlocation B prefers n1 100\norder A then B\n")
+    now = State(instances=(Instance("A", "n1"), Instance("B", "n2"), Instance("f", "n1")))
+    result = placement.plan(config, now)
+    assert {c.resource: c.kind for c in result.details.changes} == {"B": ChangeKind.MIGRATE}
+
+
+def test_contradictory_mandatory_orders_in_a_transition_are_invalid_input() -> None:
+    from placement.errors import InvalidInput
+    from placement.transition.action import Action as Step
+    from placement.transition.schedule import check_acyclic
+    graph = nx.DiGraph()
+    one, two = Step(Op.START, "a", "x"), Step(Op.START, "a", "y")
+    graph.add_edge(one, two, why="order x then y")
+    graph.add_edge(two, one, why="order y then x")
+    with pytest.raises(InvalidInput, match="they form a cycle: start x@a"):
+        check_acyclic(graph)
