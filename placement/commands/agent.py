@@ -15,9 +15,7 @@ from placement.errors import InvalidInput
 
 @click.command("agent")
 @click.option("--node", required=True, help="Name of the node this agent runs (as in the configuration).")
-@click.option(
-    "--listen", default="127.0.0.1:7001", show_default=True, help="host:port to serve on (port 0: any free)."
-)
+@click.option("--listen", default="127.0.0.1:7001", show_default=True, help="host:port to serve on (port 0: any free).")
 @click.option(
     "--secret-file",
     required=True,

@@ -12,9 +12,7 @@ import click
 
 
 @click.command("run")
-@click.argument(
-    "config_path", metavar="CLUSTER.place", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("config_path", metavar="CLUSTER.place", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--agents", required=True, help="node=host:port,... for every node agent.")
 @click.option("--secret-file", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -56,9 +54,7 @@ def command(
     logging.basicConfig(
         level=log_level.upper(), stream=sys.stderr, format="%(asctime)s controller %(levelname)s %(message)s"
     )
-    options = ControllerOptions(
-        dead_after=dead_after, poll_interval=poll, startup_grace=max(2 * dead_after, 5.0)
-    )
+    options = ControllerOptions(dead_after=dead_after, poll_interval=poll, startup_grace=max(2 * dead_after, 5.0))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -25,9 +25,7 @@ def command(agents: str, secret_file: Path, journal_path: Path | None, as_json: 
     from placement.runtime.status import gather, render_text
 
     secret = load_secret(secret_file)
-    clients = {
-        node: AgentClient(node, address, secret, timeout=5) for node, address in parse_agents(agents).items()
-    }
+    clients = {node: AgentClient(node, address, secret, timeout=5) for node, address in parse_agents(agents).items()}
     status = gather(clients, journal_path)
     click.echo(json.dumps(status, indent=2, sort_keys=True) if as_json else render_text(status))
     if any(node["state"] == "refused" for node in status["nodes"]):
