@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -61,10 +62,12 @@ class Processes:
         argv += ["--dir", str(directory), "--ocf-root", str(ocf_root or "/usr/lib/ocf")]
         process = self.spawn(f"agent-{node}", argv)
         assert process.stdout is not None
-        line = process.stdout.readline().decode()
+        ready, _, _ = select.select([process.stdout], [], [], 60)  # bounded: a hung start fails the test
+        line = process.stdout.readline().decode() if ready else ""
         match = _LISTENING.search(line)
         if not match:
-            process.wait(timeout=10)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
             raise AssertionError(f"agent {node} did not start: {line!r}\n{self.log_text(f'agent-{node}')}")
         return process, f"{match[1]}:{match[2]}"
 
