@@ -6,7 +6,8 @@ repository root) against ``placement whatif --cib {xml} --json``, then re-reads 
 report and re-scores every placement mismatch with placement's own scorer
 (`placement.cib.compare`): a case where our answer breaks no hard constraint and is
 strictly ahead on the solver's objective is counted *better*, not mismatched. With
-``--crm-simulate`` it also times ``crm_simulate -S`` on every case for comparison.
+``--crm-simulate`` it also times ``crm_simulate -S`` on every case, and placement
+in-process (without Python's start-up), and prints the slowest cases side by side.
 
     python3 bench/conformance.py [--jobs 2] [--tag core] [--crm-simulate] [--json-report out.json]
 
@@ -119,7 +120,21 @@ def time_crm_simulate(cases: Path, names: list[str]) -> dict[str, float]:
     return seconds
 
 
-def timing_lines(report: dict, reference: dict[str, float]) -> list[str]:
+def time_in_process(cases: Path, names: list[str]) -> dict[str, float]:
+    """Seconds ``placement whatif --cib X --json`` takes without the process start-up."""
+    from click.testing import CliRunner
+
+    from placement.cli import cli
+
+    runner, seconds = CliRunner(), {}
+    for name in names:
+        began = time.perf_counter()
+        runner.invoke(cli, ["whatif", "--cib", str(cases / "cases" / f"{name}.xml"), "--json"])
+        seconds[name] = time.perf_counter() - began
+    return seconds
+
+
+def timing_lines(report: dict, reference: dict[str, float], planning: dict[str, float]) -> list[str]:
     ours = [r["seconds"] for r in report["cases"] if "seconds" in r]
 
     def describe(values: list[float]) -> str:
@@ -130,8 +145,18 @@ def timing_lines(report: dict, reference: dict[str, float]) -> list[str]:
         return f"median {statistics.median(values):.2f}s  p95 {p95:.2f}s  max {values[-1]:.2f}s"
 
     lines = [f"per case, placement (whole command): {describe(ours)}"]
+    if planning:
+        lines.append(f"per case, placement (in-process):     {describe(list(planning.values()))}")
     if reference:
         lines.append(f"per case, crm_simulate -S:            {describe(list(reference.values()))}")
+        process = {r["case"]: r["seconds"] for r in report["cases"] if "seconds" in r}
+        slowest = sorted(process, key=lambda n: -(planning.get(n) or process[n]))[:10]
+        lines.append("slowest cases: placement process / in-process / crm_simulate (seconds)")
+        lines += [
+            f"  {name:<45} {process[name]:6.2f} {planning.get(name, float('nan')):6.2f} "
+            f"{reference.get(name, float('nan')):6.2f}"
+            for name in slowest
+        ]
     return lines
 
 
@@ -181,8 +206,14 @@ def main() -> int:
             print(f"  {result['status']:<8} {result['case']}: {result['rescored']}")
     print()
     print("\n".join(table(report, tags)))
-    reference = time_crm_simulate(args.cases, [r["case"] for r in report["cases"]]) if args.crm_simulate else {}
-    print("\n".join(timing_lines(report, reference)))
+    names = [r["case"] for r in report["cases"]]
+    reference = time_crm_simulate(args.cases, names) if args.crm_simulate else {}
+    planning = time_in_process(args.cases, names) if args.crm_simulate else {}
+    for result in report["cases"]:
+        if result["case"] in reference:
+            result["crm_simulate_seconds"] = round(reference[result["case"]], 3)
+            result["in_process_seconds"] = round(planning[result["case"]], 3)
+    print("\n".join(timing_lines(report, reference, planning)))
     if args.json_report:
         args.json_report.write_text(json.dumps(report, indent=1) + "\n")
     count = collections.Counter(r["status"] for r in report["cases"])
