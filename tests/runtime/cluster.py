@@ -51,7 +51,8 @@ order cl_iscsi then zulu
 SCRIPTED = """\
 state="${HA_RSCTMP}/Scripted-${OCF_RESOURCE_INSTANCE}.state"
 case "$1" in
-start) sleep "${OCF_RESKEY_start_delay:-0}"; touch "$state"; exit 0;;
+start) if [ -e "${HA_RSCTMP}/fail-start" ]; then echo "ocf-exit-reason:start refused" >&2; exit 1; fi
+       sleep "${OCF_RESKEY_start_delay:-0}"; touch "$state"; exit 0;;
 stop) if [ -e "${HA_RSCTMP}/fail-stop" ]; then echo "ocf-exit-reason:stop refused" >&2; exit 1; fi
       rm -f "$state"; exit 0;;
 monitor) [ -e "$state" ] && exit 0; exit 7;;

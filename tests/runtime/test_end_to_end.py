@@ -383,3 +383,21 @@ def test_11_a_migratable_resource_moves_by_migrate_to_and_migrate_from(cluster: 
         if e.seq > changed and e.data.get("resource") == "xray" and e.data["op"] != "monitor"
     ]
     assert moves == [("migrate_to", "alice"), ("migrate_from", moves[1][1]), ("stop", "alice")]
+
+
+def test_12_a_failed_start_bans_the_node_and_the_resource_starts_elsewhere(
+    processes, secret_file: Path, tmp_path: Path
+) -> None:
+    cluster = Cluster(processes, tmp_path, secret_file, zulu_agent="ocf:test:Scripted")
+    cluster.start_agents()
+    (cluster.node_root / "charlie" / "rsctmp" / "fail-start").touch()
+    cluster.start_controller()
+    wait_moved_off(cluster, "zulu", "charlie")
+    failed = [e for e in cluster.kinds("result") if e.data.get("resource") == "zulu" and not e.data["ok"]]
+    assert [(e.data["op"], e.data["node"]) for e in failed] == [("start", "charlie")]
+    assert not cluster.kinds("fenced")  # a failed start is not a reason to fence (only a failed stop is)
+    cluster.wait_converged()
+    belief = cluster.kinds("belief")[-1].data["belief"]
+    assert {"resource": "zulu", "node": "charlie", "count": 1_000_000} in [
+        {k: f[k] for k in ("resource", "node", "count")} for f in belief["fail_counts"]
+    ]  # start-failure-is-fatal: INFINITY
