@@ -22,9 +22,9 @@ represent (bundles, remote/guest nodes, tickets, date rules…) raises
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from placement.cib import configuration, status, tickets
+from placement.cib import configuration, failures, status, tickets
 from placement.cib.xml import MAX_BYTES, Document, load, parse
 from placement.model import Config
 from placement.state import State
@@ -39,6 +39,17 @@ class CibImport:
     config: Config
     state: State
     warnings: tuple[str, ...] = ()
+
+    @property
+    def planning_config(self) -> Config:
+        """The configuration plus the bans its failed operations imply (`failures.bans`).
+
+        Plan with this one: Pacemaker bans a node after a failed stop or a hard error, and
+        every node after a fatal error or ``on-fail=stop``, for as long as the failure is
+        recorded. `config` leaves them out because they are state, not configuration.
+        """
+        bans = failures.bans(self.config, self.state)
+        return replace(self.config, constraints=self.config.constraints + bans) if bans else self.config
 
 
 def import_cib(path: str | os.PathLike[str], *, now: int | None = None, max_bytes: int = MAX_BYTES) -> CibImport:

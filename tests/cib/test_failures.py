@@ -75,3 +75,19 @@ def test_multiply_active_with_stop_only_is_stopped_everywhere() -> None:
     twice = (Instance("r", "alice"), Instance("r", "bob"), Instance("q", "alice"), Instance("q", "bob"))
     assert [(b.resource, b.node) for b in bans(config, State(instances=twice))] == [("r", None)]
     assert bans(config, State(instances=twice[:1])) == ()
+
+
+def test_planning_config_adds_the_bans_and_config_stays_clean(tmp_path) -> None:
+    from placement.cib import import_cib
+
+    ops = '<operations><op id="s" name="start" interval="0" on-fail="stop"/></operations>'
+    history = (
+        '<lrm id="l"><lrm_resources><lrm_resource id="r" class="ocf" type="Dummy">'
+        '<lrm_rsc_op id="f" operation="start" call-id="2" rc-code="1" op-status="4" interval="0"'
+        ' transition-key="1:1:0:u"/></lrm_resource></lrm_resources></lrm>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(cib(dummy("r", ops), status=f'<node_state id="1" uname="alice" {ONLINE}>{history}</node_state>'))
+    result = import_cib(path)
+    assert result.config.constraints == ()
+    assert [c.id for c in result.planning_config.constraints] == ["on-fail-stop-r"]
