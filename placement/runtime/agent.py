@@ -154,6 +154,7 @@ class NodeAgent:
             "HA_VARRUN": str(self.directory / "run"),
             "HA_LOGFACILITY": "none",  # ocf_log to stderr, which we keep, not to syslog
             "PLACEMENT_NODE": self.node,
+            "OCF_RESKEY_CRM_meta_on_node": self.node,  # Pacemaker tells agents where they run
             NODE_DIR_VARIABLE: str(self.directory.resolve()),  # lets a fence find everything we started
         }
 
