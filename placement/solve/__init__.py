@@ -80,11 +80,16 @@ def solve_problem(problem: Problem, *, began: float | None = None, **options: An
         values = objective.values(problem, reference, reference, current)
         stats = SolveStats("greedy", time.perf_counter() - began, True)
         return to_placement(problem, reference, values, stats)
-    from placement.solve.cpsat import solve_levels  # imports ortools only when needed
-
     # Hint with a feasible answer when there is one: greedy's, else only what is pinned in place.
     pinned_only = Solution(dict(problem.pinned), dict(problem.pinned_promoted))
     start = next((s for s in (reference, pinned_only) if not violations(problem, s)), current)
+    if options.get("incremental", True) and not current.placed and start is reference:
+        improved = _around_greedy(problem, reference, current, began, options)
+        if isinstance(improved, Placement):
+            return improved
+        start = improved or start
+    from placement.solve.cpsat import solve_levels  # imports ortools only when needed
+
     remaining = max(0.01, _options(options).time_limit - (time.perf_counter() - began))
     outcome = solve_levels(problem, start, reference, current, replace(_options(options), time_limit=remaining))
     stats = SolveStats(
@@ -120,6 +125,39 @@ def _incremental(problem: Problem, current: Solution, began: float, options: dic
         time.perf_counter() - began,
         outcome.proven,
         None,
+        outcome.variables,
+        outcome.constraints,
+        outcome.tie_break_optimal,
+    )
+    return to_placement(problem, outcome.solution, values, stats)
+
+
+def _around_greedy(
+    problem: Problem, reference: Solution, current: Solution, began: float, options: dict[str, Any]
+) -> Placement | Solution | None:
+    """A fresh cluster: improve greedy's answer where it falls short, keeping the rest.
+
+    Returns the proven placement, or (unproven) a better hint for the full model, or —
+    when the full model would be too big to build — the unproven placement with its gap.
+    """
+    from placement.solve.incremental import regretful, replan
+
+    solver_options = _options(options)
+    deadline = began + solver_options.time_limit
+    outcome = replan(problem, current, solver_options, deadline, base=reference, seeds=regretful(problem, reference))
+    if outcome is None:
+        return None
+    pairs = sum(len(nodes) for nodes in problem.allowed.values())
+    if not outcome.proven and pairs <= FULL_FALLBACK_PAIRS:
+        return outcome.solution
+    values = objective.values(problem, outcome.solution, reference, current)
+    bound = objective.upper_bounds(problem)["score"]
+    gap = None if outcome.proven else max(0, bound - values["score"]) / max(1, abs(bound))
+    stats = SolveStats(
+        "incremental",
+        time.perf_counter() - began,
+        outcome.proven,
+        gap,
         outcome.variables,
         outcome.constraints,
         outcome.tie_break_optimal,

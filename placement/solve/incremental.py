@@ -339,8 +339,30 @@ def _free_bound(problem: Problem, free: set[str], solution: Solution, options: o
     return outcome.values["score"] if outcome.optimal else None
 
 
-def replan(problem: Problem, current: Solution, options: object, deadline: float) -> IncrementalOutcome | None:
-    """Solve growing neighbourhoods of the displaced units.
+def regretful(problem: Problem, base: Solution) -> set[str]:
+    """Units of ``base`` that could score more: below their best node, or in an unearned colocation."""
+    found = {unit.key for unit in problem.units if _unit_regret(problem, unit.key, base) > 0}
+    for link, _value in _link_regrets(problem, base):
+        found.update(link.dependent.units)
+        found.update(link.primary.units)
+    if _promotion_regret(problem, base) > 0:
+        found.update(problem.promotable)
+    return found
+
+
+def replan(
+    problem: Problem,
+    current: Solution,
+    options: object,
+    deadline: float,
+    base: Solution | None = None,
+    seeds: set[str] = frozenset(),  # type: ignore[assignment]
+) -> IncrementalOutcome | None:
+    """Solve growing neighbourhoods of the displaced units (and ``seeds``) around ``base``.
+
+    ``base`` (default: ``current``) is where units outside the neighbourhood stay: the
+    current placement for a replan, Pacemaker's greedy answer for a fresh cluster (then the
+    ``seeds`` are the units greedy left below their best). ``current`` only counts moves.
 
     Returns the last neighbourhood answer (``proven`` says whether the certificate holds),
     or None when even the first neighbourhood is everything or pinning makes it infeasible.
@@ -352,20 +374,21 @@ def replan(problem: Problem, current: Solution, options: object, deadline: float
     from placement.solve.options import SolverOptions
 
     assert isinstance(options, SolverOptions)
-    free = neighbourhood(problem, displaced(problem, current))
-    if not free and not violations(problem, current):
+    base = current if base is None else base
+    free = neighbourhood(problem, displaced(problem, base) | set(seeds))
+    if not free and not violations(problem, base):
         # Nothing is displaced: the current placement may already be provably optimal.
-        certificate = certify(problem, free, current)
+        certificate = certify(problem, free, base)
         if certificate.proven:
-            return IncrementalOutcome(current, True, True, True, 0, 0, 0, 0)
+            return IncrementalOutcome(base, True, True, True, 0, 0, 0, 0)
         free = neighbourhood(problem, set(certificate.widen))
     for round_number in range(1, MAX_ROUNDS + 1):
         if len(free) >= len(problem.units):
             return None
-        small = restrict(problem, free, current)
+        small = restrict(problem, free, base)
         reference = greedy(small)
         pinned_only = Solution({k: v for k, v in small.pinned.items() if v}, dict(small.pinned_promoted))
-        start = next((s for s in (reference, pinned_only) if not violations(small, s)), current)
+        start = next((s for s in (reference, pinned_only) if not violations(small, s)), base)
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None
@@ -374,7 +397,7 @@ def replan(problem: Problem, current: Solution, options: object, deadline: float
         outcome = solve_levels(small, start, reference, current, replace(options, time_limit=remaining))
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
-        whole = merge(kept_units(problem, free), outcome.solution, current)
+        whole = merge(kept_units(problem, free), outcome.solution, base)
         if violations(problem, whole):
             return None
         outcome = replace(outcome, solution=whole)
