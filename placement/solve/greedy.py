@@ -146,7 +146,7 @@ class _Run:
                 for key in link.primary.units
             }
             - {root},
-            key=lambda r: (-(self.problem.hierarchy.effective_meta(r).priority or 0), r),
+            key=lambda r: (-(self.problem.table.meta(r).priority or 0), r),
         )
         for primary in primaries:
             self.assign(primary)
@@ -296,7 +296,7 @@ def greedy(problem: Problem) -> Solution:
     run = _Run(problem)
     sequence = sorted(
         dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units),
-        key=lambda root: -(problem.hierarchy.effective_meta(root).priority or 0),
+        key=lambda root: -(problem.table.meta(root).priority or 0),
     )
     for root in sequence:
         run.assign(root)

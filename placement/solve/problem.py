@@ -174,7 +174,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     for unit in table.units:
         now = table.current.of(unit.key)
         scores = table.scores(unit.key)
-        meta = hierarchy.effective_meta(unit.primitive)
+        meta = table.meta(unit.primitive)
         stuck = {n for n in now if n in fenceable and not fenceable[n]}
         # Copies the state marks unmanaged (a blocked stop failure, on-fail=block) stay as they are
         held = unmanaged_copies.get(unit.primitive, set()) & set(now)

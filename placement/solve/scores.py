@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from placement.hierarchy import Hierarchy
-from placement.model import Config, Role
+from placement.model import Config, Meta, Role
 from placement.score import INFINITY
 from placement.solve import failures, stickiness
 from placement.solve.availability import unavailable_reason
@@ -47,6 +47,7 @@ class ScoreTable:
         self.unavailable = {node: unavailable_reason(config, self.state, node) for node in self.nodes}
         self.locations = LocationIndex(config, self.state, self.hierarchy)
         self._scores: dict[str, dict[str, NodeScore]] = {}
+        self._meta: dict[str, Meta] = {}
         self._promotion: dict[str, dict[str, NodeScore]] = {}
 
     @cached_property
@@ -58,6 +59,14 @@ class ScoreTable:
                 if unit.primitive not in members[unit.clone]:
                     members[unit.clone].append(unit.primitive)
         return members
+
+    def meta(self, rid: str) -> Meta:
+        """Effective meta of resource ``rid``, computed once (it is asked for per unit and per node)."""
+        found = self._meta.get(rid)
+        if found is None:
+            found = self.hierarchy.effective_meta(rid)
+            self._meta[rid] = found
+        return found
 
     def scores(self, key: str) -> dict[str, NodeScore]:
         """The score of unit ``key`` on every configured node, in node order."""
@@ -73,7 +82,7 @@ class ScoreTable:
 
     def _compute(self, unit: Unit) -> dict[str, NodeScore]:
         config = self.config
-        meta = self.hierarchy.effective_meta(unit.primitive)
+        meta = self.meta(unit.primitive)
         located = self.locations.terms(unit.primitive)
         exclusive = self.locations.exclusive_nodes(unit.primitive)
         current = self.current.of(unit.key)
@@ -122,9 +131,7 @@ class ScoreTable:
         found: dict[str, list[Term]] = {}
         for failure in self.state.fail_counts:
             if failure.resource in primitives and failure.node in self.config.nodes:
-                term = failures.threshold_term(
-                    self.state, failure.resource, failure.node, self.hierarchy.effective_meta(failure.resource)
-                )
+                term = failures.threshold_term(self.state, failure.resource, failure.node, self.meta(failure.resource))
                 if term is not None and term not in found.get(failure.node, []):
                     found.setdefault(failure.node, []).append(term)
         return found
@@ -139,7 +146,7 @@ class ScoreTable:
         if cached is not None:
             return cached
         unit = self.by_key[key]
-        meta = self.hierarchy.effective_meta(unit.primitive)
+        meta = self.meta(unit.primitive)
         located = self.locations.terms(unit.primitive, promoted=True)
         attribute = f"master-{unit.primitive}"
         result = {}
