@@ -37,7 +37,7 @@ from placement.score import INFINITY
 _ACTIONS: Final = {action.value: action for action in Action}
 
 
-class _Skip(Exception):
+class Skip(Exception):
     """A constraint Pacemaker would ignore; the message says why."""
 
 
@@ -54,7 +54,7 @@ class References:
             return (name,)
         if name in self.expansions:
             return self.expansions[name]
-        raise _Skip(f"resource {name!r} does not exist")
+        raise Skip(f"resource {name!r} does not exist")
 
 
 def unpack(document: Document, section: Element | None, refs: References, warnings: list[str]) -> list[Constraint]:
@@ -75,7 +75,7 @@ def unpack(document: Document, section: Element | None, refs: References, warnin
                 continue  # needs the status: `placement.cib.tickets` turns it into bans
             else:
                 raise document.error(element, f"unexpected <{element.tag}> in <constraints>")
-        except _Skip as skip:
+        except Skip as skip:
             warnings.append(f"{document.span(element)}: ignoring {element.tag} {element.get('id')!r}: {skip}")
     return constraints
 
@@ -99,7 +99,7 @@ def _location(document: Document, element: Element, refs: References) -> list[Lo
         located = {"rules": tuple(rules.rule(document, r) for r in rule_elements)}
     elif node is not None:
         if node not in refs.nodes:
-            raise _Skip(f"node {node!r} does not exist")
+            raise Skip(f"node {node!r} does not exist")
         score_text = document.require(element, "score")
         parsed = parse_score_or_none(score_text)
         if parsed is None:

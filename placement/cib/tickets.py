@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib.constraints import References, resource_set_of
+from placement.cib.constraints import References, Skip, resource_set_of
 from placement.cib.values import is_true
 from placement.cib.xml import Document
 from placement.hierarchy import Hierarchy
@@ -56,7 +56,12 @@ def apply(
     instances = list(state.instances)
     fence: set[str] = set()
     for element in elements:
-        for dependency in _dependencies(document, element, refs, warnings):
+        try:
+            dependencies = list(_dependencies(document, element, refs))
+        except Skip as skip:
+            warnings.append(f"{document.span(element)}: ignoring rsc_ticket {element.get('id')!r}: {skip}")
+            continue
+        for dependency in dependencies:
             revoked = not granted.get(dependency.ticket, False)
             in_standby = standby.get(dependency.ticket, False)
             if not revoked and not in_standby:
@@ -124,7 +129,7 @@ def _ticket_states(document: Document) -> tuple[dict[str, bool], dict[str, bool]
     return granted, standby
 
 
-def _dependencies(document: Document, element: Element, refs: References, warnings: list[str]):
+def _dependencies(document: Document, element: Element, refs: References):
     cid = document.require(element, "id")
     ticket = document.require(element, "ticket")
     policy = (element.get("loss-policy") or "stop").strip().lower()
@@ -138,10 +143,7 @@ def _dependencies(document: Document, element: Element, refs: References, warnin
         set_role = _role(document, resource_set, document.resolve(resource_set).get("role"))
         targets.extend((name, set_role) for name in resolved.resources)
     for name, role in targets:
-        if name not in refs.resources and name not in refs.expansions:
-            warnings.append(f"{document.span(element)}: ignoring rsc_ticket {cid!r}: resource {name!r} does not exist")
-            continue
-        for resource in refs.expand(name):
+        for resource in refs.expand(name):  # raises Skip for a resource that does not exist
             yield _Dependency(cid, resource, ticket, role, policy)
 
 

@@ -6,14 +6,18 @@ copied into the repo); skipped with a message when that directory is absent.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from placement.cib import CibImport, import_cib
-from placement.errors import Unsupported
+from placement.cib import CibImport, import_cib, loads_cib
+from placement.errors import PlacementError, Unsupported
 from placement.lang import dumps, loads
 from placement.model import Clone, Config, Location, Primitive
 from placement.state_json import dumps_state, loads_state, validate_against
@@ -107,3 +111,31 @@ def test_imported_configurations_round_trip_through_the_language(imported) -> No
             failures[name] = "differs after the round trip"
     # 994 has a heartbeat-class parameter named "1" that the formatter does not quote yet.
     assert set(failures) <= {"994"}, failures
+
+
+JUNK = ["", "x", "-1", "INFINITY", "-INFINITY", "99999999999999999999", "true", "Master", "1.5", ":", "#uname"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_damaged_real_cibs_give_a_clear_error_or_import(data) -> None:
+    """Real CIBs with attributes changed or removed and elements dropped: never a traceback."""
+    path = data.draw(st.sampled_from(CASES))
+    root = ET.parse(path).getroot()
+    elements = list(root.iter())
+    for _ in range(data.draw(st.integers(1, 4))):
+        element = data.draw(st.sampled_from(elements))
+        action = data.draw(st.sampled_from(["set", "delete", "drop"]))
+        if action == "drop":
+            for parent in elements:
+                if element in list(parent):
+                    parent.remove(element)
+                    break
+        elif element.attrib:
+            name = data.draw(st.sampled_from(sorted(element.attrib)))
+            if action == "set":
+                element.set(name, data.draw(st.sampled_from(JUNK)))
+            else:
+                del element.attrib[name]
+    with contextlib.suppress(PlacementError):
+        loads_cib(ET.tostring(root, encoding="unicode"))
