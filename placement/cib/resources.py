@@ -45,9 +45,7 @@ class Resources:
     nodes: frozenset[str] = frozenset()  # configured node names, for fence targets
     resources: dict[str, Resource] = field(default_factory=dict)
     templates: dict[str, list[str]] = field(default_factory=dict)
-    instances_of_template: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    unfencing: bool = False  # a fence device provides unfencing
 
 
 def unpack(document: Document, section: Element | None, nodes: frozenset[str] = frozenset()) -> Resources:
@@ -103,7 +101,6 @@ def _primitive(document: Document, element: Element, templates: dict[str, Elemen
         if template is None:
             raise document.error(element, f"primitive {rid!r}: template {template_id!r} is not defined")
         out.templates[template_id].append(rid)
-        out.instances_of_template[rid] = template_id
     source = template if template is not None and element.get("class") is None else element
     standard = document.require(source, "class")
     agent_type = document.require(source, "type")
