@@ -38,8 +38,8 @@ _OP_FIELDS: Final = frozenset({"id", "name", "interval", "timeout", "role", "on-
 class Resources:
     """The result of unpacking ``<resources>``: resources in order plus reference helpers.
 
-    ``templates`` maps a template id to the primitives built from it and ``members``
-    maps a group/clone id to its direct children, so constraints can expand references.
+    ``templates`` maps a template id to the primitives built from it, so constraints can
+    expand a reference to a template; ``warnings`` collects what was adjusted.
     """
 
     nodes: frozenset[str] = frozenset()  # configured node names, for fence targets
