@@ -4,11 +4,16 @@ The pipeline, one module per step:
 
 * `problem.build_problem` lowers config + state to units, allowed nodes with scored terms
   (`scores`), colocation links, order precedences and capacities;
-* `greedy.greedy` computes Pacemaker's own one-by-one answer;
-* if that answer is feasible and reaches the upper bound of every maximised level, it is
-  optimal and returned without building a model (``method="greedy"``);
-* otherwise `cpsat.solve_levels` solves the lexicographic objective (`objective`), hinted
-  with the greedy answer, and `result.to_placement` turns it into a `Placement`.
+* when something runs already, `incremental.replan` re-solves only the displaced units'
+  neighbourhood and certifies the answer globally optimal (``method="incremental"``);
+* otherwise `greedy.greedy` computes Pacemaker's own one-by-one answer; if it is feasible
+  and reaches the upper bound of every maximised level it is optimal and returned without
+  building a model (``method="greedy"``); else its shortfalls are re-solved the same
+  neighbourhood way, and only if that cannot be certified does `cpsat.solve_levels` solve
+  the whole lexicographic objective (`objective`, ``method="cp-sat"``);
+* `result.to_placement` turns the answer into a `Placement`.
+
+docs/solver.md explains the model.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from placement.model import (
 )
 from placement.solve import colocation, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
-from placement.solve.refs import Ref, RefResolver
+from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
 from placement.solve.scores import ScoreTable
 from placement.solve.terms import NodeScore
@@ -126,14 +126,6 @@ class Problem:
             1 if item.promoted_max is None else item.promoted_max,
             1 if item.promoted_per_node is None else item.promoted_per_node,
         )
-
-    def required_nodes(self, key: str) -> list[str]:
-        """Allowed nodes where unit ``key`` scores +INFINITY (it must run there if it can)."""
-        return [node for node, score in self.allowed.get(key, {}).items() if score.required]
-
-    def unit_refs(self, key: str) -> Ref:
-        unit = self.by_key[key]
-        return Ref(unit.primitive, (key,))
 
 
 def _static(constraint: Location, resolver: RefResolver, config: Config, index: int) -> list:
