@@ -16,6 +16,7 @@ from placement.planning import Plan, plan
 from placement.render.dot import to_dot
 from placement.render.plan_json import plan_document
 from placement.render.plan_text import plan_text
+from placement.state import State
 from placement.state_json import dumps_state
 
 # Event options in the order the help lists them: option name → how to build the event.
@@ -83,7 +84,9 @@ def _output_options(function):  # type: ignore[no-untyped-def]
     return click.option("--json", "as_json", is_flag=True, help="One machine-readable JSON document.")(function)
 
 
-def _report(result: Plan, as_json: bool, dot: Path | None, svg: Path | None, state_out: Path | None) -> None:
+def _report(result: Plan, before: State, as_json: bool, dot: Path | None, svg: Path | None,
+            state_out: Path | None) -> None:
+    """Print the plan; ``before`` is the state before the events (what is true now)."""
     after = result.apply()
     if dot is not None:
         dot.write_text(to_dot(result.transition), encoding="utf-8")
@@ -94,7 +97,7 @@ def _report(result: Plan, as_json: bool, dot: Path | None, svg: Path | None, sta
     if as_json:
         click.echo(json.dumps(plan_document(result, after), indent=2))
     else:
-        click.echo(plan_text(result, result.state, after), nl=False)
+        click.echo(plan_text(result, before, after), nl=False)
 
 
 def _write_svg(dot_text: str, path: Path) -> None:
@@ -126,7 +129,7 @@ def command(ctx: click.Context, file: Path | None, state_path: Path | None, cib:
         build = EVENT_OPTIONS[name][3]
         events.append(_set_attribute(value) if build is None else build(value))
     result = plan(config, state, events, time_limit=time_limit)
-    _report(result, as_json, dot, svg, state_out)
+    _report(result, state, as_json, dot, svg, state_out)
 
 
 @click.command("plan")
@@ -136,4 +139,4 @@ def plan_command(file: Path | None, state_path: Path | None, cib: Path | None, a
                  svg: Path | None, state_out: Path | None, time_limit: float) -> None:
     """Plan from the current state, with no events: what the cluster should do now."""
     config, state = load_inputs(file, state_path, cib)
-    _report(plan(config, state, time_limit=time_limit), as_json, dot, svg, state_out)
+    _report(plan(config, state, time_limit=time_limit), state, as_json, dot, svg, state_out)
