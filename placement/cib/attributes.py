@@ -2,7 +2,9 @@
 
 A CIB element may carry several sets of the same kind. Pacemaker merges them in
 order of their ``score`` (highest first, a set named ``first_id`` before all) and the
-first value seen for a name wins (``pe_unpack_nvpairs``). Sets that hold a ``<rule>``
+first value seen for a name wins (``pe_unpack_nvpairs``). Sets of equal score are taken
+last one first: ``make_pairs`` prepends each set before a stable sort, so a later set
+overrides an earlier one (checked with crm_simulate). Sets that hold a ``<rule>``
 apply only when the rule holds (time of day, node, resource…): placement cannot
 represent that, so they raise `Unsupported` instead of being silently merged.
 """
@@ -28,7 +30,7 @@ def merged(document: Document, owner: Element, tag: str, first_id: str | None = 
         key=lambda item: (
             item[1].get("id") != first_id if first_id else False,
             -(parse_score_or_none(item[1].get("score", "0")) or 0),
-            item[0],
+            -item[0],  # compat(pacemaker): equal scores, later set first
         ),
     )
     values: dict[str, str] = {}

@@ -13,6 +13,7 @@ from typing import Final
 from xml.etree.ElementTree import Element
 
 from placement.cib import attributes, constraints, resources
+from placement.cib import defaults as defaults_sets
 from placement.cib.values import is_true, parse_bool, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import Unsupported
@@ -52,7 +53,9 @@ def unpack(document: Document) -> Imported:
     options = _options(document, section)
     cluster = _cluster(document, root, options)
     nodes, node_ids = _nodes(document, section.find("nodes"))
-    stickiness, defaults = _resource_defaults(document, section.find("rsc_defaults"), options)
+    rsc_sets = defaults_sets.sets(document, section.find("rsc_defaults"), operations=False)
+    op_sets = defaults_sets.sets(document, section.find("op_defaults"), operations=True)
+    stickiness, defaults = _resource_defaults(document, section.find("rsc_defaults"), rsc_sets, options)
     unpacked = resources.unpack(document, section.find("resources"), frozenset(nodes))
     refs = constraints.References(
         resources=frozenset(unpacked.resources),
@@ -71,9 +74,11 @@ def unpack(document: Document) -> Imported:
         constraints=tuple(constraints.unpack(document, section.find("constraints"), refs, warnings)),
         fencing_levels=_fencing_levels(document, section.find("fencing-topology"), nodes),
         resource_defaults=defaults,
-        op_defaults=frozen_map(_op_defaults(document, section.find("op_defaults"))),
+        op_defaults=frozen_map(defaults_sets.unconditional(op_sets)),
         source=document.source,
     )
+    config = defaults_sets.apply_resource_defaults(document, config, rsc_sets)
+    config = defaults_sets.apply_operation_defaults(config, op_sets)
     return Imported(config, options, node_ids, tuple(warnings), refs)
 
 
@@ -183,20 +188,16 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
 # ----------------------------------------------------------------------------- defaults
 
 
-def _resource_defaults(document: Document, section: Element | None, options: dict[str, str]) -> tuple[int | None, Meta]:
-    """``rsc_defaults``: the stickiness default apart, the other meta as `Meta`."""
-    values = attributes.merged(document, section, "meta_attributes") if section is not None else {}
+def _resource_defaults(
+    document: Document, section: Element | None, found: list[defaults_sets.DefaultSet], options: dict[str, str]
+) -> tuple[int | None, Meta]:
+    """``rsc_defaults`` for every resource: the stickiness default apart, the other meta as `Meta`."""
+    values = defaults_sets.unconditional(found)
     # compat(pacemaker): the deprecated cluster option is-managed-default still counts.
     if "is-managed" not in values and "is-managed-default" in options:
         values["is-managed"] = options["is-managed-default"]
     stickiness_meta = resources.meta(document, section if section is not None else Element("rsc_defaults"), values)
     return stickiness_meta.stickiness, replace(stickiness_meta, stickiness=None)
-
-
-def _op_defaults(document: Document, section: Element | None) -> dict[str, str]:
-    if section is None:
-        return {}
-    return attributes.merged(document, section, "meta_attributes")
 
 
 def _provides_unfencing(document: Document, primitive: Element) -> bool:

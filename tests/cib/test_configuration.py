@@ -137,8 +137,45 @@ def test_rules_in_defaults_are_unsupported() -> None:
         '<date_expression id="de" operation="lt" end="2020-01-01"/></rule>'
         '<nvpair id="d1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>'
     )
-    with pytest.raises(Unsupported, match="rule inside <meta_attributes>"):
+    with pytest.raises(Unsupported, match="rule with <date_expression> in defaults"):
         config_of(cib(extra=extra))
+
+
+def test_resource_defaults_for_some_agents_apply_where_they_match() -> None:
+    extra = (
+        '<rsc_defaults><meta_attributes id="all"><nvpair id="a1" name="migration-threshold" value="3"/></meta_attributes>'
+        '<meta_attributes id="dummies"><rule id="r" score="INFINITY"><rsc_expression id="e" class="ocf" provider="pacemaker" type="Dummy"/></rule>'
+        '<nvpair id="d1" name="is-managed" value="false"/><nvpair id="d2" name="migration-threshold" value="9"/></meta_attributes>'
+        "</rsc_defaults>"
+    )
+    resources = (
+        dummy("d")
+        + dummy("own", meta("own", is_managed="true"))
+        + f'<group id="g">{dummy("member")}{meta("g", is_managed="true")}</group>'
+        + dummy("ip", cls='class="ocf" provider="heartbeat" type="IPaddr2"')
+    )
+    config = config_of(cib(resources, extra=extra))
+    hierarchy = Hierarchy(config)
+    effective = {rid: hierarchy.effective_meta(rid) for rid in ("d", "own", "member", "ip")}
+    # equal scores: the later set is read first, so the Dummy-only set wins where it applies;
+    # is-managed only where nothing closer (the resource, its group) sets it
+    assert {rid: m.migration_threshold for rid, m in effective.items()} == {"d": 9, "own": 9, "member": 9, "ip": 3}
+    assert {rid: m.managed for rid, m in effective.items()} == {"d": False, "own": True, "member": True, "ip": True}
+
+
+def test_operation_defaults_for_some_operations_apply_where_they_match() -> None:
+    extra = (
+        '<op_defaults><meta_attributes id="all"><nvpair id="a1" name="timeout" value="5s"/></meta_attributes>'
+        '<meta_attributes id="mon"><rule id="r" score="INFINITY"><op_expression id="e" name="monitor" interval="10s"/></rule>'
+        '<nvpair id="m1" name="timeout" value="8s"/></meta_attributes></op_defaults>'
+    )
+    ops = (
+        '<operations><op id="m10" name="monitor" interval="10s"/><op id="m20" name="monitor" interval="20s"/>'
+        '<op id="m30" name="monitor" interval="10s" timeout="30s" role="Promoted"/></operations>'
+    )
+    config = config_of(cib(dummy("d", ops), extra=extra))
+    assert dict(config.op_defaults) == {"timeout": "5s"}
+    assert [op.timeout_ms for op in config.resources["d"].operations] == [8000, None, 30000]
 
 
 # ----------------------------------------------------------------------------- resources
@@ -182,6 +219,18 @@ def test_primitive_with_params_meta_ops_and_utilization() -> None:
     assert dict(monitor.options) == {"start-delay": "5s"}
     assert dict(monitor.params) == {"OCF_CHECK_LEVEL": "10"}
     assert (start.name, start.interval_ms, start.timeout_ms) == ("start", 0, None)
+
+
+def test_of_two_sets_with_equal_score_the_later_one_wins() -> None:
+    # As crm_simulate does: with target-role Stopped then Started, the resource starts.
+    sets = (
+        '<meta_attributes id="m1"><nvpair id="a" name="target-role" value="Stopped"/></meta_attributes>'
+        '<meta_attributes id="m2"><nvpair id="b" name="target-role" value="Started"/></meta_attributes>'
+        '<meta_attributes id="m3" score="10"><nvpair id="c" name="priority" value="5"/></meta_attributes>'
+        '<meta_attributes id="m4"><nvpair id="d" name="priority" value="1"/></meta_attributes>'
+    )
+    meta_of_r = config_of(cib(dummy("r", sets))).resources["r"].meta
+    assert (meta_of_r.target_role, meta_of_r.priority) == (Role.STARTED, 5)  # a higher score still wins
 
 
 def test_invalid_meta_value_points_at_the_resource() -> None:
