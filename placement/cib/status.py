@@ -158,10 +158,22 @@ def _unpack_node(
         node.unclean = True  # compat(pacemaker): the partition fences itself (§2)
 
 
+def _in_cluster(element: Element) -> bool:
+    """``in_ccm``: "true", or (Pacemaker 2.1.7 and later) the time it joined, 0 for never."""
+    text = (element.get("in_ccm") or "").strip()
+    return is_true(text) or (text.isdigit() and int(text) > 0)
+
+
+def _peer_online(element: Element) -> bool:
+    """``crmd``: "online", or (Pacemaker 2.1.7 and later) the time it came up, 0 for down."""
+    text = (element.get("crmd") or "").strip()
+    return text.lower() == "online" or (text.isdigit() and int(text) > 0)
+
+
 def _online_without_fencing(element: Element, node: _Node, expected_up: bool) -> None:
     """``determine_online_status_no_fencing``."""
-    in_cluster = is_true(element.get("in_ccm"))
-    peer_online = (element.get("crmd") or "").lower() == "online"
+    in_cluster = _in_cluster(element)
+    peer_online = _peer_online(element)
     join = (element.get("join") or "").lower()
     if not in_cluster:
         node.online = False
@@ -174,8 +186,8 @@ def _online_without_fencing(element: Element, node: _Node, expected_up: bool) ->
 def _online_with_fencing(element: Element, node: _Node, expected_up: bool) -> None:
     """``determine_online_status_fencing``: who is up, who must be fenced."""
     in_cluster_text = element.get("in_ccm")
-    in_cluster = is_true(in_cluster_text)
-    peer_online = (element.get("crmd") or "").lower() == "online"
+    in_cluster = _in_cluster(element)
+    peer_online = _peer_online(element)
     join = (element.get("join") or "").lower()
     expected = (element.get("expected") or "down").lower()
     terminate_text = node.attributes.get("terminate", "")

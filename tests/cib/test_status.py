@@ -54,6 +54,10 @@ def status_of(
         ('in_ccm="true" crmd="online" join="pending" expected="member"', NodeStatus.STANDBY),  # still joining
         ('in_ccm="true" crmd="online" join="banned" expected="member"', NodeStatus.UNCLEAN),
         ("", NodeStatus.UNCLEAN),  # never seen by the membership
+        # Pacemaker 2.1.7 and later write when the node joined and the controller came up
+        ('in_ccm="1700000000" crmd="1700000005" join="member" expected="member"', NodeStatus.ONLINE),
+        ('in_ccm="0" crmd="0" join="down" expected="member"', NodeStatus.UNCLEAN),
+        ('in_ccm="0" crmd="0" join="down" expected="down"', NodeStatus.OFFLINE),
     ],
 )
 def test_membership_with_fencing(attrs: str, expected: NodeStatus) -> None:
