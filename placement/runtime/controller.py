@@ -36,7 +36,7 @@ from placement.hierarchy import Hierarchy
 from placement.model import Config, Operation, Primitive, Role
 from placement.runtime import fencing
 from placement.runtime.belief import Belief, Membership
-from placement.runtime.client import AgentClient, AgentError
+from placement.runtime.client import AgentClient, AgentError, AgentRefused
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceOutcome, FenceResult
 from placement.runtime.journal import Journal
 from placement.runtime.messages import MonitorEvent, OperationRequest
@@ -475,6 +475,10 @@ class Controller:
         for node, future in beats.items():
             try:
                 beat = future.result()
+            except AgentRefused as error:
+                # Same consequence as silence (it is no member we can trust), but say why, loudly.
+                log.error("%s", error)
+                beat = None
             except AgentError:
                 beat = None
             changed |= self._on_heartbeat(node, beat, now)
