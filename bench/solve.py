@@ -201,11 +201,11 @@ def compare_with_crm_simulate(config: Config, ours: float, limit: float) -> None
                 ["crm_simulate", "-R", "-Q", "-x", str(path)], capture_output=True, timeout=limit, check=False
             )
         except subprocess.TimeoutExpired:
-            print(f"{'':16} crm_simulate -R  > {limit:.0f}s (stopped)  ratio > {limit / max(ours, 1e-3):.0f}×")
+            print(f"{'':16} crm_simulate -R  > {limit:.0f}s (stopped)  > {limit / max(ours, 1e-3):.0f}× our time")
             return
         wall = time.perf_counter() - began
         state = "ok" if done.returncode == 0 else f"exit {done.returncode}"
-        print(f"{'':16} crm_simulate -R  {wall:8.3f}s  ({state})  ratio {wall / max(ours, 1e-3):.1f}×", flush=True)
+        print(f"{'':16} crm_simulate -R  {wall:8.3f}s  ({state})  {wall / max(ours, 1e-3):.1f}× our time", flush=True)
 
 
 def progress(message: str) -> None:
