@@ -18,16 +18,22 @@ from placement.cib.values import is_true, parse_bool, parse_int_prefix, parse_sc
 from placement.cib.xml import Document
 from placement.errors import Unsupported
 from placement.model import (
+    Clone,
     ClusterOptions,
+    Colocation,
     Config,
     FencingAction,
     FencingLevel,
+    Group,
     Meta,
     Node,
     NoQuorumPolicy,
+    Order,
+    Primitive,
     Strategy,
     frozen_map,
 )
+from placement.score import INFINITY
 
 # The property set Pacemaker reads before all others (CIB_OPTIONS_FIRST).
 OPTIONS_FIRST: Final = "cib-bootstrap-options"
@@ -42,6 +48,7 @@ class Imported:
     node_ids: dict[str, str]  # node id (as the status section names it) → node name
     warnings: tuple[str, ...]  # constraints ignored the way Pacemaker ignores them
     refs: constraints.References  # what constraint ids may name (tickets need it later)
+    containers: dict[str, str]  # primitive → the resource that contains it (``container`` meta)
 
 
 def unpack(document: Document) -> Imported:
@@ -63,6 +70,7 @@ def unpack(document: Document) -> Imported:
         nodes=frozenset(nodes),
     )
     warnings: list[str] = list(unpacked.warnings)
+    containers = _containers(unpacked, warnings)
     if any(_provides_unfencing(document, e) for e in section.iter("primitive")) and defaults.requires is None:
         # compat(pacemaker): a device that provides unfencing makes every resource
         # require unfencing by default (lib/pengine/complex.c:unpack_requires).
@@ -71,7 +79,8 @@ def unpack(document: Document) -> Imported:
         cluster=replace(cluster, stickiness=stickiness),
         nodes=frozen_map(nodes),
         resources=frozen_map(unpacked.resources),
-        constraints=tuple(constraints.unpack(document, section.find("constraints"), refs, warnings)),
+        constraints=tuple(constraints.unpack(document, section.find("constraints"), refs, warnings))
+        + _container_constraints(containers),
         fencing_levels=_fencing_levels(document, section.find("fencing-topology"), nodes),
         resource_defaults=defaults,
         op_defaults=frozen_map(defaults_sets.unconditional(op_sets)),
@@ -79,7 +88,7 @@ def unpack(document: Document) -> Imported:
     )
     config = defaults_sets.apply_resource_defaults(document, config, rsc_sets)
     config = defaults_sets.apply_operation_defaults(config, op_sets)
-    return Imported(config, options, node_ids, tuple(warnings), refs)
+    return Imported(config, options, node_ids, tuple(warnings), refs, containers)
 
 
 # ----------------------------------------------------------------------------- options
@@ -205,6 +214,52 @@ def _provides_unfencing(document: Document, primitive: Element) -> bool:
         return False
     values = attributes.merged(document, primitive, "meta_attributes")
     return values.get("provides", "").strip().lower() == "unfencing"
+
+
+# ----------------------------------------------------------------------------- containers
+
+
+def _containers(unpacked: resources.Resources, warnings: list[str]) -> dict[str, str]:
+    """Each primitive's container: its own ``container`` meta, else its group's or clone's.
+
+    compat(pacemaker): ``setup_container`` gives containers to primitives only, through the
+    meta they inherit, and ignores a resource named as its own container (a group whose
+    first member is the container) or a container that does not exist.
+    """
+    parents: dict[str, str] = {}
+    for rid, resource in unpacked.resources.items():
+        if isinstance(resource, Group):
+            parents.update((member, rid) for member in resource.members)
+        elif isinstance(resource, Clone):
+            parents[resource.child] = rid
+    found: dict[str, str] = {}
+    for rid, resource in unpacked.resources.items():
+        if not isinstance(resource, Primitive):
+            continue
+        holder = rid
+        while holder not in unpacked.containers and holder in parents:
+            holder = parents[holder]
+        container = unpacked.containers.get(holder)
+        if container is None or container == rid:
+            continue
+        if container not in unpacked.resources:
+            warnings.append(f"resource {rid!r}: container {container!r} does not exist; ignored as Pacemaker does")
+            continue
+        found[rid] = container
+    return found
+
+
+def _container_constraints(containers: dict[str, str]) -> tuple[Colocation | Order, ...]:
+    """A contained resource runs with its container and starts after it (and stops before).
+
+    compat(pacemaker): ``pcmk__primitive_internal_constraints`` adds exactly this mandatory
+    colocation and ordering for a resource with a ``container``.
+    """
+    out: list[Colocation | Order] = []
+    for rid, container in containers.items():
+        out.append(Colocation(rid, container, INFINITY, id=f"container-{rid}-with-{container}"))
+        out.append(Order(container, rid, id=f"container-{container}-then-{rid}"))
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------- references

@@ -56,16 +56,17 @@ class OcfRc(enum.IntEnum):
 
 
 class OnFail(enum.IntEnum):
-    """Failure responses, least to most severe (``enum action_fail_response`` order)."""
+    """Failure responses, least to most severe (``cmp_on_fail``'s order)."""
 
     IGNORE = 0
     DEMOTE = 1
     RESTART = 2
-    MIGRATE = 3  # ban this node (a missing agent that on-fail=ignore cannot ignore)
-    BLOCK = 4
-    STOP = 5
-    STANDBY = 6
-    FENCE = 7
+    RESTART_CONTAINER = 3  # recover the resource's container (the default inside one)
+    MIGRATE = 4  # ban this node (a missing agent that on-fail=ignore cannot ignore)
+    BLOCK = 5
+    STOP = 6
+    STANDBY = 7
+    FENCE = 8
 
     @classmethod
     def parse(cls, text: str) -> OnFail | None:
@@ -77,6 +78,7 @@ _ON_FAIL_WORDS: Final = {
     "ignore": OnFail.IGNORE,
     "demote": OnFail.DEMOTE,
     "restart": OnFail.RESTART,
+    "restart-container": OnFail.RESTART_CONTAINER,
     "block": OnFail.BLOCK,
     "stop": OnFail.STOP,
     "standby": OnFail.STANDBY,
@@ -262,6 +264,13 @@ class _Replay:
             self.succeeded(op, op.target_rc if op.target_rc >= 0 else OcfRc.OK)
             self.failures.append(Failure(op, response, hard, fatal))
             return
+        if response is OnFail.RESTART_CONTAINER and op.task == "stop":
+            # compat(pacemaker): a contained resource's stop "succeeds" when its container
+            # is recovered anyway; the container restart is still due.
+            self.succeeded(op, op.target_rc if op.target_rc >= 0 else OcfRc.OK)
+            self.failures.append(Failure(op, response, hard, fatal))
+            self.on_fail = max(self.on_fail, OnFail.RESTART_CONTAINER)
+            return
         if response is OnFail.IGNORE:
             response = OnFail.MIGRATE
         self.failed(op, rc, response, hard, fatal)
@@ -337,7 +346,13 @@ class _Replay:
             self.set_active()
         else:
             self.set_active()
-        if clear and self.on_fail in (OnFail.IGNORE, OnFail.DEMOTE, OnFail.RESTART, OnFail.BLOCK):
+        if clear and self.on_fail in (
+            OnFail.IGNORE,
+            OnFail.DEMOTE,
+            OnFail.RESTART,
+            OnFail.RESTART_CONTAINER,
+            OnFail.BLOCK,
+        ):
             # compat(pacemaker): stop, migrate, standby and fence responses survive a success.
             self.on_fail = OnFail.IGNORE
 

@@ -5,8 +5,9 @@ or a group. `Config.resources` lists every resource in definition order with a
 container after its children, which is the order produced here.
 
 What placement cannot plan with raises `Unsupported`: bundles, remote and guest
-nodes (``ocf:pacemaker:remote`` primitives, the ``remote-node`` meta), containers, and
-unfencing (``provides=unfencing``).
+nodes (``ocf:pacemaker:remote`` primitives, the ``remote-node`` meta). A ``container``
+meta is remembered in `Resources.containers`; `placement.cib.configuration` turns it
+into the colocation and order Pacemaker implies.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ _MULTIPLE_ACTIVE: Final = frozenset({"stop_start", "stop_only", "block", "stop_u
 # Meta attributes that turn a resource into something placement does not model.
 _UNSUPPORTED_META: Final = {
     "remote-node": "guest node (remote-node meta)",
-    "container": "container resource",
 }
 _HOST_SEPARATORS: Final = re.compile(r"[\s,;]+")
 # Attributes of <op> with their own field; the rest go to Operation.options.
@@ -45,6 +45,7 @@ class Resources:
     nodes: frozenset[str] = frozenset()  # configured node names, for fence targets
     resources: dict[str, Resource] = field(default_factory=dict)
     templates: dict[str, list[str]] = field(default_factory=dict)
+    containers: dict[str, str] = field(default_factory=dict)  # resource id → its ``container`` meta
     warnings: list[str] = field(default_factory=list)
 
 
@@ -115,6 +116,8 @@ def _primitive(document: Document, element: Element, templates: dict[str, Elemen
 
     params = layered("instance_attributes")
     meta_values = layered("meta_attributes")
+    if meta_values.get("container"):
+        out.containers[rid] = meta_values["container"].strip()
     operations = _operations(document, element)
     if template is not None:
         own = {(op.name, op.interval_ms, op.role) for op in operations}
@@ -291,11 +294,19 @@ def _group(document: Document, element: Element, templates: dict[str, Element], 
     group = Group(
         id=gid,
         members=tuple(members),
-        meta=meta(document, element, attributes.merged(document, element, "meta_attributes")),
+        meta=_container_meta(document, element, out),
         span=document.span(element),
     )
     _add(document, out, group)
     return group
+
+
+def _container_meta(document: Document, element: Element, out: Resources) -> Meta:
+    """A group's meta, remembering its ``container`` (its members inherit it)."""
+    values = attributes.merged(document, element, "meta_attributes")
+    if values.get("container"):
+        out.containers[element.get("id", "")] = values["container"].strip()
+    return meta(document, element, values)
 
 
 def _clone(document: Document, element: Element, templates: dict[str, Element], out: Resources) -> Clone:
@@ -313,6 +324,8 @@ def _clone(document: Document, element: Element, templates: dict[str, Element], 
     else:
         raise document.error(child, f"clone {cid!r}: a <{child.tag}> cannot be cloned")
     values = attributes.merged(document, element, "meta_attributes")
+    if values.get("container"):
+        out.containers[cid] = values["container"].strip()
 
     def count(*names: str) -> int | None:
         for name in names:

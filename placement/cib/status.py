@@ -34,6 +34,7 @@ _ON_FAIL_WORD: Final = {
     OnFail.IGNORE: "ignore",
     OnFail.DEMOTE: "demote",
     OnFail.RESTART: "restart",
+    OnFail.RESTART_CONTAINER: "restart-container",
     OnFail.MIGRATE: "ban",
     OnFail.BLOCK: "block",
     OnFail.STOP: "stop",
@@ -100,7 +101,7 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
         _unpack_node(document, element, node, config, fencing, quorum)
         states.append((node, element))
 
-    unpacker = _History(config, nodes, fencing, now, options, quorum)
+    unpacker = _History(config, nodes, fencing, now, options, quorum, imported.containers)
     for node, element in states:
         if node.online or fencing:
             unpacker.node(document, node, element)
@@ -114,7 +115,7 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
             # compat(pacemaker): pcmk__threshold_reached ignores the migration threshold of a
             # resource whose failures are being ignored (on-fail=ignore).
             count
-            for count in _fail_counts(nodes, config)
+            for count in _fail_counts(nodes, config, imported.containers)
             if count.resource not in unpacker.failures_ignored
         ),
         failed_operations=tuple(unpacker.failed),
@@ -249,8 +250,12 @@ def _promotion_scores_by_instance(config: Config, nodes: dict[str, _Node], insta
                 node.attributes[bare] = chosen
 
 
-def _fail_counts(nodes: dict[str, _Node], config: Config) -> list[FailCount]:
-    """Fail counts summed per resource and node from ``fail-count-*`` attributes."""
+def _fail_counts(nodes: dict[str, _Node], config: Config, containers: dict[str, str]) -> list[FailCount]:
+    """Fail counts summed per resource and node from ``fail-count-*`` attributes.
+
+    compat(pacemaker): a container's count includes its contained resources' counts
+    (``pe_fc_fillers``), so their failures can push the container off the node.
+    """
     primitives = config.primitives
     counts: dict[tuple[str, str], int] = {}
     last: dict[tuple[str, str], int] = {}
@@ -267,6 +272,11 @@ def _fail_counts(nodes: dict[str, _Node], config: Config) -> list[FailCount]:
                 counts[key] = add(counts.get(key, 0), max(parse_score_or_none(value) or 0, 0))
             else:
                 last[key] = max(last.get(key, 0), parse_int_prefix(value))
+    for (resource, node), count in sorted(counts.items()):
+        container = containers.get(resource)
+        if container in primitives:
+            counts[(container, node)] = add(counts.get((container, node), 0), count)
+            last[(container, node)] = max(last.get((container, node), 0), last.get((resource, node), 0))
     return [
         FailCount(resource, node, count, last.get((resource, node)) or None)
         for (resource, node), count in sorted(counts.items())
@@ -298,6 +308,7 @@ class _History:
         now: int | None,
         options: dict[str, str],
         quorum: bool = True,
+        containers: dict[str, str] | None = None,
     ) -> None:
         self.config = config
         self.hierarchy = Hierarchy(config)
@@ -315,14 +326,22 @@ class _History:
         self.failed: list[FailedOperation] = []
         self.policies: dict[str, Policy] = {}
         self.failures_ignored: set[str] = set()  # primitives with a failure on-fail=ignore forgave
+        self.containers = containers or {}
+        self.failed_containers: set[tuple[str, str]] = set()  # (primitive, node) to recover
 
     def policy(self, rid: str | None) -> Policy:
         """How failures of primitive ``rid`` (None: an orphan) are handled."""
         key = rid or ""
         if key in self.policies:
             return self.policies[key]
-        stop_default = OnFail.FENCE if self.fencing else OnFail.BLOCK
-        default = OnFail.parse(self.config.op_defaults.get("on-fail", "")) or OnFail.RESTART
+        configured_default = OnFail.parse(self.config.op_defaults.get("on-fail", ""))
+        if configured_default is not None:
+            default = stop_default = configured_default
+        elif rid in self.containers:
+            # compat(pacemaker): inside a container the default is to recover the container.
+            default = stop_default = OnFail.RESTART_CONTAINER
+        else:
+            default, stop_default = OnFail.RESTART, OnFail.FENCE if self.fencing else OnFail.BLOCK
         on_fail_of: dict[tuple[str, int], OnFail] = {}
         promotable, managed, timeout = False, not self.config.cluster.maintenance, 0
         if rid is not None:
@@ -386,6 +405,9 @@ class _History:
             node.standby = True
         elif on_fail is OnFail.BLOCK:
             managed = False
+        elif on_fail is OnFail.RESTART_CONTAINER and rid in self.containers:
+            container = self.containers[rid]
+            self.failed_containers.update((p, node.name) for p in self.hierarchy.primitives_in(container))
         if not self.can_fence and any(f.hard and f.op.task == "stop" for f in outcome.failures):
             # compat(pacemaker): check_recoverable: a stop that can never succeed and a node
             # that cannot be fenced leave the resource blocked where it is.
@@ -424,7 +446,11 @@ class _History:
         online = {name for name, node in self.nodes.items() if node.online and not node.unclean}
         for rid, found in self.found.items():
             clone = self.hierarchy.clone_of(rid)
-            copies = [instance for instance, _, _ in found if instance is not None]
+            copies = [
+                replace(instance, failed=True) if (rid, instance.node) in self.failed_containers else instance
+                for instance, _, _ in found
+                if instance is not None
+            ]
             if clone is None:
                 copies = self._settle_primitive(rid, found, copies, online)
             elif not clone.globally_unique:

@@ -306,6 +306,22 @@ def test_cloned_fence_device_is_a_clone_of_a_fencing_primitive() -> None:
     assert config.resources["f"].agent.is_fencing and config.resources["fc"].child == "f"
 
 
+def test_a_contained_resource_runs_with_and_after_its_container() -> None:
+    resources = dummy("vm") + dummy("app", meta("app", container="vm"))
+    resources += f'<group id="g">{dummy("box")}{dummy("inner")}{meta("g", container="box")}</group>'
+    config = config_of(cib(resources))
+    pairs = [(type(c).__name__, getattr(c, "dependent", getattr(c, "first", None)), c.id) for c in config.constraints]
+    # the group's members inherit "container=box"; box itself is not its own container
+    assert pairs == [
+        ("Colocation", "app", "container-app-with-vm"),
+        ("Order", "vm", "container-vm-then-app"),
+        ("Colocation", "inner", "container-inner-with-box"),
+        ("Order", "box", "container-box-then-inner"),
+    ]
+    colocation = config.constraints[0]
+    assert (colocation.primary, colocation.score) == ("vm", INFINITY)
+
+
 def test_templates_give_agent_and_attributes_that_the_primitive_overrides() -> None:
     resources = (
         '<template id="t" class="ocf" provider="heartbeat" type="IPaddr2">'
@@ -326,7 +342,6 @@ def test_templates_give_agent_and_attributes_that_the_primitive_overrides() -> N
         ('<bundle id="b"><docker image="x"/></bundle>', "bundle"),
         ('<primitive id="rn" class="ocf" provider="pacemaker" type="remote"/>', "remote node connection"),
         (dummy("vm", meta("vm", remote_node="guest1")), "guest node"),
-        (dummy("c1", meta("c1", container="vm")), "container"),
     ],
 )
 def test_unrepresentable_resources_are_unsupported(resources: str, feature: str) -> None:

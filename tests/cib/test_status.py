@@ -295,3 +295,29 @@ def test_fail_counts_do_not_count_when_failures_are_ignored() -> None:
     state = status_of(nodes("n1"), node_state("n1", inner=inner), FENCE + dummy("r", ops))
     assert state.fail_counts == ()
     assert state.instances == (Instance("r", "n1"),)
+
+
+def test_a_failure_inside_a_container_recovers_the_container() -> None:
+    resources = dummy("vm") + dummy("app", meta("app", container="vm"))
+    ops = (
+        '<lrm id="l"><lrm_resources>'
+        '<lrm_resource id="vm" class="ocf" type="Dummy">' + op("start", 2) + "</lrm_resource>"
+        '<lrm_resource id="app" class="ocf" type="Dummy">'
+        + op("start", 3)
+        + op("monitor", 4, rc=1, interval=10000)
+        + "</lrm_resource></lrm_resources></lrm>"
+    )
+    state = status_of(nodes("n1"), node_state("n1", inner=ops), FENCE + resources)
+    assert [(i.resource, i.failed) for i in state.instances] == [("app", True), ("vm", True)]
+    assert [f.on_fail for f in state.failed_operations] == ["restart-container"]
+
+
+def test_a_container_counts_the_failures_of_what_it_contains() -> None:
+    resources = FENCE + dummy("vm") + dummy("app", meta("app", container="vm"))
+    transient = (
+        '<transient_attributes id="t"><instance_attributes id="ti">'
+        '<nvpair id="a" name="fail-count-vm" value="1"/><nvpair id="b" name="fail-count-app" value="2"/>'
+        "</instance_attributes></transient_attributes>"
+    )
+    state = status_of(nodes("n1"), node_state("n1", inner=transient), resources)
+    assert [(f.resource, f.count) for f in state.fail_counts] == [("app", 2), ("vm", 3)]
