@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from placement.cib import configuration, failures, status, tickets
+from placement.cib import configuration, failures, health, status, tickets
 from placement.cib.xml import MAX_BYTES, Document, load, parse
 from placement.model import Config
 from placement.state import State
@@ -78,4 +78,5 @@ def _import(document: Document, now: int | None) -> CibImport:
     state = status.unpack(document, imported, now)
     warnings = list(imported.warnings)
     config, state = tickets.apply(document, imported.config, state, imported.refs, warnings)
+    config = health.apply(document, config, state, imported.options)
     return CibImport(config, state, tuple(warnings))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes, constraints, resources
+from placement.cib import attributes, constraints, health, resources
 from placement.cib import defaults as defaults_sets
 from placement.cib.values import is_true, parse_bool, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
@@ -123,9 +123,11 @@ def _cluster(document: Document, root: Element, options: dict[str, str]) -> Clus
         except ValueError:
             raise document.error(root.find("configuration"), f"cluster option {name}={text!r} is not valid") from None
 
-    health = options.get("node-health-strategy", "none").strip().lower()
-    if health not in ("none", ""):
-        raise Unsupported(f"node health strategy {health}", "node-health-strategy")
+    if health.strategy(options) is None:
+        raise document.error(
+            root.find("configuration"),
+            f"cluster option node-health-strategy={options['node-health-strategy']!r} is not valid",
+        )
     if flag("shutdown-lock", False):
         raise Unsupported("shutdown-lock", "shutdown-lock")
     fencing = flag("stonith-enabled", True)

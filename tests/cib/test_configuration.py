@@ -82,10 +82,9 @@ def test_invalid_option_value_is_an_error_with_position() -> None:
         config_of(cib(options=option("placement-strategy", "fastest")))
 
 
-@pytest.mark.parametrize("strategy", ["progressive", "migrate-on-red"])
-def test_node_health_is_unsupported(strategy: str) -> None:
-    with pytest.raises(Unsupported, match="node health"):
-        config_of(cib(options=option("node-health-strategy", strategy)))
+def test_unknown_health_strategy_is_invalid() -> None:
+    with pytest.raises(InvalidInput, match="node-health-strategy='greenish' is not valid"):
+        config_of(cib(options=option("node-health-strategy", "greenish")))
 
 
 # ----------------------------------------------------------------------------- nodes
