@@ -38,9 +38,16 @@ def merged(document: Document, owner: Element, tag: str, first_id: str | None = 
         if attribute_set.find("rule") is not None:
             ident = attribute_set.get("id") or owner.get("id")
             raise Unsupported(f"rule inside <{tag}>", ident)
-        for pair in attribute_set.findall("nvpair"):
-            pair = document.resolve(pair)
-            name = document.require(pair, "name")
+        for reference in attribute_set.findall("nvpair"):
+            name, value = pair(document, reference)
             # compat(pacemaker): the first value wins, later sets only fill gaps.
-            values.setdefault(name, pair.get("value", ""))
+            values.setdefault(name, value)
     return values
+
+
+def pair(document: Document, element: Element) -> tuple[str, str]:
+    """An ``nvpair``'s name and value; an ``id-ref`` lends its value, and a name given
+    beside the ``id-ref`` renames it (``<nvpair id-ref="x" name="other"/>``)."""
+    target = document.resolve(element)
+    name = element.get("name") if element.get("id-ref") and element.get("name") else None
+    return name or document.require(target, "name"), target.get("value", "")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element
 
-from placement.cib import resources
+from placement.cib import attributes, resources
 from placement.cib.values import parse_duration_ms, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import Unsupported
@@ -48,9 +48,9 @@ def sets(document: Document, section: Element | None, operations: bool) -> list[
     result = []
     for _, element in ranked:
         values: dict[str, str] = {}
-        for pair in element.findall("nvpair"):
-            pair = document.resolve(pair)
-            values.setdefault(document.require(pair, "name"), pair.get("value", ""))
+        for reference in element.findall("nvpair"):
+            name, value = attributes.pair(document, reference)
+            values.setdefault(name, value)
         rules = element.findall("rule")
         applies = _all(document, rules, operations) if rules else None
         result.append(DefaultSet(values, applies))

@@ -133,3 +133,14 @@ def test_deeply_nested_rules_are_refused_not_a_stack_overflow() -> None:
 def test_deeply_nested_unknown_elements_are_harmless() -> None:
     config, _ = loads_cib(cib(dummy("a"), extra="<x>" * 20000 + "</x>" * 20000))
     assert list(config.resources) == ["a"]
+
+
+def test_nvpair_id_ref_lends_its_value_and_a_local_name_renames_it() -> None:
+    resources = dummy(
+        "a", '<instance_attributes id="ia"><nvpair id="shared" name="fake" value="common"/></instance_attributes>'
+    ) + dummy(
+        "b",
+        '<instance_attributes id="ib"><nvpair id-ref="shared"/><nvpair id-ref="shared" name="other"/></instance_attributes>',
+    )
+    config, _ = loads_cib(cib(resources))
+    assert dict(config.resources["b"].params) == {"fake": "common", "other": "common"}
