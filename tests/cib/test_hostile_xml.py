@@ -140,7 +140,8 @@ def test_nvpair_id_ref_lends_its_value_and_a_local_name_renames_it() -> None:
         "a", '<instance_attributes id="ia"><nvpair id="shared" name="fake" value="common"/></instance_attributes>'
     ) + dummy(
         "b",
-        '<instance_attributes id="ib"><nvpair id-ref="shared"/><nvpair id-ref="shared" name="other"/></instance_attributes>',
+        '<instance_attributes id="ib"><nvpair id-ref="shared"/>'
+        '<nvpair id-ref="shared" name="other"/></instance_attributes>',
     )
     config, _ = loads_cib(cib(resources))
     assert dict(config.resources["b"].params) == {"fake": "common", "other": "common"}
