@@ -59,8 +59,8 @@ def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: 
         return [
             Link(
                 name,
-                resolver.resolve(constraint.dependent, constraint.dependent_role, as_primary=False),
-                resolver.resolve(constraint.primary, constraint.primary_role, as_primary=True),
+                resolver.resolve(constraint.dependent, constraint.dependent_role, False, constraint),
+                resolver.resolve(constraint.primary, constraint.primary_role, True, constraint),
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,
@@ -78,8 +78,8 @@ def _lower_sets(constraint: ColocationSet, resolver: RefResolver, name: str) -> 
         links.append(
             Link(
                 name,
-                resolver.resolve(dependent, dep_set.role, as_primary=False),
-                resolver.resolve(primary, pri_set.role, as_primary=True),
+                resolver.resolve(dependent, dep_set.role, False, constraint),
+                resolver.resolve(primary, pri_set.role, True, constraint),
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,

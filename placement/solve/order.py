@@ -49,8 +49,8 @@ def lower(constraint: Order | OrderSet, resolver: RefResolver, config: Config, i
         then_action = constraint.then_action or constraint.first_action
         if constraint.first_action not in _ROLE_OF_ACTION or then_action not in _ROLE_OF_ACTION:
             return []
-        first = resolver.resolve(constraint.first, _ROLE_OF_ACTION[constraint.first_action], as_primary=True)
-        then = resolver.resolve(constraint.then, _ROLE_OF_ACTION[then_action], as_primary=False)
+        first = resolver.resolve(constraint.first, _ROLE_OF_ACTION[constraint.first_action], True, constraint)
+        then = resolver.resolve(constraint.then, _ROLE_OF_ACTION[then_action], False, constraint)
         return [Precedence(name, (first,), then, True, _clone_min(config, constraint.first), constraint.span)]
     return _lower_sets(constraint, resolver, config, name)
 
@@ -67,7 +67,7 @@ def _lower_sets(constraint: OrderSet, resolver: RefResolver, config: Config, nam
 
     def ref(resource: str, resource_set: ResourceSet, as_primary: bool) -> Ref:
         role = _ROLE_OF_ACTION.get(resource_set.action or Action.START)
-        return resolver.resolve(resource, role, as_primary)
+        return resolver.resolve(resource, role, as_primary, constraint)
 
     for resource_set in constraint.sets:
         if resource_set.action not in (None, *_ROLE_OF_ACTION):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from placement.errors import Diagnostic, InvalidInput, Severity
 from placement.hierarchy import Hierarchy
 from placement.model import Clone, Config, Group, Role
 from placement.solve.units import Unit
@@ -36,8 +37,18 @@ class RefResolver:
         for unit in units:
             self._by_primitive.setdefault(unit.primitive, []).append(unit.key)
 
-    def resolve(self, resource: str, role: Role | None, as_primary: bool) -> Ref:
-        """The units ``resource`` stands for; a clone's child primitive stands for the clone."""
+    def resolve(self, resource: str, role: Role | None, as_primary: bool, where: object = None) -> Ref:
+        """The units ``resource`` stands for; a clone's child primitive stands for the clone.
+
+        ``where`` (the constraint) only serves the error when ``resource`` does not exist.
+        """
+        if resource not in self._config.resources:
+            name = getattr(where, "id", None) or type(where).__name__.lower()
+            raise InvalidInput(
+                Diagnostic(
+                    Severity.ERROR, f"{name}: resource {resource!r} does not exist", getattr(where, "span", None)
+                )
+            )
         target = resource
         clone = self._hierarchy.clone_of(resource)
         if clone is not None and not isinstance(self._config.resources[resource], Clone):

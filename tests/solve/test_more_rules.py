@@ -3,6 +3,9 @@ anonymous-clone failure bans, quorum freeze, determinism of replans."""
 
 from __future__ import annotations
 
+import pytest
+
+from placement.errors import InvalidInput, Unsupported
 from placement.model import (
     Action,
     Clone,
@@ -14,6 +17,7 @@ from placement.model import (
     OrderSet,
     ResourceSet,
     Role,
+    Span,
     frozen_map,
 )
 from placement.score import INFINITY
@@ -137,3 +141,19 @@ def test_replans_are_deterministic():
     )
     first = solve(cfg, running)
     assert all(solve(cfg, running).assignments == first.assignments for _ in range(3))
+
+
+def test_unknown_resource_in_a_constraint_is_invalid_input_with_its_position():
+    cfg = config(
+        NODES,
+        [primitive("db")],
+        constraints=(Colocation("web", "db", id="web-with-db", span=Span("x.place", 3, 1)),),
+    )
+    with pytest.raises(InvalidInput, match=r"x\.place:3:1: error: web-with-db: resource 'web' does not exist"):
+        solve(cfg)
+
+
+def test_promotable_clone_of_a_group_is_unsupported():
+    cfg = config(NODES, [primitive("a"), primitive("b"), Group("g", ("a", "b")), Clone("ms", "g", promotable=True)])
+    with pytest.raises(Unsupported, match="promotable clone of a group"):
+        solve(cfg)
