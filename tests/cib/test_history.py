@@ -74,3 +74,23 @@ def test_probes_read_as_information() -> None:
     assert found_promoted.role is Role.PROMOTED and found_promoted.failures == ()
     missing_agent = replay([op("monitor", 1, rc=5, target=7)], policy())
     assert missing_agent.role is Role.STOPPED and missing_agent.failures == ()
+
+
+def test_migrations_settle_as_pacemaker_reads_them() -> None:
+    from placement.cib.migration import settle
+
+    def migrate_to(rc: int) -> Op:
+        return Op("migrate_to", 0, rc, Exec.DONE, 3, 0, 1003, "", 3, "n1", "n2")
+
+    migrate_from = Op("migrate_from", 0, 0, Exec.DONE, 4, 0, 1004, "", 4, "n1", "n2")
+    source_ok = replay([op("start", 2), migrate_to(0)], policy())
+    source_failed = replay([op("start", 2), migrate_to(1)], policy())
+    probed = replay([op("monitor", 1, rc=7, target=7)], policy())
+    done = replay([migrate_from], policy())
+    online = {"n1", "n2"}
+    assert settle({"n1": source_ok, "n2": done}, online).inactive == {"n1"}
+    partial = settle({"n1": source_ok, "n2": probed}, online)
+    assert partial.also_active == {"n2"} and not partial.failed
+    failed = settle({"n1": source_failed, "n2": probed}, online)
+    assert failed.also_active == {"n2"} and failed.failed
+    assert settle({"n1": source_ok, "n2": probed}, {"n1"}).also_active == frozenset()  # target down
