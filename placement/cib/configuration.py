@@ -46,7 +46,7 @@ class Imported:
     config: Config
     options: dict[str, str]
     node_ids: dict[str, str]  # node id (as the status section names it) → node name
-    warnings: tuple[str, ...]  # constraints ignored the way Pacemaker ignores them
+    warnings: tuple[str, ...]  # what was ignored or adjusted the way Pacemaker does it
     refs: constraints.References  # what constraint ids may name (tickets need it later)
     containers: dict[str, str]  # primitive → the resource that contains it (``container`` meta)
 
@@ -207,8 +207,9 @@ def _resource_defaults(
     # compat(pacemaker): the deprecated cluster option is-managed-default still counts.
     if "is-managed" not in values and "is-managed-default" in options:
         values["is-managed"] = options["is-managed-default"]
-    stickiness_meta = resources.meta(document, section if section is not None else Element("rsc_defaults"), values)
-    return stickiness_meta.stickiness, replace(stickiness_meta, stickiness=None)
+    # The section is only where errors point; a CIB without one has nothing to point at.
+    meta = resources.meta(document, section if section is not None else Element("rsc_defaults"), values)
+    return meta.stickiness, replace(meta, stickiness=None)
 
 
 def _provides_unfencing(document: Document, primitive: Element) -> bool:
