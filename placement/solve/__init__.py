@@ -112,6 +112,9 @@ def solve_problem(problem: Problem, *, began: float | None = None, **options: An
 # Above this many (unit, node) pairs an unproven neighbourhood answer is returned as is
 # (flagged not proven optimal) rather than re-solving the whole model.
 FULL_FALLBACK_PAIRS = 50_000
+# Up to this many units a proven replan is compared with Pacemaker's one-by-one answer, which
+# wins ties (objective level 3); above it the neighbourhood answer is kept for speed.
+GREEDY_TIE_CHECK = 2_000
 
 
 def _incremental(problem: Problem, current: Solution, began: float, options: dict[str, Any]) -> Placement | None:
@@ -125,6 +128,15 @@ def _incremental(problem: Problem, current: Solution, began: float, options: dic
     if not outcome.proven and pairs <= FULL_FALLBACK_PAIRS:
         return None
     values = objective.values(problem, outcome.solution, current, current)
+    if outcome.proven and len(problem.units) <= GREEDY_TIE_CHECK:
+        # Level 3: among optimal answers Pacemaker's own comes first. If the one-by-one answer
+        # is as good on every maximised level, it is the answer (§6.2 tie-breaks included).
+        reference = greedy(problem)
+        if not violations(problem, reference):
+            theirs = objective.values(problem, reference, reference, current)
+            if all(theirs[level] == values[level] for level in objective.MAXIMISED):
+                stats = SolveStats("greedy", time.perf_counter() - began, True)
+                return to_placement(problem, reference, theirs, stats)
     stats = SolveStats(
         "incremental",
         time.perf_counter() - began,

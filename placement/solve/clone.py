@@ -25,7 +25,7 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
     for unit in problem.units:
         lits = [ctx.x[(unit.key, node)] for node in problem.nodes_of(unit.key)]
         if len(lits) > 1 or (lits and unit.multi):
-            limit = unit.max_copies if unit.multi else 1
+            limit = problem.limit_with_exempt(unit.key, unit.max_copies if unit.multi else 1)
             if limit < len(lits):
                 ctx.model.add(sum(lits) <= limit) if limit > 1 else ctx.model.add_at_most_one(lits)
         if unit.clone is not None and unit.instance is not None:
@@ -34,7 +34,8 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
     for (primitive, _node), lits in sorted(per_node.items()):
         clone = problem.hierarchy.clone_of(primitive)
         assert clone is not None
-        limit = problem.per_node_limit(clone.id)
+        left_alone = sum(1 for u in problem.units if u.primitive == primitive and (u.key, _node) in problem.exempt)
+        limit = max(problem.per_node_limit(clone.id), left_alone)
         if len(lits) > limit:
             ctx.model.add(sum(lits) <= limit)
 
@@ -45,7 +46,7 @@ def check(view: SolutionView) -> list[str]:
     per_node: dict[tuple[str, str], int] = defaultdict(int)
     for unit in view.problem.units:
         count = len(view.solution.nodes(unit.key))
-        limit = unit.max_copies if unit.multi else 1
+        limit = view.problem.limit_with_exempt(unit.key, unit.max_copies if unit.multi else 1)
         if count > limit:
             problems.append(f"{unit.key} runs {count} copies, at most {limit}")
         if unit.clone is not None and unit.instance is not None:
@@ -54,6 +55,9 @@ def check(view: SolutionView) -> list[str]:
     for (primitive, node), count in sorted(per_node.items()):
         clone = view.problem.hierarchy.clone_of(primitive)
         assert clone is not None
-        if count > view.problem.per_node_limit(clone.id):
+        left_alone = sum(
+            1 for u in view.problem.units if u.primitive == primitive and (u.key, node) in view.problem.exempt
+        )
+        if count > max(view.problem.per_node_limit(clone.id), left_alone):
             problems.append(f"clone {clone.id}: {count} copies of {primitive} on {node}")
     return problems

@@ -120,8 +120,8 @@ def _encode_mandatory(ctx: EncodeContext, link: Link) -> None:
     for unit in link.dependent.units:
         for node in ctx.problem.nodes_of(unit):
             here = ctx.lit(unit, node, link.dependent.role)
-            if here is None:
-                continue
+            if here is None or (unit, node) in ctx.problem.exempt:
+                continue  # a copy left alone where it runs is not moved by constraints
             value = ctx.problem.attribute(node, link.attribute)
             there = ctx.active_at(link.primary, link.attribute, value, exclude=unit)
             if link.score > 0:
@@ -161,6 +161,8 @@ def satisfied(view: SolutionView, link: Link) -> list[str]:
     problems = []
     for unit in link.dependent.units:
         for node in view.nodes_in_role(unit, link.dependent.role):
+            if (unit, node) in view.problem.exempt:
+                continue
             together = view.active_at(link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit)
             if link.score > 0 and not together:
                 problems.append(f"{link}: {unit} on {node} without {link.primary}")

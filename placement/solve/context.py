@@ -96,13 +96,15 @@ class EncodeContext:
             self.definitions.append(("or", cached, list(literals)))
         return cached
 
-    def active_lits(self, ref: Ref, exclude: str | None = None) -> list[Literal]:
-        """Every "a copy of ``ref`` runs on a node (in its role)" literal."""
+    def active_lits(self, ref: Ref, exclude: str | None = None, movable: bool = False) -> list[Literal]:
+        """Every "a copy of ``ref`` runs on a node (in its role)" literal (``movable``: not left alone)."""
         found = []
         for key in ref.units:
             if key == exclude:
                 continue
             for node in self.problem.nodes_of(key):
+                if movable and (key, node) in self.problem.exempt:
+                    continue
                 lit = self.lit(key, node, ref.role)
                 if lit is not None:
                     found.append(lit)

@@ -24,6 +24,8 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
             continue
         name = unit.group or unit.key
         for node in problem.nodes_of(unit.key):
+            if (unit.key, node) in problem.exempt:
+                continue  # left alone where it runs
             here = ctx.lit(unit.key, node, None)
             before = ctx.lit(unit.after, node, None)
             if here is not None:
@@ -37,5 +39,7 @@ def check(view: SolutionView) -> list[str]:
         if unit.after is None:
             continue
         for node in view.solution.nodes(unit.key) - view.solution.nodes(unit.after):
+            if (unit.key, node) in view.problem.exempt:
+                continue
             problems.append(f"group {unit.group}: {unit.key} on {node} without {unit.after}")
     return problems

@@ -101,7 +101,7 @@ def _lower_sets(constraint: OrderSet, resolver: RefResolver, config: Config, nam
 
 def encode(ctx: EncodeContext, precedence: Precedence) -> None:
     """``then`` active anywhere ⇒ ``first`` active (enough copies), as guarded clauses."""
-    then_lits = ctx.active_lits(precedence.then)
+    then_lits = ctx.active_lits(precedence.then, movable=True)
     if not then_lits:
         return
     if precedence.min_copies > 1:
@@ -129,7 +129,7 @@ def encode(ctx: EncodeContext, precedence: Precedence) -> None:
 
 def satisfied(view: SolutionView, precedence: Precedence) -> list[str]:
     """Violations of ``precedence`` in a candidate solution."""
-    if not view.copies(precedence.then):
+    if not view.copies(precedence.then, movable=True):
         return []
     counts = [view.copies(first) for first in precedence.firsts]
     if precedence.require_all:

@@ -58,6 +58,16 @@ class Problem:
     precedences: list[order.Precedence]
     capacity: dict[str, dict[str, int]] | None  # node → attribute → capacity; None = not checked
     not_running: dict[str, str] = field(default_factory=dict)  # unit → why it may not run anywhere
+    # (unit, node) pairs left alone where they run (unmanaged, blocked, on a maintenance node):
+    # they count as running for others, but no constraint may move or stop them (§4, §10).
+    exempt: frozenset[tuple[str, str]] = frozenset()
+
+    def limit_with_exempt(self, key: str, limit: int) -> int:
+        """A copy limit raised to what is left alone already, so leaving it alone stays feasible."""
+        return max(limit, sum(1 for node in self.pinned_nodes_exempt(key)))
+
+    def pinned_nodes_exempt(self, key: str) -> list[str]:
+        return [node for node in self.pinned.get(key, ()) if (key, node) in self.exempt]
 
     @property
     def units(self) -> tuple[Unit, ...]:
@@ -207,6 +217,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     capacity = None
     if config.cluster.strategy is not Strategy.DEFAULT:
         capacity = {name: dict(node.capacity) for name, node in config.nodes.items()}
+    exempt = frozenset((key, node) for key, nodes in pinned.items() for node in nodes)
     return Problem(
         config,
         state,
@@ -222,6 +233,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
         precedences,
         capacity,
         not_running,
+        exempt,
     )
 
 

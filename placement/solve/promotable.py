@@ -33,12 +33,13 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
             assert unit.clone is not None
             in_clone[unit.clone].append(promoted)
             on_node[(unit.clone, node)].append(promoted)
+    pinned_in_clone, pinned_on_node = _pinned_promotions(problem)
     for clone, lits in sorted(in_clone.items()):
-        most, per_node = problem.promoted_limits(clone)
+        most = max(problem.promoted_limits(clone)[0], pinned_in_clone[clone])
         if len(lits) > most:
             ctx.model.add(sum(lits) <= most)
-    for (clone, _node), lits in sorted(on_node.items()):
-        per_node = problem.promoted_limits(clone)[1]
+    for (clone, node), lits in sorted(on_node.items()):
+        per_node = max(problem.promoted_limits(clone)[1], pinned_on_node[(clone, node)])
         if len(lits) > per_node:
             ctx.model.add(sum(lits) <= per_node)
 
@@ -59,10 +60,24 @@ def check(view: SolutionView) -> list[str]:
             if unit.clone is not None:
                 in_clone[unit.clone] += 1
                 on_node[(unit.clone, node)] += 1
+    pinned_in_clone, pinned_on_node = _pinned_promotions(problem)
     for clone, count in in_clone.items():
-        if count > problem.promoted_limits(clone)[0]:
+        if count > max(problem.promoted_limits(clone)[0], pinned_in_clone[clone]):
             problems.append(f"clone {clone}: {count} promoted copies")
     for (clone, node), count in on_node.items():
-        if count > problem.promoted_limits(clone)[1]:
+        if count > max(problem.promoted_limits(clone)[1], pinned_on_node[(clone, node)]):
             problems.append(f"clone {clone}: {count} promoted copies on {node}")
     return problems
+
+
+def _pinned_promotions(problem: Problem) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Promoted copies kept as they are, per clone and per (clone, node): limits never go below them."""
+    in_clone: dict[str, int] = defaultdict(int)
+    on_node: dict[tuple[str, str], int] = defaultdict(int)
+    for key, nodes in problem.pinned_promoted.items():
+        clone = problem.by_key[key].clone
+        assert clone is not None
+        for node in nodes:
+            in_clone[clone] += 1
+            on_node[(clone, node)] += 1
+    return in_clone, on_node

@@ -59,6 +59,11 @@ class SolutionView:
         places = set(self.problem.nodes_with(attribute, value))
         return any(places.intersection(self.nodes_in_role(key, ref.role)) for key in ref.units if key != exclude)
 
-    def copies(self, ref: Ref) -> int:
-        """How many copies of ``ref`` run in its role."""
-        return sum(len(self.nodes_in_role(key, ref.role)) for key in ref.units)
+    def copies(self, ref: Ref, movable: bool = False) -> int:
+        """How many copies of ``ref`` run in its role (``movable``: not counting those left alone)."""
+        return sum(
+            1
+            for key in ref.units
+            for node in self.nodes_in_role(key, ref.role)
+            if not movable or (key, node) not in self.problem.exempt
+        )

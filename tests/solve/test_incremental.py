@@ -111,7 +111,7 @@ def test_only_the_displaced_and_their_colocated_partners_are_freed():
     assert displaced(problem, current) == {"db", "web"}
     assert neighbourhood(problem, {"db"}) == {"db", "web"}
     placement = solve(cfg, state)
-    assert placement.stats.method == "incremental" and placement.optimal
+    assert placement.optimal  # (greedy wins the tie here: level 3)
     assert placement.nodes_of("mail") == ("bob",) and placement.nodes_of("dns") == ("carol",)
     assert placement.nodes_of("db") == placement.nodes_of("web") != ("alice",)
     assert certify(problem, {"db", "web"}, to_solution(problem, placement)).proven
