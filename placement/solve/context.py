@@ -96,14 +96,23 @@ class EncodeContext:
             self.definitions.append(("or", cached, list(literals)))
         return cached
 
-    def active_lits(self, ref: Ref, exclude: str | None = None, movable: bool = False) -> list[Literal]:
-        """Every "a copy of ``ref`` runs on a node (in its role)" literal (``movable``: not left alone)."""
+    def active_lits(
+        self, ref: Ref, exclude: str | None = None, movable: bool = False, keep_running: bool = False
+    ) -> list[Literal]:
+        """Every "a copy of ``ref`` runs on a node (in its role)" literal.
+
+        ``movable`` leaves out copies left alone; ``keep_running`` leaves out copies that run
+        there now (for constraints that only block starts).
+        """
         found = []
+        current = self.problem.table.current
         for key in ref.units:
             if key == exclude:
                 continue
             for node in self.problem.nodes_of(key):
                 if movable and (key, node) in self.problem.exempt:
+                    continue
+                if keep_running and node in current.of(key):
                     continue
                 lit = self.lit(key, node, ref.role)
                 if lit is not None:

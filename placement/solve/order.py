@@ -8,7 +8,7 @@ Optional and serialize orders only sequence actions and leave placement alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,9 @@ class Precedence:
     require_all: bool = True
     min_copies: int = 1
     span: Span | None = field(default=None, compare=False)
+    # compat(pacemaker): §7 — an asymmetrical order only blocks starts: a ``then`` copy that
+    # already runs keeps running when ``first`` stops.
+    symmetrical: bool = True
 
     def __str__(self) -> str:
         firsts = " and ".join(map(str, self.firsts)) if self.require_all else " or ".join(map(str, self.firsts))
@@ -45,6 +48,13 @@ def lower(constraint: Order | OrderSet, resolver: RefResolver, config: Config, i
     if constraint.kind is not OrderKind.MANDATORY:
         return []
     name = constraint.id or f"order#{index}"
+    found = _lower(constraint, resolver, config, name)
+    if constraint.symmetrical is False:
+        found = [replace(p, symmetrical=False) for p in found]
+    return found
+
+
+def _lower(constraint: Order | OrderSet, resolver: RefResolver, config: Config, name: str) -> list[Precedence]:
     if isinstance(constraint, Order):
         then_action = constraint.then_action or constraint.first_action
         if constraint.first_action not in _ROLE_OF_ACTION or then_action not in _ROLE_OF_ACTION:
@@ -101,7 +111,7 @@ def _lower_sets(constraint: OrderSet, resolver: RefResolver, config: Config, nam
 
 def encode(ctx: EncodeContext, precedence: Precedence) -> None:
     """``then`` active anywhere ⇒ ``first`` active (enough copies), as guarded clauses."""
-    then_lits = ctx.active_lits(precedence.then, movable=True)
+    then_lits = ctx.active_lits(precedence.then, movable=True, keep_running=not precedence.symmetrical)
     if not then_lits:
         return
     if precedence.min_copies > 1:
@@ -129,7 +139,7 @@ def encode(ctx: EncodeContext, precedence: Precedence) -> None:
 
 def satisfied(view: SolutionView, precedence: Precedence) -> list[str]:
     """Violations of ``precedence`` in a candidate solution."""
-    if not view.copies(precedence.then, movable=True):
+    if not view.copies(precedence.then, movable=True, keep_running=not precedence.symmetrical):
         return []
     counts = [view.copies(first) for first in precedence.firsts]
     if precedence.require_all:

@@ -59,11 +59,16 @@ class SolutionView:
         places = set(self.problem.nodes_with(attribute, value))
         return any(places.intersection(self.nodes_in_role(key, ref.role)) for key in ref.units if key != exclude)
 
-    def copies(self, ref: Ref, movable: bool = False) -> int:
-        """How many copies of ``ref`` run in its role (``movable``: not counting those left alone)."""
+    def copies(self, ref: Ref, movable: bool = False, keep_running: bool = False) -> int:
+        """How many copies of ``ref`` run in its role.
+
+        ``movable`` leaves out copies left alone, ``keep_running`` copies that run there now.
+        """
+        current = self.problem.table.current
         return sum(
             1
             for key in ref.units
             for node in self.nodes_in_role(key, ref.role)
-            if not movable or (key, node) not in self.problem.exempt
+            if (not movable or (key, node) not in self.problem.exempt)
+            and (not keep_running or node not in current.of(key))
         )

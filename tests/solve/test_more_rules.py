@@ -157,3 +157,14 @@ def test_promotable_clone_of_a_group_is_unsupported():
     cfg = config(NODES, [primitive("a"), primitive("b"), Group("g", ("a", "b")), Clone("ms", "g", promotable=True)])
     with pytest.raises(Unsupported, match="promotable clone of a group"):
         solve(cfg)
+
+
+def test_asymmetrical_order_blocks_starts_only():
+    """§7: with symmetrical=false a running `then` keeps running when `first` stops; a stopped one stays stopped."""
+    resources = [primitive("a", target_role=Role.STOPPED), primitive("b")]
+    order = (Order("a", "b", symmetrical=False, id="a-then-b"),)
+    running = State(instances=(Instance("b", "bob"),))
+    assert solve(config(NODES, resources, order), running).nodes_of("b") == ("bob",)
+    assert solve(config(NODES, resources, order)).nodes_of("b") == ()
+    symmetric = (Order("a", "b", id="a-then-b"),)
+    assert solve(config(NODES, resources, symmetric), running).nodes_of("b") == ()
