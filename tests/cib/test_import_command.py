@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from click.testing import CliRunner
 
 from placement.cli import cli
@@ -68,3 +72,34 @@ def test_state_out_writes_the_status_as_state_json(tmp_path) -> None:
     state = load_state(state_file)
     assert [(i.resource, i.node) for i in state.instances] == [("db", "alice")]
     assert state.node("bob").status.value == "unclean"  # never seen, and fencing is on
+
+
+SHARED_CASES = Path(__file__).resolve().parents[2].parent / "shared" / "pacemaker-scheduler" / "cases"
+# A fixed spread of real cases: groups, clones, promotion, failures, fencing, tickets, containers.
+SAMPLE = [
+    "group1",
+    "clone-no-shuffle",
+    "promoted-0",
+    "rec-rsc-5",
+    "rec-node-1",
+    "ticket-group-1",
+    "container-group-1",
+    "systemhealthp2",
+    "failcount",
+    "utilization",
+]
+
+
+@pytest.mark.skipif(not SHARED_CASES.is_dir(), reason=f"Pacemaker scheduler cases not found at {SHARED_CASES}")
+@pytest.mark.parametrize("name", SAMPLE)
+def test_import_then_plan_from_text_and_state_json_equals_planning_from_the_cib(tmp_path, name: str) -> None:
+    cib_path = SHARED_CASES / f"{name}.xml"
+    place, state = tmp_path / "cluster.place", tmp_path / "state.json"
+    runner = CliRunner()
+    imported = runner.invoke(cli, ["import", str(cib_path), "-o", str(place), "--state-out", str(state)])
+    assert imported.exit_code == 0, imported.output
+    from_cib = runner.invoke(cli, ["whatif", "--cib", str(cib_path), "--json"])
+    from_text = runner.invoke(cli, ["whatif", str(place), "--state", str(state), "--json"])
+    assert from_cib.exit_code == from_text.exit_code == 0
+    cib_plan, text_plan = json.loads(from_cib.stdout), json.loads(from_text.stdout)
+    assert (cib_plan["placement"], cib_plan["fenced"]) == (text_plan["placement"], text_plan["fenced"])
