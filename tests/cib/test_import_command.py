@@ -86,7 +86,7 @@ SAMPLE = [
     "container-group-1",
     "systemhealthp2",
     "failcount",
-    "utilization",
+    "utilization-order2",
 ]
 
 
