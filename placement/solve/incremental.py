@@ -208,8 +208,13 @@ def certify(problem: Problem, free: set[str], solution: Solution, free_bound: in
             if not link.mandatory and set(link.dependent.units) | set(link.primary.units) <= free
         )
         regret = min(regret, max(0, free_bound - earned))
-    regret += outside + _promotion_regret(problem, solution)
+    promotion = _promotion_regret(problem, solution)
+    regret += outside + promotion
     widen = set()
+    if promotion > 0:
+        # Promotions of pinned copies change without any move, so no move cost bounds them:
+        # free every promotable unit, and prove nothing until they are.
+        widen.update(k for k in problem.promotable if k not in free and k not in problem.frozen)
     for unit in problem.units:
         if unit.key in free or unit.key in problem.frozen:
             continue

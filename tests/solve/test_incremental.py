@@ -135,3 +135,15 @@ def test_the_neighbourhood_model_leaves_out_untied_units_but_keeps_their_capacit
     moved = Solution({"db": frozenset({"bob"}), "web": frozenset({"alice"})}, {})
     whole = merge(kept_units(problem, {"db"}), moved, current)
     assert whole.placed == {"db": {"bob"}, "web": {"alice"}, "batch": {"bob"}}
+
+
+def test_a_steady_state_without_promotion_is_not_certified_optimal():
+    """Promotions change without moves: pinned copies' promotion regret must free them (bug-lf-2544)."""
+    from placement.model import Clone, Role
+
+    nodes = [node("alice", attributes={"master-db": "5"}), node("bob", attributes={"master-db": "5"})]
+    cfg = config(nodes, [primitive("db"), Clone("ms", "db", promotable=True)])
+    state = State(instances=(Instance("db", "alice", Role.UNPROMOTED), Instance("db", "bob", Role.UNPROMOTED)))
+    placement = solve(cfg, state)
+    assert sum(a.role is Role.PROMOTED for a in placement.assignments) == 1
+    assert placement.optimal
