@@ -32,7 +32,8 @@ def load_inputs(file: Path | None, state_path: Path | None, cib: Path | None) ->
         imported = import_cib(cib)
         for warning in imported.warnings:
             click.echo(f"warning: {warning}", err=True)
-        return imported.config, imported.state
+        # Plan with the bans the status's failed operations imply, as Pacemaker does.
+        return imported.planning_config, imported.state
     if file is None:
         raise click.UsageError("give a .place FILE or --cib CIB.xml")
     config = load(file)

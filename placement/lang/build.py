@@ -191,8 +191,9 @@ class Builder(Transformer):
     # ------------------------------------------------------------------ terminals
 
     def param(self, token: Token) -> Param:
-        key, _, value = str(token).partition("=")
-        return Param(key, unquote(value), self.span_of(token))
+        text = str(token)
+        split = _quoted_prefix_length(text) if text.startswith('"') else text.index("=")
+        return Param(unquote(text[:split]), unquote(text[split + 1:]), self.span_of(token))
 
     # ------------------------------------------------------------------ small rules
 
@@ -591,6 +592,14 @@ class Builder(Transformer):
 
     def start(self, children: list) -> list:
         return children
+
+
+def _quoted_prefix_length(text: str) -> int:
+    """Length of the quoted string ``text`` starts with (the grammar guarantees it closes)."""
+    index = 1
+    while text[index] != '"':
+        index += 2 if text[index] == "\\" else 1
+    return index + 1
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -119,8 +119,6 @@ def _check_containment(config: Config, report: _Report) -> None:
             if isinstance(child, Clone):
                 report.error(resource.span, f"{kind} '{rid}' clones '{resource.child}', which is "
                              "already a clone (a clone of a clone is not allowed)")
-            elif isinstance(child, Primitive) and child.agent.is_fencing:
-                report.error(resource.span, f"{kind} '{rid}': fence devices cannot be cloned")
             if resource.promotable and resource.promoted_max is not None and resource.max is not None \
                     and resource.promoted_max > resource.max:
                 report.warning(resource.span, f"promotable '{rid}': promoted-max {resource.promoted_max} "

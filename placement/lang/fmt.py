@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from placement.lang import vocabulary as vocab
-from placement.lang.values import format_duration_ms, format_name, format_size, format_value, quote
+from placement.lang.values import format_duration_ms, format_key, format_name, format_size, format_value, quote
 from placement.model import (
     Action,
     Clone,
@@ -96,7 +96,7 @@ def _options(values: object, table: Mapping[str, vocab.OptionSpec], defaults: ob
 
 
 def _pairs(mapping: Mapping[str, object], show=str) -> list[str]:
-    return [f"{key}={format_value(show(value))}" for key, value in mapping.items()]
+    return [f"{format_key(key)}={format_value(show(value))}" for key, value in mapping.items()]
 
 
 def _wrap(words: list[str], *groups: list[str]) -> str:

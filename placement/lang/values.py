@@ -131,6 +131,14 @@ def format_name(name: str, keywords: frozenset[str] = frozenset()) -> str:
     return quote(name)
 
 
+_KEY = re.compile(r"[A-Za-z0-9_#][A-Za-z0-9_.:#-]*")
+
+
+def format_key(key: str) -> str:
+    """A ``key`` of ``key=value`` as written: bare when it is a plain word, else quoted."""
+    return key if _KEY.fullmatch(key) else quote(key)
+
+
 def format_value(value: str) -> str:
     """A parameter value as written after ``=``: bare when possible, else quoted."""
     if _BARE_VALUE.fullmatch(value):

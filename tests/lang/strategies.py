@@ -47,7 +47,8 @@ from placement.score import INFINITY
 BARE = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,8}", fullmatch=True)
 ODD = st.text(alphabet=string.ascii_letters + string.digits + " #:/\"\\=é-", min_size=1, max_size=8)
 NAMES = st.one_of(BARE, BARE, BARE, ODD, st.sampled_from(["with", "start", "inf", "node", "promoted"]))
-KEYS = st.from_regex(r"[a-z_][a-z0-9_.-]{0,8}", fullmatch=True).filter(
+KEYS = st.one_of(st.from_regex(r"[a-z_0-9][a-z0-9_.-]{0,8}", fullmatch=True),
+                 st.text(alphabet=string.ascii_letters + " =\"\\-", min_size=1, max_size=6)).filter(
     lambda k: k not in {"standby", "maintenance"})
 VALUES = st.one_of(
     st.from_regex(r"[A-Za-z0-9_./:,-]{1,12}", fullmatch=True),

@@ -249,3 +249,13 @@ def test_positions_are_kept_for_diagnostics() -> None:
 def test_a_stonith_agent_must_be_declared_with_fence() -> None:
     with pytest.raises(InvalidInput, match="is a fence device: write 'fence ipmi"):
         loads("resource ipmi stonith:fence_ipmilan")
+
+
+def test_parameter_keys_that_are_not_plain_words_are_quoted() -> None:
+    config = loads('resource r ocf:heartbeat:Dummy 1=one "two words"=2 "a=b"="c d"')
+    assert dict(config.resources["r"].params) == {"1": "one", "two words": "2", "a=b": "c d"}
+
+
+def test_a_fence_device_may_be_cloned() -> None:
+    config = loads("node a\nfence f stonith:fence_dummy\nclone cl_f of f")
+    assert config.resources["cl_f"].child == "f"
