@@ -1,8 +1,9 @@
 """The lexicographic objective, level by level (issue 4 "Objective").
 
 1. ``running``  — copies that run, weighted so a higher priority always wins (maximise);
-2. ``required`` — copies on a node where their score is +INFINITY: "run here if it can" is
-   a level of its own above every finite score, never a 1,000,000 weight (maximise);
+2. ``required`` — copies on a node where their score is +INFINITY, and promotions where the
+   promotion score is: "run (promote) here if it can" is a level of its own above every
+   finite score, never a 1,000,000 weight (maximise);
 3. ``score``    — the finite scores earned: locations, stickiness, promotion, finite
    colocations (maximise);
 4. ``closeness`` — difference from Pacemaker's greedy answer, then from the current placement
@@ -35,7 +36,10 @@ def running(problem: Problem, solution: Solution) -> int:
 
 
 def required(problem: Problem, solution: Solution) -> int:
-    return sum(1 for key, node in solution.pairs() if problem.allowed[key][node].required)
+    """Copies on a +INFINITY node, and promotions where the promotion score is +INFINITY."""
+    placed = sum(1 for key, node in solution.pairs() if problem.allowed[key][node].required)
+    promoted = sum(1 for key, node in solution.promoted_pairs() if problem.promotable[key][node].required)
+    return placed + promoted
 
 
 def score(problem: Problem, solution: Solution) -> int:
@@ -96,12 +100,16 @@ def _upper_bounds(problem: Problem) -> dict[str, int]:
         required_count += min(copies, sum(1 for s in allowed.values() if s.required))
         best += sum(max(0, v) for v in heapq.nlargest(copies, (s.finite for s in allowed.values())))
     promotions: dict[str, list[int]] = {}
+    must_promote: dict[str, int] = {}
     for key, nodes in problem.promotable.items():
         clone = problem.by_key[key].clone
         assert clone is not None
         promotions.setdefault(clone, []).extend(max(0, s.finite) for s in nodes.values())
+        must_promote[clone] = must_promote.get(clone, 0) + sum(1 for s in nodes.values() if s.required)
     for clone, gains in promotions.items():
         best += sum(heapq.nlargest(problem.promoted_limits(clone)[0], gains))
+    for clone, count in must_promote.items():
+        required_count += min(problem.promoted_limits(clone)[0], count)
     for link in problem.links:
         if not link.mandatory and link.score > 0:
             for key in link.dependent.units:
@@ -119,7 +127,9 @@ def expression(ctx: EncodeContext, level: str, reference: Solution, current: Sol
     if level == "running":
         return sum(problem.weights[key] * var for (key, _node), var in ctx.x.items())
     if level == "required":
-        return sum(var for (key, node), var in ctx.x.items() if problem.allowed[key][node].required)
+        placed = [var for (key, node), var in ctx.x.items() if problem.allowed[key][node].required]
+        promoted = [var for (key, node), var in ctx.promoted.items() if problem.promotable[key][node].required]
+        return sum(placed + promoted)
     if level == "score":
         scores = [(problem.allowed[key][node].finite, var) for (key, node), var in ctx.x.items()]
         return sum(coefficient * lit for coefficient, lit in [*scores, *ctx.score_terms] if coefficient)
