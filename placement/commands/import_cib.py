@@ -11,9 +11,7 @@ from pathlib import Path
 import click
 
 from placement.cib import import_cib
-from placement.errors import Unsupported
 from placement.lang import dumps
-from placement.model import Clone, Config, Primitive
 from placement.state_json import dumps_state
 
 
@@ -37,7 +35,6 @@ def command(cib: Path, output: Path | None, state_out: Path | None) -> None:
     cannot represent yet (bundles, remote nodes, tickets, date rules…).
     """
     result = import_cib(cib)
-    _refuse_cloned_fencing(result.config)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     text = dumps(result.config)
@@ -48,11 +45,3 @@ def command(cib: Path, output: Path | None, state_out: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
 
-
-def _refuse_cloned_fencing(config: Config) -> None:
-    """The language has no form for a cloned fence device (it refuses one on purpose)."""
-    for resource in config.resources.values():
-        if isinstance(resource, Clone):
-            child = config.resources[resource.child]
-            if isinstance(child, Primitive) and child.agent.is_fencing:
-                raise Unsupported("cloned fence device in .place text", resource.id)

@@ -539,7 +539,8 @@ class Builder(Transformer):
                            f"write 'apart from {primary[0]} {-score}'")
             score = -abs(score)
         if score == 0:
-            self.error(span, "a colocation with score 0 has no effect (Pacemaker ignores it)")
+            self.problems.append(Diagnostic(Severity.WARNING, "a colocation with score 0 has no effect "
+                                            "(Pacemaker ignores it)", span))
         return Colocation(dependent[0], primary[0], score, dependent[1], primary[1], attribute,
                           id=label, span=span, **values)
 

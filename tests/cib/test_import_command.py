@@ -46,10 +46,10 @@ def test_unsupported_feature_exits_3_naming_it(tmp_path) -> None:
     assert result.stderr.strip() == "unsupported: bundle (b1)"
 
 
-def test_cloned_fence_device_has_no_place_form(tmp_path) -> None:
+def test_cloned_fence_device_prints_as_a_clone_of_a_fence(tmp_path) -> None:
     result = run(tmp_path, cib('<clone id="fc"><primitive id="f" class="stonith" type="fence_x"/></clone>'))
-    assert result.exit_code == 3
-    assert "cloned fence device" in result.stderr
+    assert result.exit_code == 0, result.output
+    assert "fence f stonith:fence_x\nclone fc of f\n" in result.stdout
 
 
 def test_malformed_xml_exits_1_with_position(tmp_path) -> None:

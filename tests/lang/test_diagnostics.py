@@ -143,10 +143,11 @@ def test_unknown_fence_targets_and_levels() -> None:
     assert "'x' is not a fence device" in joined
 
 
-def test_zero_colocation_and_apart_with_negative_score() -> None:
-    joined = "\n".join(errors_of(HEADER + "resource a ocf:heartbeat:Dummy\nresource b ocf:heartbeat:Dummy\n"
-                                 "colocation a with b 0\ncolocation a apart from b -5\n"))
-    assert "a colocation with score 0 has no effect" in joined
+def test_zero_colocation_warns_and_apart_with_negative_score_is_an_error() -> None:
+    base = HEADER + "resource a ocf:heartbeat:Dummy\nresource b ocf:heartbeat:Dummy\n"
+    assert warnings_of(base + "colocation a with b 0\n") == ["a colocation with score 0 has no effect "
+                                                             "(Pacemaker ignores it)"]
+    joined = "\n".join(errors_of(base + "colocation a apart from b -5\n"))
     assert "'apart from' takes a positive score" in joined
 
 
