@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from placement.cib import CibImport, import_cib, loads_cib
 from placement.errors import PlacementError, Unsupported
 from placement.lang import dumps, loads
-from placement.model import Clone, Config, Location, Primitive
+from placement.model import Config, Location
 from placement.state_json import dumps_state, loads_state, validate_against
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "pacemaker-scheduler"
@@ -68,14 +68,6 @@ def test_imported_state_names_only_configured_nodes_and_primitives(imported) -> 
             assert set(state.nodes) == set(config.nodes), name
             assert {i.resource for i in state.instances} <= set(config.primitives), name
             assert {i.node for i in state.instances} <= set(config.nodes), name
-
-
-def cloned_fencing(config: Config) -> bool:
-    return any(
-        isinstance(r, Clone) and config.resources[r.child].agent.is_fencing
-        for r in config.resources.values()
-        if isinstance(r, Clone) and isinstance(config.resources[r.child], Primitive)
-    )
 
 
 def test_imported_states_survive_state_json_and_fit_their_configuration(imported) -> None:
