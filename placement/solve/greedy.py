@@ -220,21 +220,27 @@ class _Run:
     # ----------------------------------------------------------------- after placement
 
     def promote(self) -> None:
-        """compat(pacemaker): §8 — promote the best-scoring copies, up to the limits."""
+        """compat(pacemaker): §8 — promote the best-scoring copies, up to the limits.
+
+        Ties go to the copy promoted now, then to the lower clone instance number.
+        """
         problem = self.problem
-        by_clone: dict[str, list[tuple[int, bool, str, str]]] = defaultdict(list)
+        numbers = problem.table.current.instance_numbers
+        by_clone: dict[str, list[tuple[int, bool, int, str, str]]] = defaultdict(list)
         for key, nodes in problem.promotable.items():
             unit = problem.by_key[key]
             assert unit.clone is not None
             now = problem.table.current.promoted.get(key, frozenset())
             for node, score in nodes.items():
                 if node in self.placed.get(key, ()):
-                    by_clone[unit.clone].append((score.total, node in now, key, node))
+                    number = numbers.get((unit.primitive, node), "")
+                    order = int(number) if number.isdigit() else unit.instance if unit.instance is not None else 1 << 30
+                    by_clone[unit.clone].append((score.total, node in now, order, key, node))
         for clone, options in by_clone.items():
             most, per_node = problem.promoted_limits(clone)
             on_node: dict[str, int] = defaultdict(int)
             count = 0
-            for _score, _now, key, node in sorted(options, key=lambda o: (-o[0], not o[1], o[2], o[3])):
+            for _score, _now, _order, key, node in sorted(options, key=lambda o: (-o[0], not o[1], o[2], o[3], o[4])):
                 if count < most and on_node[node] < per_node:
                     self.promoted[key].add(node)
                     on_node[node] += 1

@@ -22,11 +22,12 @@ def node_attributes(config: Config, state: State, node: str) -> dict[str, str]:
     >>> config = Config(nodes=frozen_map({"alice": Node("alice", attributes=frozen_map({"rack": "1"}))}))
     >>> state = State(nodes=frozen_map({"alice": NodeState(attributes=frozen_map({"rack": "2"}))}))
     >>> node_attributes(config, state, "alice")
-    {'rack': '2', '#uname': 'alice', '#id': 'alice', '#kind': 'cluster', '#is_dc': 'false'}
+    {'rack': '2', '#uname': 'alice', '#kind': 'cluster', '#id': 'alice', '#is_dc': 'false'}
     """
     configured = config.nodes[node].attributes if node in config.nodes else {}
     attributes = {**configured, **state.node(node).attributes}
-    attributes.update({"#uname": node, "#id": node, "#kind": "cluster"})
+    attributes.update({"#uname": node, "#kind": "cluster"})
+    attributes.setdefault("#id", node)  # an importer that knows the node's id sets it
     if config.cluster.name is not None:
         attributes["#cluster-name"] = config.cluster.name
     attributes["#is_dc"] = "true" if state.dc == node else "false"
