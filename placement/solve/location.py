@@ -1,7 +1,7 @@
 """Location constraints: scores for a resource on nodes, by node name, pattern or rules (§3).
 
 Locations are static: they only decide which (unit, node) pairs exist and their objective
-weights, so their encoder adds nothing to the CP-SAT model beyond the score table.
+weights (through `placement.solve.scores`), so they need no encoder of their own.
 """
 
 from __future__ import annotations
@@ -88,6 +88,3 @@ class LocationIndex:
             return None
         return {node for location in exclusive for node, _value, _role in self._contributions(location)}
 
-
-def encode(ctx: object, constraint: Location) -> None:
-    """Nothing to add: the score table already folded this location into weights and bans."""
