@@ -22,6 +22,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from placement.errors import InvalidInput
 from placement.model import Config
 from placement.solve import objective
 from placement.solve.evaluate import violations
@@ -97,6 +98,11 @@ def solve_problem(problem: Problem, *, began: float | None = None, **options: An
 
     remaining = max(0.01, _options(options).time_limit - (time.perf_counter() - began))
     outcome = solve_levels(problem, start, reference, current, replace(_options(options), time_limit=remaining))
+    broken = violations(problem, outcome.solution)
+    if broken:
+        # Only when not even leaving everything as it is satisfies the hard constraints, and the
+        # solver found nothing in time: never hand out a plan that breaks one (invariant 1).
+        raise InvalidInput("no placement satisfies every hard constraint: " + "; ".join(broken[:5]))
     stats = SolveStats(
         "cp-sat",
         time.perf_counter() - began,
