@@ -27,7 +27,10 @@ COLOCATION_SCORES = st.sampled_from([-INFINITY, -30, 25, INFINITY])
 def clusters(draw):
     node_names = ["n1", "n2", "n3"][: draw(st.integers(2, 3))]
     strategy = draw(st.sampled_from([Strategy.DEFAULT, Strategy.UTILIZATION]))
-    nodes = [node(n, {"cpu": draw(st.integers(1, 3))}) for n in node_names]
+    nodes = [
+        node(n, {"cpu": draw(st.integers(1, 3))}, attributes={"rack": draw(st.sampled_from(["a", "b"]))})
+        for n in node_names
+    ]
     count = draw(st.integers(1, 4))
     ids = [f"r{i}" for i in range(count)]
     resources: list = []
@@ -60,7 +63,10 @@ def clusters(draw):
         if len(top) < 2:
             break
         dependent, primary = draw(st.permutations(top))[:2]
-        constraints.append(Colocation(dependent, primary, draw(COLOCATION_SCORES), id=f"col{index}"))
+        attribute = draw(st.sampled_from([None, None, "rack"]))
+        constraints.append(
+            Colocation(dependent, primary, draw(COLOCATION_SCORES), node_attribute=attribute, id=f"col{index}")
+        )
     if len(top) >= 2 and draw(st.booleans()):
         first, then = draw(st.permutations(top))[:2]
         constraints.append(Order(first, then, id="ord"))
@@ -76,7 +82,11 @@ def clusters(draw):
         # and a Promoted-role location that makes the last node promotable too.
         constraints.append(Location(resource="c", node=node_names[-1], score=3, role=Role.PROMOTED, id="promo"))
         with_scores = [
-            node(n.name, dict(n.capacity), attributes={"master-r0": "5"} if i == 0 and promoted else {})
+            node(
+                n.name,
+                dict(n.capacity),
+                attributes={**n.attributes, **({"master-r0": "5"} if i == 0 and promoted else {})},
+            )
             for i, n in enumerate(nodes)
         ]
         cfg = config(with_scores, resources, tuple(constraints), strategy=strategy)
