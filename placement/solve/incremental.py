@@ -1,22 +1,29 @@
 """Incremental replanning: keep what need not move, solve only the displaced neighbourhood.
 
 One monolithic model does not scale (a node-down replan at 32×1000 took seconds, at
-64×3000 minutes), yet after an event almost everything may stay. So:
+64×3000 minutes), yet after an event almost everything may stay. So, around a *base*
+placement (the current one for a replan; Pacemaker's greedy answer for a fresh cluster):
 
-1. *Displaced* units are those whose current nodes are no longer allowed, that run fewer
-   copies than they could, or that are not running at all but could; their *neighbourhood*
-   adds every unit tied to them by a mandatory colocation, an order or a group chain
+1. *Displaced* units are those whose base nodes are no longer allowed, that run fewer
+   copies than they could, or that are not running at all but could (for a fresh cluster
+   also every unit greedy left below its best, `regretful`); their *neighbourhood* adds
+   every unit tied to them by a mandatory colocation, an order or a group chain
    (transitively) and by a finite colocation (one hop).
-2. Every other unit is pinned where it runs, and the small model is solved exactly.
-3. A certificate decides whether that answer is globally optimal. Any better placement
-   must move some pinned unit ``f``; doing so loses at least ``c_f`` = its score here minus
-   its best score on another node, while everything else together can gain at most
-   ``R`` = the regret of the freed units (best possible score minus what they got) plus
-   the regret of every finite colocation and of promotion. If every running level is at
-   its upper bound and ``min c_f ≥ R``, no placement is better: proven.
+2. The model holds only those units and their direct partners, pinned (`restrict`); every
+   other unit stays where it is, its capacity taken off its node (`merge` puts it back).
+3. A certificate decides whether that answer is globally optimal (`certify`). Any better
+   placement must move some pinned unit ``f``; doing so loses at least ``c_f`` = its score
+   here minus its best score on another node (less what colocations among pinned units
+   could gain through it), while everything else together can gain at most ``R`` = what
+   the freed units could still earn — the smaller of their regrets and of their optimum
+   with every pinned unit removed (`relaxed`) — plus the regret of colocations between
+   freed and pinned units and of promotion. If every running level is at its upper bound
+   and ``min c_f ≥ R``, no placement is better: proven. (Promotions of pinned copies can
+   change without a move, so any promotion regret frees the promotable units first.)
 4. Otherwise the neighbourhood widens by every pinned unit with ``c_f < R`` (or, when
    something could not run, by the units on the nodes it could use) and the solve repeats;
-   when the neighbourhood would be everything, the full model is solved instead.
+   when the neighbourhood would be everything or too wide, the caller decides: the full
+   model for small problems, the unproven answer (flagged) for large ones.
 """
 
 from __future__ import annotations
