@@ -127,22 +127,22 @@ def _incremental(problem: Problem, current: Solution, began: float, options: dic
     from placement.solve.incremental import replan
 
     solver_options = _options(options)
-    outcome = replan(problem, current, solver_options, began + solver_options.time_limit)
+    # Pacemaker's own answer, for the closeness level and the tie check below (small problems).
+    reference = greedy(problem) if len(problem.units) <= GREEDY_TIE_CHECK else None
+    outcome = replan(problem, current, solver_options, began + solver_options.time_limit, reference=reference)
     if outcome is None:
         return None
     pairs = sum(len(nodes) for nodes in problem.allowed.values())
     if not outcome.proven and pairs <= FULL_FALLBACK_PAIRS:
         return None
     values = objective.values(problem, outcome.solution, current, current)
-    if outcome.proven and len(problem.units) <= GREEDY_TIE_CHECK:
-        # Level 3: among optimal answers Pacemaker's own comes first. If the one-by-one answer
-        # is as good on every maximised level, it is the answer (§6.2 tie-breaks included).
-        reference = greedy(problem)
-        if not violations(problem, reference):
-            theirs = objective.values(problem, reference, reference, current)
-            if all(theirs[level] == values[level] for level in objective.MAXIMISED):
-                stats = SolveStats("greedy", time.perf_counter() - began, True)
-                return to_placement(problem, reference, theirs, stats)
+    # Level 3: among optimal answers Pacemaker's own comes first. If the one-by-one answer is
+    # as good on every maximised level, it is the answer (§6.2 tie-breaks included).
+    if outcome.proven and reference is not None and not violations(problem, reference):
+        theirs = objective.values(problem, reference, reference, current)
+        if all(theirs[level] == values[level] for level in objective.MAXIMISED):
+            stats = SolveStats("greedy", time.perf_counter() - began, True)
+            return to_placement(problem, reference, theirs, stats)
     stats = SolveStats(
         "incremental",
         time.perf_counter() - began,

@@ -111,7 +111,8 @@ class _Run:
                 scored.append((node, value))
         if not scored:
             return None
-        whole = [n for n, _ in scored if self.fits(members, n)]
+        whole = {n for n, _ in scored if self.fits(members, n)}
+        # compat(pacemaker): §6.3 — if no node fits the whole group, only the first member must fit.
         pool = [(n, v) for n, v in scored if (n in whole if whole else self.fits(members[:1], n))]
         if not pool:
             return None

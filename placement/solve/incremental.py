@@ -369,12 +369,15 @@ def replan(
     deadline: float,
     base: Solution | None = None,
     seeds: set[str] = frozenset(),  # type: ignore[assignment]
+    reference: Solution | None = None,
 ) -> IncrementalOutcome | None:
     """Solve growing neighbourhoods of the displaced units (and ``seeds``) around ``base``.
 
     ``base`` (default: ``current``) is where units outside the neighbourhood stay: the
     current placement for a replan, Pacemaker's greedy answer for a fresh cluster (then the
-    ``seeds`` are the units greedy left below their best). ``current`` only counts moves.
+    ``seeds`` are the units greedy left below their best). ``current`` only counts moves;
+    ``reference`` (Pacemaker's answer for the whole problem, when known) is what the
+    closeness level stays near — otherwise the greedy answer of each neighbourhood model.
 
     Returns the last neighbourhood answer (``proven`` says whether the certificate holds),
     or None when even the first neighbourhood is everything or pinning makes it infeasible.
@@ -398,18 +401,26 @@ def replan(
         if len(free) >= len(problem.units):
             return None
         small = restrict(problem, free, base)
-        reference = greedy(small)
+        kept = kept_units(problem, free)
+        near = None
+        if reference is not None:
+            near = Solution(
+                {k: v for k, v in reference.placed.items() if k in kept},
+                {k: v for k, v in reference.promoted.items() if k in kept},
+            )
+        if near is None or violations(small, near):
+            near = greedy(small)
         pinned_only = Solution({k: v for k, v in small.pinned.items() if v}, dict(small.pinned_promoted))
-        start = next((s for s in (reference, pinned_only) if not violations(small, s)), base)
+        start = next((s for s in (near, pinned_only) if not violations(small, s)), base)
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None
         from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
 
-        outcome = solve_levels(small, start, reference, current, replace(options, time_limit=remaining))
+        outcome = solve_levels(small, start, near, current, replace(options, time_limit=remaining))
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
-        whole = merge(kept_units(problem, free), outcome.solution, base)
+        whole = merge(kept, outcome.solution, base)
         if violations(problem, whole):
             return None
         outcome = replace(outcome, solution=whole)

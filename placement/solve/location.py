@@ -87,4 +87,3 @@ class LocationIndex:
         if not exclusive:
             return None
         return {node for location in exclusive for node, _value, _role in self._contributions(location)}
-
