@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from placement.hierarchy import Hierarchy
-from placement.model import Config, Location, NoQuorumPolicy, Role
-from placement.score import INFINITY
+from placement.model import Config, NoQuorumPolicy
 from placement.state import NodeStatus, State
 
 # Reasons are constants so explanations and tests name them the same way.
@@ -68,9 +66,11 @@ def fence_devices(config: Config) -> tuple[str, ...]:
 def can_fence(config: Config, state: State, node: str) -> bool:
     """Whether ``node`` can be fenced now (SEMANTICS.md §10 ``pe_can_fence``).
 
-    Fencing must be enabled, the partition must have quorum (or ignore its loss), and
-    some fence device whose ``fences`` list is empty or names ``node`` must be able to run
-    on another available node: a device cannot fence the node it would have to run on.
+    Fencing must be enabled, the partition must have quorum (or ignore its loss), and some
+    fence device must be able to target ``node`` (its ``fences`` list is empty or names it).
+    compat(pacemaker): like the scheduler, this does not ask whether the device runs or
+    could run somewhere — fencing is done by the fencer, not as a resource action. If the
+    fence then fails, the runtime keeps retrying and recovers nothing (fencing first).
 
     >>> from placement.model import Agent, Node, Primitive, frozen_map
     >>> nodes = frozen_map({"alice": Node("alice"), "bob": Node("bob")})
@@ -83,32 +83,8 @@ def can_fence(config: Config, state: State, node: str) -> bool:
         return False
     if not state.quorum and config.cluster.no_quorum is not NoQuorumPolicy.IGNORE:
         return False
-    hosts = [n for n in available_nodes(config, state) if n != node]
-    if not hosts:
-        return False
-    hierarchy = Hierarchy(config)
-    for device in fence_devices(config):
-        primitive = config.primitives[device]
-        if primitive.fences and node not in primitive.fences:
-            continue
-        meta = hierarchy.effective_meta(device)
-        if meta.target_role is Role.STOPPED:
-            continue
-        if any(_device_allowed_on(config, device, host) for host in hosts):
-            return True
-    return False
-
-
-def _device_allowed_on(config: Config, device: str, node: str) -> bool:
-    """A device may run on ``node`` unless a plain location bans it there (or opt-in leaves it out).
-
-    Rules are not evaluated here on purpose: this answers "could the device run at all"
-    for the fencing decision; `placement.solve` still places the device exactly.
-    """
-    named = [c for c in config.constraints if isinstance(c, Location) and c.resource == device and c.node == node]
-    if any(c.score <= -INFINITY for c in named):
-        return False
-    return config.cluster.symmetric or bool(named)
+    return any(not config.primitives[device].fences or node in config.primitives[device].fences
+               for device in fence_devices(config))
 
 
 @dataclass(frozen=True, slots=True)
