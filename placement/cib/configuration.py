@@ -183,7 +183,9 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
             name=name,
             # standby and maintenance have their own fields; keeping them twice too
             # would let the two disagree.
-            attributes=frozen_map({k: v for k, v in values.items() if k not in ("standby", "maintenance")}),
+            # The node id is what rules see as #id; kept only when it is not the name.
+            attributes=frozen_map({**{k: v for k, v in values.items() if k not in ("standby", "maintenance")},
+                                   **({"#id": ident} if ident != name else {})}),
             capacity=frozen_map(
                 {k: parse_int_prefix(v) for k, v in attributes.merged(document, element, "utilization").items()}
             ),

@@ -131,7 +131,7 @@ def format_name(name: str, keywords: frozenset[str] = frozenset()) -> str:
     return quote(name)
 
 
-_KEY = re.compile(r"[A-Za-z0-9_#][A-Za-z0-9_.:#-]*")
+_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:#-]*")  # a leading # would start a comment
 
 
 def format_key(key: str) -> str:

@@ -101,7 +101,7 @@ def test_nodes_with_attributes_utilization_standby_and_score() -> None:
     )
     config = config_of(cib(nodes=nodes))
     alice, bob = config.nodes["alice"], config.nodes["bob"]
-    assert dict(alice.attributes) == {"rack": "r1"}
+    assert dict(alice.attributes) == {"rack": "r1", "#id": "1"}  # the node id, for #id in rules
     assert dict(alice.capacity) == {"cpu": 8, "memory": 0}  # Pacemaker reads junk as 0
     assert (alice.standby, alice.maintenance, alice.score) == (True, False, 5)
     assert (bob.standby, bob.maintenance) == (False, True)

@@ -251,6 +251,12 @@ def test_a_stonith_agent_must_be_declared_with_fence() -> None:
         loads("resource ipmi stonith:fence_ipmilan")
 
 
+def test_a_comment_that_looks_like_an_option_is_still_a_comment() -> None:
+    config = loads('node a #rack=b\nnode b "#id"=uuid2')
+    assert dict(config.nodes["a"].attributes) == {}
+    assert dict(config.nodes["b"].attributes) == {"#id": "uuid2"}
+
+
 def test_parameter_keys_that_are_not_plain_words_are_quoted() -> None:
     config = loads('resource r ocf:heartbeat:Dummy 1=one "two words"=2 "a=b"="c d"')
     assert dict(config.resources["r"].params) == {"1": "one", "two words": "2", "a=b": "c d"}
