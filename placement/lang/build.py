@@ -138,7 +138,7 @@ class Builder(Transformer):
         return unquote(str(token))
 
     def options(self, items: Iterable[Param | Flag], specs: Mapping[str, vocab.OptionSpec],
-                what: str, hint: str = "") -> dict[str, Any]:
+                what: str) -> dict[str, Any]:
         """Check ``items`` against ``specs``: field name → parsed value."""
         values: dict[str, Any] = {}
         seen: dict[str, Span] = {}
@@ -146,7 +146,7 @@ class Builder(Transformer):
             spec = specs.get(item.key)
             if spec is None:
                 self.error(item.span, f"unknown {what} option '{item.key}'"
-                           + did_you_mean(item.key, specs) + hint)
+                           + did_you_mean(item.key, specs))
                 continue
             if spec.field in seen:
                 self.error(item.span, f"{what} option '{spec.key}' is given twice")
