@@ -17,6 +17,7 @@ from placement.solve.refs import Ref, RefResolver
 
 if TYPE_CHECKING:
     from placement.solve.context import EncodeContext
+    from placement.solve.problem import Problem
     from placement.solve.solution import SolutionView
 
 KIND = "order"
@@ -34,7 +35,7 @@ class Precedence:
     min_copies: int = 1
     span: Span | None = field(default=None, compare=False)
     # compat(pacemaker): §7 — an asymmetrical order only blocks starts: a ``then`` copy that
-    # already runs keeps running when ``first`` stops.
+    # already runs keeps running when a running ``first`` stops (see `keeps_running`).
     symmetrical: bool = True
 
     def __str__(self) -> str:
@@ -109,9 +110,24 @@ def _lower_sets(constraint: OrderSet, resolver: RefResolver, config: Config, nam
 # ----------------------------------------------------------------------------- CP-SAT
 
 
+def keeps_running(problem: Problem, precedence: Precedence) -> bool:
+    """Whether a ``then`` copy that runs now may keep running without ``first``.
+
+    compat(pacemaker): §7 — with ``symmetrical=false`` only ``first``'s stop is not ordered
+    before ``then``'s: a ``first`` that runs now and stops leaves ``then`` alone
+    (``bug-5014-A-stop-B-started``). A ``first`` that is not running and cannot start has an
+    unrunnable start, and that still stops ``then`` (``asymmetrical-order-restart``:
+    ``Stop B due to unrunnable A start``).
+    """
+    if precedence.symmetrical:
+        return False
+    current = problem.table.current
+    return any(current.of(key) for first in precedence.firsts for key in first.units)
+
+
 def encode(ctx: EncodeContext, precedence: Precedence) -> None:
     """``then`` active anywhere ⇒ ``first`` active (enough copies), as guarded clauses."""
-    then_lits = ctx.active_lits(precedence.then, movable=True, keep_running=not precedence.symmetrical)
+    then_lits = ctx.active_lits(precedence.then, movable=True, keep_running=keeps_running(ctx.problem, precedence))
     if not then_lits:
         return
     if precedence.min_copies > 1:
@@ -139,7 +155,7 @@ def encode(ctx: EncodeContext, precedence: Precedence) -> None:
 
 def satisfied(view: SolutionView, precedence: Precedence) -> list[str]:
     """Violations of ``precedence`` in a candidate solution."""
-    if not view.copies(precedence.then, movable=True, keep_running=not precedence.symmetrical):
+    if not view.copies(precedence.then, movable=True, keep_running=keeps_running(view.problem, precedence)):
         return []
     counts = [view.copies(first) for first in precedence.firsts]
     if precedence.require_all:
