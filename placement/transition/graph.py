@@ -164,7 +164,7 @@ def _add_precedences(builder: _Builder) -> None:
 
 def _add_role_and_node_orderings(builder: _Builder) -> None:
     config = builder.config
-    hierarchy = Hierarchy(config)
+    hierarchy = builder.hierarchy
     for actions in builder.by_resource.values():
         demotes = [a for a in actions if a.op is Op.DEMOTE]
         for promote in (a for a in actions if a.op is Op.PROMOTE):
