@@ -8,7 +8,7 @@ A plain primitive is the degenerate case: at most one node.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,11 +31,11 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
         if unit.clone is not None and unit.instance is not None:
             for node in problem.nodes_of(unit.key):
                 per_node[(unit.primitive, node)].append(ctx.x[(unit.key, node)])
-    for (primitive, _node), lits in sorted(per_node.items()):
+    left_alone = _left_alone(problem)
+    for (primitive, node), lits in sorted(per_node.items()):
         clone = problem.hierarchy.clone_of(primitive)
         assert clone is not None
-        left_alone = sum(1 for u in problem.units if u.primitive == primitive and (u.key, _node) in problem.exempt)
-        limit = max(problem.per_node_limit(clone.id), left_alone)
+        limit = max(problem.per_node_limit(clone.id), left_alone[(primitive, node)])
         if len(lits) > limit:
             ctx.model.add(sum(lits) <= limit)
 
@@ -52,12 +52,15 @@ def check(view: SolutionView) -> list[str]:
         if unit.clone is not None and unit.instance is not None:
             for node in view.solution.nodes(unit.key):
                 per_node[(unit.primitive, node)] += 1
+    left_alone = _left_alone(view.problem)
     for (primitive, node), count in sorted(per_node.items()):
         clone = view.problem.hierarchy.clone_of(primitive)
         assert clone is not None
-        left_alone = sum(
-            1 for u in view.problem.units if u.primitive == primitive and (u.key, node) in view.problem.exempt
-        )
-        if count > max(view.problem.per_node_limit(clone.id), left_alone):
+        if count > max(view.problem.per_node_limit(clone.id), left_alone[(primitive, node)]):
             problems.append(f"clone {clone.id}: {count} copies of {primitive} on {node}")
     return problems
+
+
+def _left_alone(problem: Problem) -> Counter[tuple[str, str]]:
+    """Copies left alone where they run, per (primitive, node): a per-node limit never goes below them."""
+    return Counter((problem.by_key[key].primitive, node) for key, node in problem.exempt)

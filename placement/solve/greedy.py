@@ -19,6 +19,7 @@ only change which of several equally good placements is preferred.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from placement.model import Strategy
 from placement.score import INFINITY, add
@@ -49,15 +50,20 @@ class _Run:
         for link in problem.links:
             for key in link.dependent.units:
                 self.links_of[key].append(link)
+        # What each unit takes of a node's capacity (only what is checked), and each node's
+        # free capacity in all, kept up to date: `choose` asks for both for every candidate.
+        self.checked = problem.capacity is not None
+        self.need_of = {unit.key: _need([unit]) for unit in problem.units} if self.checked else {}
+        self.free_total = {node: sum(free.values()) for node, free in self.free.items()}
 
     # ----------------------------------------------------------------- scoring
 
     def node_score(self, unit: Unit, node: str) -> int:
         """The unit's score on ``node`` now: static score plus assigned primaries' colocations."""
-        allowed = self.problem.allowed.get(unit.key, {})
-        if node not in allowed:
+        score = self.problem.allowed.get(unit.key, {}).get(node)
+        if score is None:
             return -INFINITY
-        value = allowed[node].total
+        value = score.total
         for link in self.links_of.get(unit.key, ()):
             if link.dependent.role is not None:
                 continue
@@ -83,53 +89,77 @@ class _Run:
         return value
 
     def fits(self, units: list[Unit], node: str) -> bool:
-        if self.problem.capacity is None:
+        if not self.checked:
             return True
-        need: dict[str, int] = defaultdict(int)
-        for unit in units:
-            for attribute, amount in unit.utilization.items():
-                need[attribute] += max(0, amount)
-        return all(self.free[node].get(a, 0) >= amount for a, amount in need.items())
+        need = self.need_of[units[0].key] if len(units) == 1 else _need(units)
+        return self._room(need, node)
+
+    def _room(self, need: dict[str, int], node: str) -> bool:
+        free = self.free[node]
+        return all(free.get(attribute, 0) >= amount for attribute, amount in need.items())
 
     def take(self, unit: Unit, node: str) -> None:
         self.placed[unit.key].add(node)
         self.assigned_count[node] += 1
-        if self.problem.capacity is not None:
-            for attribute, amount in unit.utilization.items():
-                self.free[node][attribute] = self.free[node].get(attribute, 0) - max(0, amount)
+        if self.checked:
+            free = self.free[node]
+            for attribute, amount in self.need_of[unit.key].items():
+                free[attribute] = free.get(attribute, 0) - amount
+            self.free_total[node] = sum(free.values())
 
     def choose(self, members: list[Unit], candidates: list[str], current: frozenset[str]) -> str | None:
         """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2."""
         scored = []
-        for node in candidates:
-            value = 0
-            for index, unit in enumerate(members):
-                score = self.node_score(unit, node)
-                # Later members may only pull, never stop the first one (compat: influence discarded).
-                value = add(value, score) if index == 0 or score > -INFINITY else value
-            if value >= 0:
-                scored.append((node, value))
+        if len(members) == 1 and not self.links_of.get(members[0].key):
+            # One primitive without colocations (the common case): its static score is all.
+            allowed = self.problem.allowed.get(members[0].key, {})
+            for node in candidates:
+                score = allowed.get(node)
+                if score is not None and score.total >= 0:
+                    scored.append((node, score.total))
+        else:
+            for node in candidates:
+                value = 0
+                for index, unit in enumerate(members):
+                    score = self.node_score(unit, node)
+                    # Later members may only pull, never stop the first one (compat: influence discarded).
+                    value = add(value, score) if index == 0 or score > -INFINITY else value
+                if value >= 0:
+                    scored.append((node, value))
         if not scored:
             return None
-        whole = {n for n, _ in scored if self.fits(members, n)}
-        # compat(pacemaker): §6.3 — if no node fits the whole group, only the first member must fit.
-        pool = [(n, v) for n, v in scored if (n in whole if whole else self.fits(members[:1], n))]
-        if not pool:
-            return None
+        balanced = self.strategy is Strategy.BALANCED
+        minimal = self.strategy is Strategy.MINIMAL
+        free_total, assigned = self.free_total, self.assigned_count
 
         def rank(item: tuple[str, int]) -> tuple:
             node, value = item
-            free = sum(self.free[node].values()) if self.strategy is Strategy.BALANCED else 0
-            count = 0 if self.strategy is Strategy.MINIMAL else self.assigned_count[node]
+            free = free_total[node] if balanced else 0
+            count = 0 if minimal else assigned[node]
             return (-value, -free, count, node not in current, node.encode())
 
-        pool.sort(key=rank)
-        best_node, best = pool[0]
+        scored.sort(key=rank)
+        fits = self._fitting(members)
+        first = next((item for item in scored if fits(item[0])), None)
+        if first is None and len(members) > 1:
+            # compat(pacemaker): §6.3 — if no node fits the whole group, only the first member must fit.
+            fits = self._fitting(members[:1])
+            first = next((item for item in scored if fits(item[0])), None)
+        if first is None:
+            return None
+        best_node, best = first
         if best > 0:
-            for node, value in pool:
-                if value == best and node in current:
+            for node, value in scored:
+                if value == best and node in current and fits(node):
                     return node
         return best_node
+
+    def _fitting(self, members: list[Unit]) -> Callable[[str], bool]:
+        """A test "this node has room for ``members``"."""
+        if not self.checked:
+            return lambda node: True
+        need = self.need_of[members[0].key] if len(members) == 1 else _need(members)
+        return lambda node: self._room(need, node)
 
     # ----------------------------------------------------------------- assignment
 
@@ -285,6 +315,15 @@ class _Run:
             {k: frozenset(v) for k, v in self.placed.items() if v},
             {k: frozenset(v) for k, v in self.promoted.items() if v},
         )
+
+
+def _need(units: list[Unit]) -> dict[str, int]:
+    """What ``units`` together take of a node's capacity, per attribute (negative amounts take nothing)."""
+    need: dict[str, int] = defaultdict(int)
+    for unit in units:
+        for attribute, amount in unit.utilization.items():
+            need[attribute] += max(0, amount)
+    return dict(need)
 
 
 def _copies(units: list[Unit]) -> list[list[Unit]]:

@@ -115,17 +115,37 @@ def _ties(problem: Problem) -> dict[str, set[str]]:
 
 
 def kept_units(problem: Problem, free: set[str]) -> set[str]:
-    """The freed units and their direct partners: what a neighbourhood model contains."""
+    """The freed units, their direct partners and their clone siblings: what a neighbourhood model holds.
+
+    Siblings come along because clone limits (copies per node, promoted copies) count every
+    instance of the clone; pinned where they run, they keep those counts exact.
+    """
     ties = _ties(problem)
-    return set(free) | {partner for key in free for partner in ties.get(key, ())}
+    kept = set(free) | {partner for key in free for partner in ties.get(key, ())}
+    siblings = _clone_units(problem)
+    for key in list(kept):
+        clone = problem.by_key[key].clone
+        if clone is not None:
+            kept.update(siblings[clone])
+    return kept
+
+
+def _clone_units(problem: Problem) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for unit in problem.units:
+        if unit.clone is not None:
+            found[unit.clone].append(unit.key)
+    return found
 
 
 def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
-    """``problem`` with everything outside ``free`` pinned where it runs now.
+    """``problem`` reduced to the neighbourhood of ``free``: the rest pinned where it runs now.
 
-    Pinned units tied to no freed unit are left out entirely (their use of capacity is
-    taken off the nodes, constraints among them are constant), so the model stays as small
-    as the neighbourhood; `merge` puts them back.
+    Units in ``free`` keep every choice; their partners (`kept_units`) are pinned where they
+    run; every other unit is left out of the problem's `scope` altogether, its use of
+    capacity taken off its nodes (constraints among those units are constant). So the
+    model and every check on it stay as small as the neighbourhood; `merge` puts the rest
+    back.
     """
     kept = kept_units(problem, free)
     allowed: dict[str, dict] = {}
@@ -133,28 +153,30 @@ def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
     frozen = (problem.frozen & free) | (kept - free)
     promotable: dict[str, dict] = {}
     pinned_promoted = {key: nodes for key, nodes in problem.pinned_promoted.items() if key in free}
-    capacity = None if problem.capacity is None else {n: dict(c) for n, c in problem.capacity.items()}
-    for unit in problem.units:
-        key = unit.key
+    for key in kept:
         if key in free:
             allowed[key] = problem.allowed.get(key, {})
             if key in problem.promotable:
                 promotable[key] = problem.promotable[key]
             continue
         nodes = current.nodes(key)
-        promoted = current.promoted_on(key)
-        if key in kept:
-            allowed[key] = {node: problem.allowed[key][node] for node in sorted(nodes)}
-            pinned[key] = frozenset(nodes)
-            if key in problem.promotable:
-                promotable[key] = {n: s for n, s in problem.promotable[key].items() if n in promoted}
-                pinned_promoted[key] = promoted
-            continue
-        allowed[key] = {}
-        if capacity is not None:
-            for node in nodes:
-                for attribute, amount in unit.utilization.items():
-                    capacity[node][attribute] = capacity[node].get(attribute, 0) - max(0, amount)
+        allowed[key] = {node: problem.allowed[key][node] for node in sorted(nodes)}
+        pinned[key] = frozenset(nodes)
+        if key in problem.promotable:
+            promoted = current.promoted_on(key)
+            promotable[key] = {n: s for n, s in problem.promotable[key].items() if n in promoted}
+            pinned_promoted[key] = promoted
+    capacity = None
+    if problem.capacity is not None:
+        capacity = {n: dict(c) for n, c in problem.capacity.items()}
+        by_key = problem.by_key
+        for key, nodes in current.placed.items():
+            if key in kept:
+                continue
+            for attribute, amount in by_key[key].utilization.items():
+                if amount > 0:
+                    for node in nodes:
+                        capacity[node][attribute] = capacity[node].get(attribute, 0) - amount
     return replace(
         problem,
         allowed=allowed,
@@ -168,6 +190,17 @@ def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
             p for p in problem.precedences if set(p.then.units) | {k for f in p.firsts for k in f.units} <= kept
         ],
         capacity=capacity,
+        not_running={key: why for key, why in problem.not_running.items() if key in kept},
+        exempt=frozenset(pair for pair in problem.exempt if pair[0] in kept),
+        scope=frozenset(kept),
+    )
+
+
+def _within(solution: Solution, keys: set[str]) -> Solution:
+    """Only the units ``keys`` of ``solution``."""
+    return Solution(
+        {k: v for k, v in solution.placed.items() if k in keys},
+        {k: v for k, v in solution.promoted.items() if k in keys},
     )
 
 
@@ -243,7 +276,7 @@ def relaxed(problem: Problem, free: set[str]) -> Problem:
 
     return replace(
         problem,
-        allowed={key: (nodes if key in free else {}) for key, nodes in problem.allowed.items()},
+        allowed={key: problem.allowed.get(key, {}) for key in free},
         pinned={key: nodes for key, nodes in problem.pinned.items() if key in free},
         frozen=problem.frozen & free,
         blocked={},
@@ -253,6 +286,9 @@ def relaxed(problem: Problem, free: set[str]) -> Problem:
         precedences=[
             p for p in problem.precedences if inside(set(p.then.units) | {k for first in p.firsts for k in first.units})
         ],
+        not_running={key: why for key, why in problem.not_running.items() if key in free},
+        exempt=frozenset(pair for pair in problem.exempt if pair[0] in free),
+        scope=frozenset(free),
     )
 
 
@@ -402,16 +438,11 @@ def replan(
             return None
         small = restrict(problem, free, base)
         kept = kept_units(problem, free)
-        near = None
-        if reference is not None:
-            near = Solution(
-                {k: v for k, v in reference.placed.items() if k in kept},
-                {k: v for k, v in reference.promoted.items() if k in kept},
-            )
+        near = None if reference is None else _within(reference, kept)
         if near is None or violations(small, near):
             near = greedy(small)
         pinned_only = Solution({k: v for k, v in small.pinned.items() if v}, dict(small.pinned_promoted))
-        start = next((s for s in (near, pinned_only) if not violations(small, s)), base)
+        start = next((s for s in (near, pinned_only) if not violations(small, s)), _within(base, kept))
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None

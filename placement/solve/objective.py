@@ -56,7 +56,14 @@ def difference(left: Solution, right: Solution) -> int:
 
 
 def closeness_scale(problem: Problem) -> int:
-    """One more than the largest possible difference from the current placement."""
+    """One more than the largest possible difference from the current placement (once per problem)."""
+    cached = problem.__dict__.get("_closeness_scale")
+    if cached is None:
+        cached = problem.__dict__["_closeness_scale"] = _closeness_scale(problem)
+    return cached
+
+
+def _closeness_scale(problem: Problem) -> int:
     pairs = sum(len(nodes) for nodes in problem.allowed.values())
     promotions = sum(len(nodes) for nodes in problem.promotable.values())
     current = sum(len(nodes) for nodes in problem.table.current.nodes.values())

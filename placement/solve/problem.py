@@ -61,6 +61,10 @@ class Problem:
     # (unit, node) pairs left alone where they run (unmanaged, blocked, on a maintenance node):
     # they count as running for others, but no constraint may move or stop them (§4, §10).
     exempt: frozenset[tuple[str, str]] = frozenset()
+    # The units this problem is about; None = every unit. A neighbourhood model
+    # (`placement.solve.incremental.restrict`) covers only what it may move and what touches
+    # it, so everything built from it — the model, the checks, the bounds — stays that small.
+    scope: frozenset[str] | None = None
 
     def limit_with_exempt(self, key: str, limit: int) -> int:
         """A copy limit raised to what is left alone already, so leaving it alone stays feasible."""
@@ -69,9 +73,11 @@ class Problem:
     def pinned_nodes_exempt(self, key: str) -> list[str]:
         return [node for node in self.pinned.get(key, ()) if (key, node) in self.exempt]
 
-    @property
+    @cached_property
     def units(self) -> tuple[Unit, ...]:
-        return self.table.units
+        if self.scope is None:
+            return self.table.units
+        return tuple(unit for unit in self.table.units if unit.key in self.scope)
 
     @property
     def by_key(self) -> dict[str, Unit]:

@@ -128,7 +128,8 @@ def test_the_neighbourhood_model_leaves_out_untied_units_but_keeps_their_capacit
     problem = build_problem(cfg, state)
     current = current_solution(problem)
     small = restrict(problem, {"db"}, current)
-    assert small.allowed["batch"] == {}  # not tied to db: left out of the model…
+    # not tied to db: left out of the model (and of every check on it)…
+    assert "batch" not in small.allowed and [unit.key for unit in small.units] == ["db", "web"]
     assert small.capacity["bob"]["cpu"] == 0  # …but what it uses stays used
     assert list(small.allowed["web"]) == ["alice"] and small.pinned["web"] == {"alice"}  # tied: pinned
     assert set(small.allowed["db"]) == {"alice", "bob"}
@@ -147,3 +148,68 @@ def test_a_steady_state_without_promotion_is_not_certified_optimal():
     placement = solve(cfg, state)
     assert sum(a.role is Role.PROMOTED for a in placement.assignments) == 1
     assert placement.optimal
+
+
+@st.composite
+def clusters_with_clones_after_a_failure(draw):
+    """Unique and promotable clones and a group next to primitives: the neighbourhood model
+    must keep clone limits (copies per node, promoted copies) exact while leaving most out."""
+    from placement.model import Clone, Group
+
+    names = [f"n{i}" for i in range(draw(st.integers(2, 4)))]
+    nodes = [
+        node(n, {"cpu": draw(st.integers(3, 6))}, attributes={"master-db": str(draw(st.sampled_from([1, 5, 10])))})
+        for n in names
+    ]
+    resources = [
+        primitive("web", {"cpu": 1}, stickiness=draw(st.sampled_from([0, 50]))),
+        Clone("webs", "web", max=draw(st.integers(1, 4)), per_node=draw(st.integers(1, 2)), globally_unique=True),
+        primitive("db", {"cpu": 1}),
+        Clone("ms", "db", promotable=True, promoted_max=draw(st.integers(1, 2))),
+        primitive("ip", {"cpu": 1}),
+        primitive("app", {"cpu": 1}),
+        Group("g", ("ip", "app")),
+    ]
+    resources += [primitive(f"r{i}", {"cpu": draw(st.integers(1, 2))}) for i in range(draw(st.integers(0, 3)))]
+    constraints = [Location(resource="g", node=draw(st.sampled_from(names)), score=draw(st.sampled_from([20, 60])))]
+    if draw(st.booleans()):
+        constraints.append(Colocation("g", "ms", draw(st.sampled_from([30, INFINITY])), id="g-with-ms"))
+    if draw(st.booleans()):
+        constraints.append(Colocation("g", "webs", -40, id="g-apart-webs"))
+    cfg = config(nodes, resources, tuple(constraints), strategy=Strategy.UTILIZATION)
+    before = running(solve(cfg, incremental=False))
+    lost = draw(st.sampled_from(names))
+    return cfg, before.with_node(lost, NodeState(draw(st.sampled_from([NodeStatus.OFFLINE, NodeStatus.STANDBY]))))
+
+
+@settings(max_examples=40, deadline=None)
+@given(clusters_with_clones_after_a_failure())
+def test_replanning_clones_incrementally_is_exactly_as_good_as_the_full_model(case):
+    from placement.solve import objective
+
+    cfg, state = case
+    problem = build_problem(cfg, state)
+    current = current_solution(problem)
+    outcome = replan(problem, current, SolverOptions(time_limit=20), deadline=float("inf"))
+    full = solve_problem(problem, incremental=False)
+    assert full.optimal
+    if outcome is None:
+        return  # the neighbourhood was everything: the caller solves the whole model
+    assert violations(problem, outcome.solution) == []
+    if outcome.proven:
+        mine = objective.values(problem, outcome.solution, current, current)
+        assert [mine[level] for level in LEVELS] == [full.objective[level] for level in LEVELS]
+
+
+def test_a_neighbourhood_keeps_every_instance_of_a_freed_units_clone():
+    """Clone limits count all instances: the pinned siblings of a freed instance stay in the model."""
+    from placement.model import Clone
+
+    cfg = config(("alice", "bob", "carol"), [primitive("web"), Clone("webs", "web", max=3, globally_unique=True)])
+    state = State(instances=tuple(Instance("web", n, clone_instance=str(i)) for i, n in enumerate(("alice", "bob"))))
+    problem = build_problem(cfg, state)
+    clone_units = {unit.key for unit in problem.units if unit.clone == "webs"}
+    one = sorted(clone_units)[0]
+    small = restrict(problem, {one}, current_solution(problem))
+    assert {unit.key for unit in small.units} == clone_units
+    assert all(small.pinned[key] == current_solution(problem).nodes(key) for key in clone_units - {one})
