@@ -33,7 +33,10 @@ STRUCTURE = (promotable.encode, clone.encode, group.encode, utilization.encode)
 
 @dataclass(frozen=True)
 class Outcome:
-    """What CP-SAT found: the solution, each level's value, and whether every level is proven."""
+    """What CP-SAT found: the solution, each level's value, and whether every level is proven.
+
+    ``values`` is empty when no feasible answer was found (``solution`` is then the start).
+    """
 
     solution: Solution
     values: dict[str, int]
@@ -140,8 +143,13 @@ def solve_levels(
         solver = cp_model.CpSolver()
         configure(solver, options, remaining * options.tie_break_share if tie_break else remaining)
         status = solver.solve(ctx.model)
+        if status == cp_model.INFEASIBLE and not feasible:
+            # Only a restricted model (a neighbourhood with partners pinned) can be infeasible:
+            # there is no answer, and the caller widens or solves the whole problem.
+            optimal = False
+            break
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            # Only a time-out lands here (each level is feasible). Keep the best answer so far.
+            # A time-out (the whole problem always has an answer). Keep the best answer so far.
             if tie_break:
                 tie_break_optimal = False
             else:
@@ -164,7 +172,7 @@ def solve_levels(
     proto = ctx.model.proto
     return Outcome(
         best,
-        objective.values(problem, best, reference, current),
+        objective.values(problem, best, reference, current) if feasible else {},
         optimal,
         gap,
         len(proto.variables),

@@ -64,7 +64,32 @@ def displaced(problem: Problem, current: Solution) -> set[str]:
             or any(node not in problem.promotable.get(unit.key, {}) for node in current.promoted_on(unit.key))
         ):
             found.add(unit.key)
-    return found
+    return found | _over_clone_limits(problem, current)
+
+
+def _over_clone_limits(problem: Problem, current: Solution) -> set[str]:
+    """Every unit of a clone that runs or is promoted beyond its limits now.
+
+    A neighbourhood pins its partners where they run, so a clone already over a limit
+    (two instances on one node after a failure, say) must be free as a whole.
+    """
+    siblings = _clone_units(problem)
+    over: set[str] = set()
+    for clone, keys in siblings.items():
+        most, per_node = problem.promoted_limits(clone)
+        promoted = [node for key in keys for node in current.promoted_on(key)]
+        if len(promoted) > most or any(promoted.count(node) > per_node for node in set(promoted)):
+            over.add(clone)
+            continue
+        per_primitive: dict[tuple[str, str], int] = defaultdict(int)
+        for key in keys:
+            unit = problem.by_key[key]
+            if unit.instance is not None:
+                for node in current.nodes(key):
+                    per_primitive[(unit.primitive, node)] += 1
+        if any(count > problem.per_node_limit(clone) for count in per_primitive.values()):
+            over.add(clone)
+    return {key for clone in over for key in siblings[clone]}
 
 
 def neighbourhood(problem: Problem, seeds: set[str]) -> set[str]:

@@ -213,3 +213,17 @@ def test_a_neighbourhood_keeps_every_instance_of_a_freed_units_clone():
     small = restrict(problem, {one}, current_solution(problem))
     assert {unit.key for unit in small.units} == clone_units
     assert all(small.pinned[key] == current_solution(problem).nodes(key) for key in clone_units - {one})
+
+
+def test_a_clone_already_over_its_per_node_limit_is_freed_as_a_whole():
+    """Pacemaker case 594: two instances of a unique clone run on one node (limit one). Pinning
+    either as a partner would make the neighbourhood infeasible; the whole clone is free instead."""
+    from placement.model import Clone
+
+    cfg = config(("alice", "bob"), [primitive("web"), Clone("webs", "web", max=2, globally_unique=True)])
+    state = State(instances=(Instance("web", "alice", clone_instance="0"), Instance("web", "alice", clone_instance="1")))
+    problem = build_problem(cfg, state)
+    assert displaced(problem, current_solution(problem)) >= {u.key for u in problem.units if u.clone == "webs"}
+    placement = solve(cfg, state)
+    assert placement.optimal
+    assert sorted(a.node for a in placement.assignments) == ["alice", "bob"]
