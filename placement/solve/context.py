@@ -9,6 +9,7 @@ that forbid it. Objective terms are collected per level (`placement.solve.object
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -160,7 +161,7 @@ class EncodeContext:
             self.score_terms.append((coefficient, literal))
 
 
-def hint_values(ctx: EncodeContext, placed: set[tuple[str, str]], promoted: set[tuple[str, str]]) -> dict[int, bool]:
+def hint_values(ctx: EncodeContext, placed: Set[tuple[str, str]], promoted: Set[tuple[str, str]]) -> dict[int, bool]:
     """A value for every variable of the model, from a placement: a complete hint.
 
     CP-SAT takes a complete, feasible hint as its first solution at once; a partial one

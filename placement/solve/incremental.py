@@ -317,11 +317,46 @@ def relaxed(problem: Problem, free: set[str]) -> Problem:
     )
 
 
+def _ranked(problem: Problem) -> dict[str, list[tuple[int, str]]]:
+    """Per unit, its best nodes by finite score, best first: one more than it runs copies.
+
+    Enough to answer "its best score" and "the best score on a node it does not use" (for a
+    single copy) without going through every node again; computed once per problem.
+    """
+    cached = problem.__dict__.get("_ranked")
+    if cached is None:
+        cached = {}
+        for unit in problem.units:
+            allowed = problem.allowed.get(unit.key, {})
+            copies = min(unit.max_copies if unit.multi else 1, len(allowed))
+            cached[unit.key] = _best_of(allowed, copies + 1)
+        problem.__dict__["_ranked"] = cached
+    return cached
+
+
+def _best_of(allowed: dict, count: int) -> list[tuple[int, str]]:
+    """The ``count`` best (finite score, node) of ``allowed``, best first."""
+    if count > 2:
+        return sorted(((s.finite, n) for n, s in allowed.items()), key=lambda pair: -pair[0])[:count]
+    # One or two of ~every node, for every unit: max() and index() run in C, a heap does not.
+    nodes = list(allowed)
+    values = [score.finite for score in allowed.values()]
+    best = []
+    for _ in range(min(count, len(values))):
+        value = max(values)
+        index = values.index(value)
+        best.append((value, nodes[index]))
+        values[index] = _BELOW_ANY
+    return best
+
+
+_BELOW_ANY = -(10**18)
+
+
 def _best_finite(problem: Problem, key: str) -> int:
     unit = problem.by_key[key]
-    allowed = problem.allowed.get(key, {})
-    copies = min(unit.max_copies if unit.multi else 1, len(allowed))
-    return sum(heapq.nlargest(copies, (s.finite for s in allowed.values())))
+    copies = min(unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {})))
+    return sum(value for value, _node in _ranked(problem)[key][:copies])
 
 
 def _unit_regret(problem: Problem, key: str, solution: Solution) -> int:
@@ -363,10 +398,13 @@ def _move_cost(problem: Problem, key: str, solution: Solution) -> float:
     """The least score a pinned unit loses by moving one copy to a node it does not use."""
     nodes = solution.nodes(key)
     allowed = problem.allowed.get(key, {})
-    elsewhere = [s.finite for n, s in allowed.items() if n not in nodes]
-    if not elsewhere or not nodes:
+    if not nodes or len(nodes) >= len(allowed):
         return float("inf")
-    return min(allowed[n].finite for n in nodes) - max(elsewhere)
+    ranked = _ranked(problem)[key]
+    elsewhere = next((value for value, node in ranked if node not in nodes), None)
+    if elsewhere is None:  # more copies run than were ranked: look at every node
+        elsewhere = max(s.finite for n, s in allowed.items() if n not in nodes)
+    return min(allowed[n].finite for n in nodes) - elsewhere
 
 
 def _on_wanted_nodes(problem: Problem, free: set[str], solution: Solution) -> set[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING
 
+from placement.score import INFINITY
 from placement.solve import colocation
 from placement.solve.solution import Solution, SolutionView
 
@@ -103,9 +104,16 @@ def _upper_bounds(problem: Problem) -> dict[str, int]:
     for unit in problem.units:
         allowed = problem.allowed.get(unit.key, {})
         copies = min(unit.max_copies if unit.multi else 1, len(allowed))
+        if not copies:
+            continue
         run += problem.weights[unit.key] * copies
-        required_count += min(copies, sum(1 for s in allowed.values() if s.required))
-        best += sum(max(0, v) for v in heapq.nlargest(copies, (s.finite for s in allowed.values())))
+        # (List comprehensions, then max/sort in C: this runs for every unit on every node.)
+        finite = [s.finite for s in allowed.values()]
+        required_count += min(copies, [s.total >= INFINITY for s in allowed.values()].count(True))
+        if copies == 1:
+            best += max(0, max(finite))
+        else:
+            best += sum(max(0, v) for v in heapq.nlargest(copies, finite))
     promotions: dict[str, list[int]] = {}
     must_promote: dict[str, int] = {}
     for key, nodes in problem.promotable.items():

@@ -11,9 +11,12 @@ inequalities) are left out, which only loosens the bound — it stays a valid bo
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
+from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
 _INFINITE = 2**62  # CP-SAT writes unbounded sides as ±2^63-1
@@ -35,9 +38,10 @@ class Relaxation:
 class LinearRelaxation:
     """The LP relaxation of a CP-SAT model, kept across objective levels.
 
-    Each `solve` first adds the constraints appended to the model since the last call (the
-    fixed value of the previous level) and replaces the objective, so GLOP restarts from
-    its previous basis instead of from scratch.
+    The first `solve` loads the whole model into GLOP at once (an ``MPModelProto``); each
+    later one adds only the constraints appended since (the fixed value of the previous
+    level) and replaces the objective, so GLOP restarts from its previous basis instead of
+    from scratch.
     """
 
     def __init__(self, model: cp_model.CpModel) -> None:
@@ -51,15 +55,17 @@ class LinearRelaxation:
         lp = self._lp
         if lp is None:
             return None
-        proto = self._model.proto
-        # (Index the repeated fields from the front: their pybind wrappers mis-handle negative indices.)
-        for variable in list(proto.variables)[len(self._xs) :]:
-            domain = list(variable.domain)
-            self._xs.append(lp.NumVar(float(domain[0]), float(domain[-1]), ""))
-        constraints = proto.constraints
-        for index in range(self._synced, len(constraints)):
-            self._add_constraint(constraints[index])
-        self._synced = len(constraints)
+        proto = readable(self._model)
+        if not self._xs:
+            if not self._load(proto):
+                return None
+        else:
+            for constraint in proto.constraints[self._synced :]:
+                for lo, hi, terms in _rows(constraint):
+                    row = lp.Constraint(*self._bounds(lo, hi))
+                    for index, coefficient in terms.items():
+                        row.SetCoefficient(self._xs[index], coefficient)
+        self._synced = len(proto.constraints)
         objective = proto.objective
         target = lp.Objective()
         target.Clear()
@@ -73,44 +79,70 @@ class LinearRelaxation:
         bound = scale * (target.Value() + objective.offset)
         return Relaxation(bound, [x.solution_value() for x in self._xs])
 
-    def _add_constraint(self, c: object) -> None:
-        enforcement = list(c.enforcement_literal)  # type: ignore[attr-defined]
-        negated = [-e - 1 for e in enforcement]  # "some enforcement literal is false"
-        if c.has_bool_or():  # type: ignore[attr-defined]
-            literals = [*c.bool_or.literals, *negated]  # type: ignore[attr-defined]
-            self._add(1, _INFINITE, literals, [1] * len(literals))
-        elif c.has_bool_and():  # type: ignore[attr-defined]
-            for literal in c.bool_and.literals:  # type: ignore[attr-defined]
-                self._add(1, _INFINITE, [literal, *negated], [1] * (1 + len(negated)))
-        elif c.has_at_most_one() and not enforcement:  # type: ignore[attr-defined]
-            literals = list(c.at_most_one.literals)  # type: ignore[attr-defined]
-            self._add(-_INFINITE, 1, literals, [1] * len(literals))
-        elif c.has_exactly_one() and not enforcement:  # type: ignore[attr-defined]
-            literals = list(c.exactly_one.literals)  # type: ignore[attr-defined]
-            self._add(1, 1, literals, [1] * len(literals))
-        elif c.has_linear() and not enforcement:  # type: ignore[attr-defined]
-            linear = c.linear  # type: ignore[attr-defined]
-            domain = list(linear.domain)
-            self._add(domain[0], domain[-1], list(linear.vars), list(linear.coeffs))
-        # Anything else (enforced linear constraints) is dropped: the bound stays valid.
+    def _load(self, proto: cp_model_pb2.CpModelProto) -> bool:
+        """Load every variable and constraint of ``proto`` in one go (per-row API calls are slow)."""
+        model = linear_solver_pb2.MPModelProto()
+        for variable in proto.variables:
+            model.variable.add(lower_bound=variable.domain[0], upper_bound=variable.domain[-1])
+        for constraint in proto.constraints:
+            for lo, hi, terms in _rows(constraint):
+                lower, upper = self._bounds(lo, hi)
+                model.constraint.add(
+                    var_index=list(terms), coefficient=list(terms.values()), lower_bound=lower, upper_bound=upper
+                )
+        if self._lp.LoadModelFromProto(model):  # an error message: the model did not load
+            return False
+        self._xs = self._lp.variables()
+        return True
 
-    def _add(self, lo: float, hi: float, literals: list[int], coefficients: list[int]) -> None:
-        """lo ≤ Σ coefficient·literal ≤ hi, where a negative reference r means 1 − x[−r−1]."""
-        lp = self._lp
-        constant = 0.0
-        terms: dict[int, float] = {}
-        for ref, coefficient in zip(literals, coefficients, strict=True):
-            if ref >= 0:
-                terms[ref] = terms.get(ref, 0.0) + coefficient
-            else:
-                constant += coefficient
-                terms[-ref - 1] = terms.get(-ref - 1, 0.0) - coefficient
-        constraint = lp.Constraint(
-            lo - constant if lo > -_INFINITE else -lp.infinity(),
-            hi - constant if hi < _INFINITE else lp.infinity(),
-        )
-        for index, coefficient in terms.items():
-            constraint.SetCoefficient(self._xs[index], coefficient)
+    def _bounds(self, lo: float, hi: float) -> tuple[float, float]:
+        infinity = self._lp.infinity()
+        return (lo if lo > -_INFINITE else -infinity, hi if hi < _INFINITE else infinity)
+
+
+def readable(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
+    """``model`` as a plain protobuf message.
+
+    The model's own ``proto`` is a C++ object whose every field access crosses into C++:
+    reading a large model that way costs ten times a serialized copy's.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".pb") as file:
+        model.export_to_file(file.name)
+        return cp_model_pb2.CpModelProto.FromString(Path(file.name).read_bytes())
+
+
+def _rows(c: cp_model_pb2.ConstraintProto) -> list[tuple[float, float, dict[int, float]]]:
+    """The linear rows ``lo ≤ Σ coefficient·x ≤ hi`` a constraint relaxes to (none if it cannot)."""
+    kind = c.WhichOneof("constraint")
+    negated = [-e - 1 for e in c.enforcement_literal]  # "some enforcement literal is false"
+    if kind == "bool_or":
+        literals = [*c.bool_or.literals, *negated]
+        return [_row(1, _INFINITE, literals, [1] * len(literals))]
+    if kind == "bool_and":
+        return [_row(1, _INFINITE, [lit, *negated], [1] * (1 + len(negated))) for lit in c.bool_and.literals]
+    if c.enforcement_literal:
+        return []  # enforced linear constraints are dropped: the bound stays valid
+    if kind == "at_most_one":
+        return [_row(-_INFINITE, 1, list(c.at_most_one.literals), [1] * len(c.at_most_one.literals))]
+    if kind == "exactly_one":
+        return [_row(1, 1, list(c.exactly_one.literals), [1] * len(c.exactly_one.literals))]
+    if kind == "linear":
+        domain = c.linear.domain
+        return [_row(domain[0], domain[-1], list(c.linear.vars), list(c.linear.coeffs))]
+    return []
+
+
+def _row(lo: float, hi: float, literals: list[int], coefficients: list[int]) -> tuple[float, float, dict[int, float]]:
+    """lo ≤ Σ coefficient·literal ≤ hi over variables, where a negative reference r means 1 − x[−r−1]."""
+    constant = 0.0
+    terms: dict[int, float] = {}
+    for ref, coefficient in zip(literals, coefficients, strict=True):
+        if ref >= 0:
+            terms[ref] = terms.get(ref, 0.0) + coefficient
+        else:
+            constant += coefficient
+            terms[-ref - 1] = terms.get(-ref - 1, 0.0) - coefficient
+    return (lo - constant if lo > -_INFINITE else lo, hi - constant if hi < _INFINITE else hi, terms)
 
 
 def proves(relaxation: Relaxation, value: int, maximise: bool) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from placement.model import Role
@@ -32,12 +33,20 @@ class Solution:
     def promoted_on(self, key: str) -> frozenset[str]:
         return self.promoted.get(key, frozenset())
 
-    def pairs(self) -> set[tuple[str, str]]:
-        """Every (unit, node) that runs."""
-        return {(key, node) for key, nodes in self.placed.items() for node in nodes}
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """Every (unit, node) that runs (computed once: whole-cluster solutions are asked often)."""
+        return self._pairs
 
-    def promoted_pairs(self) -> set[tuple[str, str]]:
-        return {(key, node) for key, nodes in self.promoted.items() for node in nodes}
+    def promoted_pairs(self) -> frozenset[tuple[str, str]]:
+        return self._promoted_pairs
+
+    @cached_property
+    def _pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset((key, node) for key, nodes in self.placed.items() for node in nodes)
+
+    @cached_property
+    def _promoted_pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset((key, node) for key, nodes in self.promoted.items() for node in nodes)
 
 
 class SolutionView:
