@@ -511,7 +511,8 @@ def replan(
             return None
         from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
 
-        outcome = solve_levels(small, start, near, current, replace(options, time_limit=remaining))
+        # (Moves are counted against the kept units' current nodes: the rest cannot move.)
+        outcome = solve_levels(small, start, near, _within(current, kept), replace(options, time_limit=remaining))
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
         whole = merge(kept, outcome.solution, base)
@@ -520,9 +521,8 @@ def replan(
         outcome = replace(outcome, solution=whole)
         certificate = certify(problem, free, outcome.solution)
         if not certificate.proven and certificate.regret > 0:
-            certificate = certify(
-                problem, free, outcome.solution, _free_bound(problem, free, outcome.solution, options, deadline)
-            )
+            bound = _free_bound(problem, free, outcome.solution, options, deadline)
+            certificate = certify(problem, free, outcome.solution, bound)
         wider = neighbourhood(problem, free | set(certificate.widen))
         too_wide = len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
         if (

@@ -134,8 +134,12 @@ def _rows(c: cp_model_pb2.ConstraintProto) -> list[tuple[float, float, dict[int,
 
 def _row(lo: float, hi: float, literals: list[int], coefficients: list[int]) -> tuple[float, float, dict[int, float]]:
     """lo ≤ Σ coefficient·literal ≤ hi over variables, where a negative reference r means 1 − x[−r−1]."""
+    if min(literals, default=0) >= 0:
+        terms = dict(zip(literals, coefficients, strict=True))
+        if len(terms) == len(literals):  # the usual case: plain, distinct variables
+            return (lo, hi, terms)
     constant = 0.0
-    terms: dict[int, float] = {}
+    terms = {}
     for ref, coefficient in zip(literals, coefficients, strict=True):
         if ref >= 0:
             terms[ref] = terms.get(ref, 0.0) + coefficient
