@@ -104,17 +104,27 @@ def moves(before: State, placement) -> int:
 
 def run_size(nodes: int, resources: int, time_limit: float, crm: bool, crm_timeout: float) -> None:
     text = cluster_text(nodes, resources)
+    parsing: list[float] = []
+
+    def parse() -> Config:
+        began = time.perf_counter()
+        config = loads(text)
+        parsing.append(time.perf_counter() - began)
+        return config
+
     progress(f"{nodes}×{resources}: fresh placement …")
-    fresh, fresh_wall, fresh_peak = timed(lambda: plan(loads(text), State(), time_limit=time_limit))
-    report(nodes, resources, "fresh", fresh, fresh_wall, fresh_peak, 0)
+    fresh, fresh_wall, fresh_peak = timed(lambda: plan(parse(), State(), time_limit=time_limit))
+    report(nodes, resources, "fresh", fresh, fresh_wall, fresh_peak, 0, parsing[-1])
     if crm:
         compare_with_crm_simulate(fresh.config, fresh_wall, crm_timeout)
     steady = fresh.apply()
     progress(f"{nodes}×{resources}: node-down replan …")
     replan, replan_wall, replan_peak = timed(
-        lambda: plan(loads(text), steady, events=[NodeDown("n0")], time_limit=time_limit)
+        lambda: plan(parse(), steady, events=[NodeDown("n0")], time_limit=time_limit)
     )
-    report(nodes, resources, "node-down", replan, replan_wall, replan_peak, moves(steady, replan.placement))
+    report(
+        nodes, resources, "node-down", replan, replan_wall, replan_peak, moves(steady, replan.placement), parsing[-1]
+    )
 
 
 # ----------------------------------------------------------------------------- crm_simulate
@@ -212,13 +222,17 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def report(nodes, resources, kind, result, wall, peak, moved) -> None:
+def report(nodes, resources, kind, result, wall, peak, moved, parse) -> None:
+    """One line per decision: whole wall time, then its parse / solve / rest (events, transition)."""
     placement = result.placement
     stats = placement.stats
     gap = "unproven" if stats.gap is None else f"gap {stats.gap:.2%}"
     proof = "optimal" if stats.optimal else gap
+    solve = stats.wall_seconds
+    rest = max(0.0, wall - parse - solve)
     print(
-        f"{nodes:>4}×{resources:<6} {kind:<9} {wall:8.3f}s  peak {peak / 2**20:7.1f} MiB  "
+        f"{nodes:>4}×{resources:<6} {kind:<9} {wall:8.3f}s  (parse {parse:.3f} solve {solve:.3f} rest {rest:.3f})"
+        f"  peak {peak / 2**20:7.1f} MiB  "
         f"{stats.method:<11} {proof:<10} running {len(placement.assignments):>6}  "
         f"stopped {len(placement.stopped):>4}  moves {moved:>4}  actions {result.transition.number_of_nodes():>5}",
         flush=True,
