@@ -17,10 +17,9 @@ import re
 from pathlib import Path
 
 from placement.errors import Diagnostic, InvalidInput, Severity
-from placement.lang.build import build
+from placement.lang.build import build_text
 from placement.lang.check import check
 from placement.lang.fmt import dumps
-from placement.lang.syntax import parse_tree
 from placement.model import Config, Span
 
 __all__ = ["check", "dumps", "load", "loads", "parse"]
@@ -31,7 +30,7 @@ def parse(text: str, path: str | None = None) -> tuple[Config, list[Diagnostic]]
 
     Raises `InvalidInput` only for a syntax error (nothing can be built past one).
     """
-    config, problems = build(parse_tree(text, path), path)
+    config, problems = build_text(text, path)
     diagnostics = problems + check(config)
     lines = text.splitlines()
     return config, [_with_source(d, lines) for d in _sorted(diagnostics)]

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-from lark import Token, Transformer, Tree
+from lark import Lark, Token, Transformer, Tree
 
 from placement.errors import Diagnostic, Severity
 from placement.lang import vocabulary as vocab
+from placement.lang.grammar import make_parser
+from placement.lang.syntax import parse_with
 from placement.lang.values import parse_duration_ms, parse_size, unquote
 from placement.model import (
     EMPTY,
+    NO_META,
     Action,
     Agent,
     BoolExpr,
@@ -103,30 +108,57 @@ def _statement(method):  # type: ignore[no-untyped-def]
     """Pass a statement method its keyword's position, and the children after the keyword."""
 
     def wrapper(self: Builder, children: list) -> object:
-        keyword, *rest = children
-        return method(self, self.span_of(keyword), self.params(rest))
+        return method(self, self.span_of(children[0]), self.params(children[1:]))
 
     wrapper.__name__ = method.__name__
     wrapper.__doc__ = method.__doc__
     return wrapper
 
 
-class Builder(Transformer):
-    """lark tree → model objects; problems go to ``self.problems``."""
+class ParseState:
+    """What one parse collects: the file's path (for spans) and the problems found."""
+
+    __slots__ = ("path", "problems")
 
     def __init__(self, path: str | None) -> None:
-        # Tokens are converted where rules use them: a callback per token made building slow.
-        super().__init__(visit_tokens=False)
         self.path = path
         self.problems: list[Diagnostic] = []
 
+
+class Builder(Transformer):
+    """lark tree → model objects; problems go to ``self.problems``.
+
+    ``Builder(path).transform(tree)`` builds from a tree. The parser of `build_text` runs the
+    same methods inline, during the parse, on one shared `_InlineBuilder`.
+    """
+
+    def __init__(self, path: str | None = None) -> None:
+        # Tokens are converted where rules use them: a callback per token made building slow.
+        super().__init__(visit_tokens=False)
+        self._own = ParseState(path)
+
+    @property
+    def state(self) -> ParseState:
+        return self._own
+
+    @property
+    def path(self) -> str | None:
+        return self.state.path
+
+    @property
+    def problems(self) -> list[Diagnostic]:
+        return self.state.problems
+
     def params(self, items: list) -> list:
         """``items`` with every ``key=value`` token turned into a `Param`."""
-        return [self.param(item) if isinstance(item, Token) and item.type == "PARAM" else item for item in items]
+        param = self.param
+        return [param(item) if isinstance(item, Token) and item.type == "PARAM" else item for item in items]
 
     # ------------------------------------------------------------------ helpers
 
     def span_of(self, item: Token | Span | None) -> Span:
+        if isinstance(item, Token):
+            return Span(self.state.path, item.line or 1, item.column or 1)
         if isinstance(item, Span):
             return item
         return Span(self.path, getattr(item, "line", 1) or 1, getattr(item, "column", 1) or 1)
@@ -166,9 +198,13 @@ class Builder(Transformer):
         return values
 
     def meta_of(self, params: Iterable[Param] | None) -> Meta:
-        return Meta(**self.options(params or (), vocab.META_OPTIONS, "meta"))
+        if not params:
+            return NO_META
+        return Meta(**self.options(params, vocab.META_OPTIONS, "meta"))
 
     def sizes(self, params: Iterable[Param], what: str) -> Mapping[str, int]:
+        if not params:
+            return EMPTY
         amounts: dict[str, int] = {}
         for param in params:
             if param.key in amounts:
@@ -181,6 +217,8 @@ class Builder(Transformer):
         return frozen_map(amounts)
 
     def plain(self, params: Iterable[Param], what: str) -> Mapping[str, str]:
+        if not params:
+            return EMPTY
         values: dict[str, str] = {}
         for param in params:
             if param.key in values:
@@ -191,9 +229,17 @@ class Builder(Transformer):
     # ------------------------------------------------------------------ terminals
 
     def param(self, token: Token) -> Param:
-        text = str(token)
-        split = _quoted_prefix_length(text) if text.startswith('"') else text.index("=")
-        return Param(unquote(text[:split]), unquote(text[split + 1:]), self.span_of(token))
+        # Slices of a token are plain strings; only quoted text needs unquoting.
+        if token[0] == '"':
+            split = _quoted_prefix_length(token)
+            key = unquote(token[:split])
+        else:
+            split = token.index("=")
+            key = token[:split]
+        value = token[split + 1:]
+        if value[:1] == '"':
+            value = unquote(value)
+        return Param(key, value, Span(self.state.path, token.line or 1, token.column or 1))
 
     # ------------------------------------------------------------------ small rules
 
@@ -697,4 +743,46 @@ def build(tree: Tree, path: str | None) -> tuple[Config, list[Diagnostic]]:
     problems = builder.problems
     config = assemble(statements, path, problems)
     return config, problems
+
+
+# The state of the parse running in this thread (or asyncio task) for the shared inline builder.
+_CURRENT: ContextVar[ParseState] = ContextVar("placement.lang.build.current")
+
+
+class _InlineBuilder(Builder):
+    """The builder of the cached inline parser: it keeps no state, it uses the current parse's.
+
+    lark binds the parser's callbacks to one transformer when the parser is built; the
+    state each parse needs (path, problems) is set by `build_text` in a context variable,
+    so parses in several threads at once keep their diagnostics apart.
+    """
+
+    def __init__(self) -> None:
+        Transformer.__init__(self, visit_tokens=False)
+
+    @property
+    def state(self) -> ParseState:
+        return _CURRENT.get()
+
+
+@cache
+def inline_parser() -> Lark:
+    """The parser (built once) that builds the model while it parses, instead of a tree."""
+    return make_parser(transformer=_InlineBuilder())
+
+
+def build_text(text: str, path: str | None = None) -> tuple[Config, list[Diagnostic]]:
+    """Parse ``text`` into a `Config` and the problems found, building during the parse.
+
+    The same as ``build(parse_tree(text, path), path)``, without the tree in between.
+    Raises `InvalidInput` for a syntax error.
+    """
+    state = ParseState(path)
+    token = _CURRENT.set(state)
+    try:
+        statements = parse_with(inline_parser(), text, path)
+    finally:
+        _CURRENT.reset(token)
+    config = assemble(statements, path, state.problems)
+    return config, state.problems
 

@@ -6,7 +6,9 @@ and after which words of the line it went wrong.
 
 from __future__ import annotations
 
-from lark import Token, Tree
+from typing import Any
+
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from placement.errors import Diagnostic, InvalidInput, Severity
@@ -31,16 +33,28 @@ SCORE_TERMINALS = {"INT", "INF", "POS_INF", "NEG_INF"}
 
 def parse_tree(text: str, path: str | None = None) -> Tree:
     """Parse ``text`` (the contents of ``path``) or raise `InvalidInput` with one diagnostic."""
+    return parse_with(parser(), text, path)
+
+
+def parse_with(lark: Lark, text: str, path: str | None = None) -> Any:
+    """What ``lark`` makes of ``text`` (a tree, or what its inline transformer builds).
+
+    Raises `InvalidInput` with one diagnostic for a syntax error.
+    """
     if not text.endswith("\n"):
         text += "\n"  # every statement ends with a newline, including the last one
     try:
-        return parser().parse(text)
+        return lark.parse(text)
     except UnexpectedInput as error:
-        raise InvalidInput(syntax_diagnostic(error, text, path)) from None
+        raise InvalidInput(syntax_diagnostic(error, text, path, lark)) from None
 
 
-def syntax_diagnostic(error: UnexpectedInput, text: str, path: str | None) -> Diagnostic:
-    """A diagnostic for a lark error: position, expectation in words, what was found."""
+def syntax_diagnostic(error: UnexpectedInput, text: str, path: str | None,
+                      lark: Lark | None = None) -> Diagnostic:
+    """A diagnostic for a lark error: position, expectation in words, what was found.
+
+    ``lark`` is the parser that raised it (any parser of the grammar: they share terminals).
+    """
     lines = text.splitlines()
     line_no = max(getattr(error, "line", 1) or 1, 1)
     column = max(getattr(error, "column", 1) or 1, 1)
@@ -53,7 +67,7 @@ def syntax_diagnostic(error: UnexpectedInput, text: str, path: str | None) -> Di
         column = len(source.split("#", 1)[0].rstrip()) + 1
     context = f" after '{_context(source, column)}'" if _context(source, column) else ""
     if isinstance(error, (UnexpectedToken, UnexpectedEOF)):
-        expected = _expected_words(_relevant(_expected_terminals(error), error))
+        expected = _expected_words(_relevant(_expected_terminals(error), error), lark or parser())
         message = f"expected {expected}{context}, got {found}"
     else:
         # A character no token can start with: the lexer's list of everything is no help.
@@ -98,11 +112,11 @@ def _found(error: UnexpectedInput, source: str, column: int) -> str:
     return f"'{rest[0]}'" if rest else "end of line"
 
 
-def _expected_words(terminals: set[str]) -> str:
+def _expected_words(terminals: set[str], lark: Lark) -> str:
     """Describe a set of expected terminals, e.g. ``a score or 'inf'``."""
     if not terminals:
         return ""
-    by_name = {t.name: t for t in parser().terminals}
+    by_name = {t.name: t for t in lark.terminals}
     words: list[str] = []
     if terminals & SCORE_TERMINALS:
         words.append("a score or 'inf'" if "INT" in terminals else "'inf'")
