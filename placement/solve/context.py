@@ -34,6 +34,8 @@ class EncodeContext:
         self.promoted: dict[tuple[str, str], Literal] = {}
         self.guards: dict[str, Literal] = {}
         self.score_terms: list[tuple[int, Literal]] = []
+        # (node, attribute) → index of its capacity constraint in the model, for LP prices.
+        self.capacity_rows: dict[tuple[str, str], int] = {}
         self._or_cache: dict[tuple[int, ...], Literal] = {}
         self._unpromoted: dict[tuple[str, str], Literal] = {}
         # Auxiliary variables as ("and"|"or", var, literals), in creation order, so a complete

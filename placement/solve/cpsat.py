@@ -46,6 +46,10 @@ class Outcome:
     constraints: int
     wall_seconds: float
     tie_break_optimal: bool = True
+    # When the LP relaxation proved the score level: its bound's distance above the answer and
+    # each capacity's price there (how much the score could grow per unit of extra capacity).
+    score_gap: float | None = None
+    capacity_prices: dict[tuple[str, str], float] | None = None
 
 
 def encode(problem: Problem, explain: bool = False) -> EncodeContext:
@@ -116,6 +120,8 @@ def solve_levels(
     optimal, tie_break_optimal = True, True
     gap: float | None = None
     lp: relaxation.LinearRelaxation | None = None
+    score_gap: float | None = None
+    prices: dict[tuple[str, str], float] | None = None
     for level in levels:
         expr = objective.expression(ctx, level, reference, current)
         if isinstance(expr, int):
@@ -134,8 +140,11 @@ def solve_levels(
             lp = relaxation.LinearRelaxation(ctx.model)
         proven = _by_relaxation(ctx, lp, problem, best if feasible else None, maximise, deadline)
         if proven is not None:
-            best, feasible = proven
-            ctx.model.add(expr == round(relaxation.objective_value(ctx.model, _values(ctx, best))))
+            best, feasible, bound = proven
+            value = round(relaxation.objective_value(ctx.model, _values(ctx, best)))
+            if level == "score" and lp is not None:
+                score_gap, prices = max(0.0, bound - value), lp.prices(ctx.capacity_rows)
+            ctx.model.add(expr == value)
             continue
         if feasible:
             hint(ctx, best)
@@ -179,6 +188,8 @@ def solve_levels(
         len(proto.constraints),
         time.perf_counter() - began,
         tie_break_optimal,
+        score_gap,
+        prices,
     )
 
 
@@ -197,11 +208,12 @@ def _by_relaxation(
     best: Solution | None,
     maximise: bool,
     deadline: float,
-) -> tuple[Solution, bool] | None:
+) -> tuple[Solution, bool, float] | None:
     """Prove the current level with its LP relaxation, without search, when possible.
 
     If the LP optimum is integral and breaks no hard constraint it is the level's optimum;
-    if the best answer so far reaches the LP bound, that answer is. None when neither holds.
+    if the best answer so far reaches the LP bound, that answer is. Returns the answer, that
+    it is feasible, and the LP bound; None when neither holds.
     """
     if relaxed is None:
         return None
@@ -217,11 +229,11 @@ def _by_relaxation(
         if not violations(problem, candidate):
             value = relaxation.objective_value(ctx.model, _values(ctx, candidate))
             if relaxation.proves(lp, round(value), maximise):
-                return candidate, True
+                return candidate, True, lp.bound
     if best is not None:
         value = relaxation.objective_value(ctx.model, _values(ctx, best))
         if relaxation.proves(lp, round(value), maximise):
-            return best, True
+            return best, True, lp.bound
     return None
 
 

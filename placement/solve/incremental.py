@@ -37,6 +37,7 @@ from placement.solve import colocation, objective
 from placement.solve.colocation import Link
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
+from placement.solve.units import Unit
 
 MAX_ROUNDS = 4
 WIDEN_LIMIT = 0.2  # share of all units beyond which widening stops (answer left unproven)
@@ -238,11 +239,20 @@ def merge(kept: set[str], solution: Solution, current: Solution) -> Solution:
     return Solution({k: v for k, v in placed.items() if v}, {k: v for k, v in promoted.items() if v})
 
 
-def certify(problem: Problem, free: set[str], solution: Solution, free_bound: int | None = None) -> Certificate:
+def certify(
+    problem: Problem,
+    free: set[str],
+    solution: Solution,
+    free_bound: int | None = None,
+    priced: Priced | None = None,
+) -> Certificate:
     """Whether ``solution`` (optimal with everything outside ``free`` pinned) is globally optimal.
 
     ``free_bound``, when known, is the best score the freed units could reach with every
     pinned unit gone (`relaxed`): a tighter cap on what they can gain than their regrets.
+    ``priced``, when the neighbourhood's score level was proven by its LP relaxation, lets a
+    unit outside the neighbourhood stay pinned when its move cost covers the price of the
+    capacity its leaving would free (see `Priced`).
     """
     bounds = objective.upper_bounds(problem)
     if (
@@ -283,9 +293,50 @@ def certify(problem: Problem, free: set[str], solution: Solution, free_bound: in
     for unit in problem.units:
         if unit.key in free or unit.key in problem.frozen:
             continue
-        if _move_cost(problem, unit.key, solution) - charged[unit.key] < regret:
-            widen.add(unit.key)
+        cost = _move_cost(problem, unit.key, solution) - charged[unit.key]
+        if cost >= regret:
+            continue
+        if priced is not None and priced.pays(unit, solution.nodes(unit.key), cost, promotion):
+            continue
+        widen.add(unit.key)
     return Certificate(not widen, regret, frozenset(widen))
+
+
+@dataclass(frozen=True)
+class Priced:
+    """The neighbourhood's score level as proven by its LP relaxation, for `certify`.
+
+    The LP optimum is a concave function of the capacities, so with ``prices`` (its dual
+    values per node and attribute) capacity freed by units outside the neighbourhood can
+    raise the neighbourhood's best score by at most the freed amounts times their prices,
+    plus ``gap`` (LP bound minus the answer's score). Such a unit (not a partner in ``kept``:
+    those are pinned inside the model) can stay pinned when its move cost pays for that:
+    any better placement moving a set of them loses more than the neighbourhood could gain.
+    """
+
+    kept: frozenset[str]
+    gap: float
+    prices: dict[tuple[str, str], float]
+
+    def pays(self, unit: Unit, nodes: frozenset[str], cost: float, promotion: int) -> bool:
+        """Whether moving ``unit`` (outside the neighbourhood) costs more than it could ever gain.
+
+        ``promotion`` is the promotion regret, which no price covers (promotions change
+        without moves).
+        """
+        if unit.key in self.kept or cost < 0:
+            return False
+        freed = 0.0  # the most the neighbourhood could gain from one copy leaving its node
+        for node in nodes:
+            value = sum(
+                max(0.0, self.prices.get((node, attribute), 0.0)) * max(0, amount)
+                for attribute, amount in unit.utilization.items()
+            )
+            freed = max(freed, value)
+        return cost - freed >= self.gap + promotion + _NUMERIC_SLACK
+
+
+_NUMERIC_SLACK = 1e-6  # LP duals are floating point: never let rounding prove too much
 
 
 def relaxed(problem: Problem, free: set[str]) -> Problem:
@@ -519,10 +570,13 @@ def replan(
         if violations(problem, whole):
             return None
         outcome = replace(outcome, solution=whole)
-        certificate = certify(problem, free, outcome.solution)
+        priced = None
+        if outcome.capacity_prices is not None and outcome.score_gap is not None:
+            priced = Priced(frozenset(kept), outcome.score_gap, outcome.capacity_prices)
+        certificate = certify(problem, free, outcome.solution, priced=priced)
         if not certificate.proven and certificate.regret > 0:
             bound = _free_bound(problem, free, outcome.solution, options, deadline)
-            certificate = certify(problem, free, outcome.solution, bound)
+            certificate = certify(problem, free, outcome.solution, bound, priced)
         wider = neighbourhood(problem, free | set(certificate.widen))
         too_wide = len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
         if (

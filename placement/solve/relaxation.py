@@ -49,6 +49,8 @@ class LinearRelaxation:
         self._lp = pywraplp.Solver.CreateSolver("GLOP")
         self._xs: list = []
         self._synced = 0
+        self._row_of: dict[int, int] = {}  # CP-SAT constraint index → its single LP row
+        self._scale = 1.0
 
     def solve(self, time_limit: float) -> Relaxation | None:
         """The LP optimum of the model's current objective; None if GLOP does not reach it in time."""
@@ -60,11 +62,14 @@ class LinearRelaxation:
             if not self._load(proto):
                 return None
         else:
-            for constraint in proto.constraints[self._synced :]:
-                for lo, hi, terms in _rows(constraint):
+            for index, constraint in enumerate(proto.constraints[self._synced :], start=self._synced):
+                rows = _rows(constraint)
+                if len(rows) == 1:
+                    self._row_of[index] = lp.NumConstraints()
+                for lo, hi, terms in rows:
                     row = lp.Constraint(*self._bounds(lo, hi))
-                    for index, coefficient in terms.items():
-                        row.SetCoefficient(self._xs[index], coefficient)
+                    for variable, coefficient in terms.items():
+                        row.SetCoefficient(self._xs[variable], coefficient)
         self._synced = len(proto.constraints)
         objective = proto.objective
         target = lp.Objective()
@@ -77,15 +82,33 @@ class LinearRelaxation:
             return None
         scale = objective.scaling_factor or 1.0
         bound = scale * (target.Value() + objective.offset)
+        self._scale = scale
         return Relaxation(bound, [x.solution_value() for x in self._xs])
+
+    def prices(self, constraints: dict[object, int]) -> dict[object, float]:
+        """The last optimum's dual value of each named model constraint (one LP row each).
+
+        In the objective's own sense: how much its optimum could grow per unit the
+        constraint's bound is loosened (GLOP minimises; the model's scaling says which way).
+        Constraints without a single LP row are left out.
+        """
+        rows = self._lp.constraints()
+        return {
+            name: self._scale * rows[self._row_of[index]].dual_value()
+            for name, index in constraints.items()
+            if index in self._row_of
+        }
 
     def _load(self, proto: cp_model_pb2.CpModelProto) -> bool:
         """Load every variable and constraint of ``proto`` in one go (per-row API calls are slow)."""
         model = linear_solver_pb2.MPModelProto()
         for variable in proto.variables:
             model.variable.add(lower_bound=variable.domain[0], upper_bound=variable.domain[-1])
-        for constraint in proto.constraints:
-            for lo, hi, terms in _rows(constraint):
+        for index, constraint in enumerate(proto.constraints):
+            rows = _rows(constraint)
+            if len(rows) == 1:
+                self._row_of[index] = len(model.constraint)
+            for lo, hi, terms in rows:
                 lower, upper = self._bounds(lo, hi)
                 model.constraint.add(
                     var_index=list(terms), coefficient=list(terms.values()), lower_bound=lower, upper_bound=upper

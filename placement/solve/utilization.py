@@ -45,6 +45,7 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
         constraint = ctx.model.add(sum(amount * ctx.x[(key, node)] for key, amount in users) <= limit)
         if guard is not None:
             constraint.only_enforce_if(guard)
+        ctx.capacity_rows[(node, attribute)] = constraint.index
 
 
 def check(view: SolutionView) -> list[str]:

@@ -221,9 +221,99 @@ def test_a_clone_already_over_its_per_node_limit_is_freed_as_a_whole():
     from placement.model import Clone
 
     cfg = config(("alice", "bob"), [primitive("web"), Clone("webs", "web", max=2, globally_unique=True)])
-    state = State(instances=(Instance("web", "alice", clone_instance="0"), Instance("web", "alice", clone_instance="1")))
+    both_on_alice = (Instance("web", "alice", clone_instance="0"), Instance("web", "alice", clone_instance="1"))
+    state = State(instances=both_on_alice)
     problem = build_problem(cfg, state)
     assert displaced(problem, current_solution(problem)) >= {u.key for u in problem.units if u.clone == "webs"}
     placement = solve(cfg, state)
     assert placement.optimal
     assert sorted(a.node for a in placement.assignments) == ["alice", "bob"]
+
+
+@st.composite
+def larger_clusters_after_a_failure(draw):
+    """Enough units that most stay outside the neighbourhood, with capacity tight on some
+    nodes: the certificate's capacity prices decide whether those may stay pinned."""
+    names = [f"n{i}" for i in range(draw(st.integers(3, 5)))]
+    # Small nodes fill up (their capacity gets a price), large ones leave room for everyone.
+    nodes = [node(n, {"cpu": draw(st.sampled_from([1, 2, 8, 12]))}) for n in names]
+    count = draw(st.integers(6, 14))
+    resources = [
+        primitive(
+            f"r{i}", {"cpu": draw(st.sampled_from([1, 1, 2]))}, stickiness=draw(st.sampled_from([0, 10, 50, 100]))
+        )
+        for i in range(count)
+    ]
+    constraints = [
+        Location(resource=f"r{i}", node=draw(st.sampled_from(names)), score=draw(st.sampled_from([5, 40, 120])))
+        for i in range(count)
+        if draw(st.booleans())
+    ]
+    cfg = config(nodes, resources, tuple(constraints), strategy=Strategy.UTILIZATION)
+    before = running(solve(cfg, incremental=False))
+    return cfg, before.with_node(draw(st.sampled_from(names)), NodeState(NodeStatus.OFFLINE))
+
+
+@settings(max_examples=80, deadline=None)
+@given(larger_clusters_after_a_failure())
+def test_capacity_prices_never_certify_a_worse_answer(case):
+    """Whatever the certificate proves (with or without prices) is the full model's optimum."""
+    from placement.solve import objective
+
+    cfg, state = case
+    problem = build_problem(cfg, state)
+    current = current_solution(problem)
+    outcome = replan(problem, current, SolverOptions(time_limit=20), deadline=float("inf"))
+    if outcome is None:
+        return
+    assert violations(problem, outcome.solution) == []
+    if outcome.proven:
+        full = solve_problem(problem, incremental=False)
+        mine = objective.values(problem, outcome.solution, current, current)
+        assert [mine[level] for level in LEVELS] == [full.objective[level] for level in LEVELS]
+
+
+def test_a_full_node_that_blocks_a_better_answer_is_priced_and_freed():
+    """alice is full with `batch`, which a displaced `db` would score 100 more beside. Moving
+    batch costs it only 10, but alice's capacity has a price of 100 in the neighbourhood's
+    LP: batch must be freed, and the answer moves it to make room."""
+    cfg = config(
+        [node("alice", {"cpu": 1}), node("bob", {"cpu": 2}), node("carol", {"cpu": 2})],
+        [primitive("db", {"cpu": 1}), primitive("batch", {"cpu": 1}, stickiness=10)],
+        constraints=(Location(resource="db", node="alice", score=100),),
+        strategy=Strategy.UTILIZATION,
+    )
+    state = State(
+        instances=(Instance("batch", "alice"), Instance("db", "carol")),
+        nodes={"carol": NodeState(NodeStatus.OFFLINE)},
+    )
+    placement = solve(cfg, state)
+    assert placement.optimal
+    assert placement.nodes_of("db") == ("alice",) and placement.nodes_of("batch") == ("bob",)
+
+
+def test_free_capacity_has_no_price_so_sticky_units_stay_pinned():
+    """The displaced db would score 100 on alice, but alice is full with `keep` (far too sticky
+    to move): db's regret stays 100 even alone. `batch` on bob would lose only 10 by moving,
+    yet bob has room to spare (price 0), so its leaving could gain nothing: proven in the
+    first round, without freeing batch."""
+    from placement.solve.incremental import IncrementalOutcome
+
+    cfg = config(
+        [node("alice", {"cpu": 1}), node("bob", {"cpu": 3}), node("carol", {"cpu": 4})],
+        [
+            primitive("db", {"cpu": 1}),
+            primitive("keep", {"cpu": 1}, stickiness=200),
+            primitive("batch", {"cpu": 1}, stickiness=10),
+        ],
+        constraints=(Location(resource="db", node="alice", score=100),),
+        strategy=Strategy.UTILIZATION,
+    )
+    state = State(
+        instances=(Instance("keep", "alice"), Instance("batch", "bob"), Instance("db", "carol")),
+        nodes={"carol": NodeState(NodeStatus.OFFLINE)},
+    )
+    problem = build_problem(cfg, state)
+    outcome = replan(problem, current_solution(problem), SolverOptions(time_limit=20), deadline=float("inf"))
+    assert isinstance(outcome, IncrementalOutcome) and outcome.proven and outcome.rounds == 1
+    assert outcome.solution.nodes("db") == {"bob"} and outcome.solution.nodes("batch") == {"bob"}
