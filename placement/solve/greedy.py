@@ -55,6 +55,7 @@ class _Run:
         self.checked = problem.capacity is not None
         self.need_of = {unit.key: _need([unit]) for unit in problem.units} if self.checked else {}
         self.free_total = {node: sum(free.values()) for node, free in self.free.items()}
+        self.name_order = {node: node.encode() for node in problem.nodes}  # §6.2: byte order
 
     # ----------------------------------------------------------------- scoring
 
@@ -130,13 +131,13 @@ class _Run:
             return None
         balanced = self.strategy is Strategy.BALANCED
         minimal = self.strategy is Strategy.MINIMAL
-        free_total, assigned = self.free_total, self.assigned_count
+        free_total, assigned, name_order = self.free_total, self.assigned_count, self.name_order
 
         def rank(item: tuple[str, int]) -> tuple:
             node, value = item
             free = free_total[node] if balanced else 0
             count = 0 if minimal else assigned[node]
-            return (-value, -free, count, node not in current, node.encode())
+            return (-value, -free, count, node not in current, name_order[node])
 
         scored.sort(key=rank)
         fits = self._fitting(members)
