@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from placement.model import Clone, Config, Group, Meta, Primitive, Resource, Role
+from placement.model import NO_META, Clone, Config, Group, Meta, Primitive, Resource, Role
 from placement.score import INFINITY
 
 # compat(pacemaker): defaults from lib/pengine/complex.c (SEMANTICS.md §4).
@@ -89,14 +89,59 @@ class Hierarchy:
     def effective_meta(self, rid: str) -> Meta:
         """Meta of ``rid`` with unset values inherited from containers, then defaults.
 
-        Clones default to stickiness 1 when nothing sets it (SEMANTICS.md §4).
+        Clones default to stickiness 1 when nothing sets it (SEMANTICS.md §4). Computed once
+        per resource (units, the score table and the transition all ask for it), and shared
+        between resources that set nothing of their own: such a resource has exactly the
+        effective meta of its container (or, at the top level, of every other such resource).
         """
-        meta = self.config.resources[rid].meta
-        for ancestor in self.ancestors(rid):
-            meta = meta.over(self.config.resources[ancestor].meta)
+        found = self._effective.get(rid)
+        if found is None:
+            found = self._effective[rid] = self._compute_effective(rid)
+        return found
+
+    @cached_property
+    def _effective(self) -> dict[str, Meta]:
+        return {}
+
+    @cached_property
+    def _inherited(self) -> dict[str, Meta]:
+        return {}
+
+    @cached_property
+    def _defaults(self) -> Meta:
         # The cluster's stickiness is the one place the default is written.
-        defaults = Meta(stickiness=self.config.cluster.stickiness).over(self.config.resource_defaults)
-        meta = meta.over(defaults)
-        if meta.stickiness is None and self.clone_of(rid) is not None:
+        return Meta(stickiness=self.config.cluster.stickiness).over(self.config.resource_defaults)
+
+    @cached_property
+    def _plain_top_level(self) -> Meta:
+        """The effective meta of a top-level non-clone resource that sets nothing itself."""
+        return self._finish(self._defaults, in_clone=False)
+
+    def _compute_effective(self, rid: str) -> Meta:
+        resource = self.config.resources[rid]
+        if resource.meta == NO_META and not isinstance(resource, Clone):
+            # Nothing of its own and not a clone: `clone_of` and every inherited value are its parent's.
+            parent = self.parent.get(rid)
+            return self.effective_meta(parent) if parent is not None else self._plain_top_level
+        return self._finish(self._inherit(rid), in_clone=self.clone_of(rid) is not None)
+
+    def _inherit(self, rid: str) -> Meta:
+        """``rid``'s meta over its containers' (innermost first), over the defaults.
+
+        The same as folding the chain with `Meta.over` from the resource outwards: taking
+        the first value set is associative, so each container's part is computed once.
+        """
+        found = self._inherited.get(rid)
+        if found is None:
+            parent = self.parent.get(rid)
+            fallback = self._defaults if parent is None else self._inherit(parent)
+            own = self.config.resources[rid].meta
+            found = fallback if own == NO_META else own.over(fallback)
+            self._inherited[rid] = found
+        return found
+
+    @staticmethod
+    def _finish(meta: Meta, in_clone: bool) -> Meta:
+        if meta.stickiness is None and in_clone:
             meta = Meta(stickiness=1).over(meta)
         return meta.over(PACEMAKER_META_DEFAULTS)

@@ -8,7 +8,6 @@ scores gives -INFINITY if either is -INFINITY (a ban beats a requirement), else
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import reduce
 from typing import Final
 
 INFINITY: Final = 1_000_000
@@ -41,8 +40,28 @@ def add(left: int, right: int) -> int:
 
 
 def total(scores: Iterable[int]) -> int:
-    """Fold scores left to right with :func:`add` (0 for none)."""
-    return reduce(add, scores, 0)
+    """Fold scores left to right with :func:`add` (0 for none).
+
+    The fold is inlined (it runs for every (unit, node) score): once a ban is reached (or
+    the sum is clamped to -INFINITY) the result stays -INFINITY; once +INFINITY is reached,
+    only a ban changes it.
+
+    >>> total([]), total([50, -20]), total([INFINITY, 5, -INFINITY, INFINITY]), total([900_000, 900_000, -5])
+    (0, 30, -1000000, 1000000)
+    """
+    result = 0
+    for score in scores:
+        if score <= -INFINITY:
+            return -INFINITY
+        if result >= INFINITY or score >= INFINITY:
+            result = INFINITY
+        else:
+            result += score
+            if result >= INFINITY:
+                result = INFINITY
+            elif result <= -INFINITY:
+                return -INFINITY  # clamped to -INFINITY, which then acts as a ban (``add``)
+    return result
 
 
 def is_mandatory(score: int) -> bool:

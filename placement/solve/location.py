@@ -20,40 +20,72 @@ KIND = "location"
 
 
 class LocationIndex:
-    """The locations that concern each primitive, found once, and their per-node terms."""
+    """The locations that concern each primitive, and their per-node terms.
+
+    Each location's terms (a rule's over every node) are made once, however many primitives
+    it concerns, so the primitives of a group or clone share the same term objects. The
+    per-primitive answers are not kept: the score table asks once per resource.
+    """
 
     def __init__(self, config: Config, state: State, hierarchy: Hierarchy) -> None:
         self._config = config
+        self._state = state
         self._hierarchy = hierarchy
-        self._by_resource: dict[str, list[Location]] = defaultdict(list)
+        # A resource's first location, then any others (most have one: no list each).
+        self._by_resource: dict[str, Location] = {}
+        self._more: dict[str, list[Location]] = defaultdict(list)
         self._patterns: list[tuple[re.Pattern[str], bool, Location]] = []
+        any_exclusive = False
         for constraint in config.constraints:
             if not isinstance(constraint, Location):
                 continue
+            any_exclusive = any_exclusive or constraint.discovery is Discovery.EXCLUSIVE
             if constraint.resource is not None:
-                self._by_resource[constraint.resource].append(constraint)
+                if constraint.resource in self._by_resource:
+                    self._more[constraint.resource].append(constraint)
+                else:
+                    self._by_resource[constraint.resource] = constraint
             elif constraint.pattern is not None:
                 inverted = constraint.pattern.startswith("!")
                 self._patterns.append((re.compile(constraint.pattern.lstrip("!")), inverted, constraint))
         self._attributes = {node: node_attributes(config, state, node) for node in config.nodes}
-        self._cache: dict[str, tuple[Location, ...]] = {}
+        self._any_exclusive = any_exclusive
+        self._by_root: dict[str, tuple[Location, ...]] = {}
+        # Keyed by id(): the locations live in the configuration as long as this index.
+        self._node_terms: dict[int, Term] = {}
+        self._terms_of: dict[int, tuple[tuple[str, Term, Role | None], ...]] = {}
+        self._exclusive: dict[str, frozenset[str] | None] = {}
+
+    def attributes(self, node: str) -> dict[str, str]:
+        """Node attributes as rules see them (`node_attributes`), computed once per configured node."""
+        found = self._attributes.get(node)
+        return found if found is not None else node_attributes(self._config, self._state, node)
 
     def locations_of(self, primitive: str) -> tuple[Location, ...]:
         """Locations on ``primitive`` or any container of it, and patterns matching its top-level id."""
-        cached = self._cache.get(primitive)
-        if cached is not None:
-            return cached
         found: list[Location] = []
-        for rid in [primitive, *self._hierarchy.ancestors(primitive)]:
-            found.extend(self._by_resource.get(rid, ()))
-        root = self._hierarchy.root(primitive)
-        for pattern, inverted, location in self._patterns:
+        ancestors = self._hierarchy.ancestors(primitive)
+        for rid in (primitive, *ancestors):
+            first = self._by_resource.get(rid)
+            if first is not None:
+                found.append(first)
+                if rid in self._more:
+                    found.extend(self._more[rid])
+        if self._patterns:
+            found.extend(self._matching_patterns(ancestors[-1] if ancestors else primitive))
+        return tuple(found)
+
+    def _matching_patterns(self, root: str) -> tuple[Location, ...]:
+        cached = self._by_root.get(root)
+        if cached is None:
             # compat(pacemaker): §3 — unanchored regex search over top-level ids, '!' inverts.
-            if (pattern.search(root) is not None) != inverted:
-                found.append(location)
-        result = tuple(found)
-        self._cache[primitive] = result
-        return result
+            cached = tuple(
+                location
+                for pattern, inverted, location in self._patterns
+                if (pattern.search(root) is not None) != inverted
+            )
+            self._by_root[root] = cached
+        return cached
 
     def terms(self, primitive: str, promoted: bool = False) -> dict[str, list[Term]]:
         """Per-node location terms for ``primitive``: all roles, or only Promoted-role ones.
@@ -61,13 +93,35 @@ class LocationIndex:
         compat(pacemaker): §3 — ``Started`` and ``Unpromoted`` roles apply to every role;
         ``Promoted`` ones only shape promotion (§8).
         """
-        per_node: dict[str, list[Term]] = defaultdict(list)
+        per_node: dict[str, list[Term]] = {}
         for location in self.locations_of(primitive):
-            name = location.id or location.resource or location.pattern or ""
-            for node, value, role in self._contributions(location):
+            for node, term, role in self._location_terms(location):
                 if (role is Role.PROMOTED) == promoted:
-                    per_node[node].append(Term(KIND, name, value, location.span))
+                    found = per_node.get(node)
+                    if found is None:
+                        per_node[node] = [term]
+                    else:
+                        found.append(term)
         return per_node
+
+    def _location_terms(self, location: Location) -> Iterable[tuple[str, Term, Role | None]]:
+        """The terms ``location`` gives, one per contribution, made once."""
+        if location.node is not None:  # the common form: one term, kept without the node and role
+            if location.node not in self._config.nodes:  # compat(pacemaker): unknown node ⇒ ignored
+                return ()
+            term = self._node_terms.get(id(location))
+            if term is None:
+                term = self._node_terms[id(location)] = Term(KIND, _name(location), location.score, location.span)
+            return ((location.node, term, location.role),)
+        cached = self._terms_of.get(id(location))
+        if cached is None:
+            name = _name(location)
+            cached = tuple(
+                (node, Term(KIND, name, value, location.span), role)
+                for node, value, role in self._contributions(location)
+            )
+            self._terms_of[id(location)] = cached
+        return cached
 
     def _contributions(self, location: Location) -> Iterable[tuple[str, int, Role | None]]:
         if location.node is not None:
@@ -83,7 +137,22 @@ class LocationIndex:
 
     def exclusive_nodes(self, primitive: str) -> set[str] | None:
         """Nodes covered by ``resource-discovery=exclusive`` locations, or None if there are none."""
-        exclusive = [c for c in self.locations_of(primitive) if c.discovery is Discovery.EXCLUSIVE]
-        if not exclusive:
+        found = self.exclusive_set(primitive)
+        return None if found is None else set(found)
+
+    def exclusive_set(self, primitive: str) -> frozenset[str] | None:
+        """`exclusive_nodes` as a frozenset, computed once per primitive."""
+        if not self._any_exclusive:
             return None
-        return {node for location in exclusive for node, _value, _role in self._contributions(location)}
+        if primitive in self._exclusive:
+            return self._exclusive[primitive]
+        exclusive = [c for c in self.locations_of(primitive) if c.discovery is Discovery.EXCLUSIVE]
+        found = None
+        if exclusive:
+            found = frozenset(node for location in exclusive for node, _term, _role in self._location_terms(location))
+        self._exclusive[primitive] = found
+        return found
+
+
+def _name(location: Location) -> str:
+    return location.id or location.resource or location.pattern or ""

@@ -16,10 +16,9 @@ from placement.score import INFINITY
 from placement.solve import failures, stickiness
 from placement.solve.availability import unavailable_reason
 from placement.solve.location import LocationIndex
-from placement.solve.rules import node_attributes
 from placement.solve.terms import NodeScore, Term
 from placement.solve.units import Current, Unit, build_units, current_placement
-from placement.state import State
+from placement.state import FailCount, State
 
 TARGET_ROLE_STOPPED = Term("target-role", "Stopped", -INFINITY)
 TARGET_ROLE_UNPROMOTED = Term("target-role", "Unpromoted", -INFINITY)
@@ -27,7 +26,17 @@ EXCLUSIVE_DISCOVERY = Term("discovery", "not an exclusive-discovery node", -INFI
 
 
 class ScoreTable:
-    """Scores of units on nodes, computed once per unit on first use."""
+    """Scores of units on nodes, computed once per unit on first use.
+
+    Everything per resource (effective meta, location terms, exclusive nodes, failure
+    terms) is computed once, and node scores are shared between units wherever their
+    terms are the same objects. A unit's scores are a *default row* — what every unit
+    with the same target-role ban and exclusive-discovery nodes scores on a node where it
+    has no terms of its own — patched with its *own* scores on the few nodes where it has
+    some (locations, stickiness, failures). `scores` builds the whole row; `allowed` and
+    `score` answer from the default row and the patch without building it.
+    Callers must not mutate the dictionaries they get back.
+    """
 
     def __init__(
         self,
@@ -46,9 +55,25 @@ class ScoreTable:
         self.nodes = tuple(config.nodes)
         self.unavailable = {node: unavailable_reason(config, self.state, node) for node in self.nodes}
         self.locations = LocationIndex(config, self.state, self.hierarchy)
+        self._symmetric = config.cluster.symmetric
+        self._base_terms = {
+            name: (Term("node", "score", node.score),) if node.score else () for name, node in config.nodes.items()
+        }
         self._scores: dict[str, dict[str, NodeScore]] = {}
         self._meta: dict[str, Meta] = {}
         self._promotion: dict[str, dict[str, NodeScore]] = {}
+        # Rows of units without terms of their own, by (target-role Stopped, exclusive nodes),
+        # and the allowed part of each row.
+        self._row_index: dict[tuple[bool, frozenset[str] | None], int] = {}
+        self._rows: list[dict[str, NodeScore]] = []
+        self._rows_allowed: list[dict[str, NodeScore]] = []
+        # Per unit: its default row, and its own scores (just their nodes once `scores` built the row).
+        self._own: dict[str, tuple[int, dict[str, NodeScore] | tuple[str, ...]]] = {}
+        # Location terms and exclusive nodes of the primitives of unique clones (several units each).
+        self._located: dict[str, tuple[dict[str, list[Term]], frozenset[str] | None]] = {}
+        # Node scores by node, entry and the identities of their terms (kept alive by the scores).
+        self._shared: dict[tuple, NodeScore] = {}
+        self._thresholds: dict[tuple[str, str], Term | None] = {}
 
     @cached_property
     def _clone_members(self) -> dict[str, list[str]]:
@@ -72,68 +97,161 @@ class ScoreTable:
         """The score of unit ``key`` on every configured node, in node order."""
         cached = self._scores.get(key)
         if cached is None:
-            cached = self._compute(self.by_key[key])
+            row, own = self._patch(key)
+            cached = dict(self._rows[row])
+            if own:
+                cached.update(own)  # own nodes are row nodes: the node order stays
             self._scores[key] = cached
+            self._own[key] = (row, tuple(own))  # the row holds the scores now
         return cached
 
-    def allowed(self, key: str) -> dict[str, NodeScore]:
-        """Only the nodes where unit ``key`` may run."""
-        return {node: score for node, score in self.scores(key).items() if score.allowed}
+    def score(self, key: str, node: str) -> NodeScore:
+        """The score of unit ``key`` on ``node`` (a configured node), without building the whole row."""
+        cached = self._scores.get(key)
+        if cached is not None:
+            return cached[node]
+        row, own = self._patch(key)
+        found = own.get(node)  # type: ignore[union-attr]  # a dict until the row is built
+        return found if found is not None else self._rows[row][node]
 
-    def _compute(self, unit: Unit) -> dict[str, NodeScore]:
-        config = self.config
-        meta = self.meta(unit.primitive)
-        located = self.locations.terms(unit.primitive)
-        exclusive = self.locations.exclusive_nodes(unit.primitive)
-        current = self.current.of(unit.key)
-        sticky = stickiness.stickiness_terms(unit, meta, current)
-        banned_by_role = meta.target_role is Role.STOPPED
-        failed = self._failure_terms_by_node(unit)
-        specific = set(located) | set(sticky) | set(failed)
-        if banned_by_role or exclusive is not None or not config.cluster.symmetric:
-            specific = set(self.nodes)
-        plain = self._plain
-        result: dict[str, NodeScore] = {}
-        for node in self.nodes:
-            if node not in specific:
-                result[node] = plain[node]  # nothing but the node itself: shared by every unit
-                continue
-            terms: list[Term] = []
-            base = config.nodes[node].score
-            if base:
-                terms.append(Term("node", "score", base))
-            terms.extend(located.get(node, ()))
-            entry = config.cluster.symmetric or node in located
-            if exclusive is not None and node not in exclusive:
-                terms.append(EXCLUSIVE_DISCOVERY)
-            # compat(pacemaker): §2 — in opt-in clusters stickiness needs an entry on the node.
-            if node in sticky and entry:
-                terms.append(sticky[node])
-            terms.extend(failed.get(node, ()))
-            if banned_by_role:
-                terms.append(TARGET_ROLE_STOPPED)
-            result[node] = NodeScore(node, tuple(terms), entry, self.unavailable[node])
+    def allowed(self, key: str) -> dict[str, NodeScore]:
+        """Only the nodes where unit ``key`` may run, in node order (a new dictionary).
+
+        The same as filtering `scores` on ``allowed``, but built from the default row's
+        allowed nodes patched on the unit's own nodes: a dictionary copy instead of a pass
+        over every node, and the unit's whole row is not built.
+        """
+        row, own = self._patch(key)
+        built = self._scores.get(key)
+        result = dict(self._rows_allowed[row])
+        for node in own:
+            score = own[node] if built is None else built[node]  # type: ignore[call-overload]
+            if score.allowed:
+                if node not in result:  # inserting would break the node order: filter instead
+                    return {name: found for name, found in self.scores(key).items() if found.allowed}
+                result[node] = score
+            else:
+                result.pop(node, None)
         return result
 
-    @cached_property
-    def _plain(self) -> dict[str, NodeScore]:
-        """The score of a unit with no terms of its own on each node (symmetric clusters)."""
-        found = {}
-        for node in self.nodes:
-            base = self.config.nodes[node].score
-            terms = (Term("node", "score", base),) if base else ()
-            found[node] = NodeScore(node, terms, True, self.unavailable[node])
+    def _patch(self, key: str) -> tuple[int, dict[str, NodeScore] | tuple[str, ...]]:
+        found = self._own.get(key)
+        if found is None:
+            found = self._own[key] = self._compute(self.by_key[key])
         return found
+
+    def _compute(self, unit: Unit) -> tuple[int, dict[str, NodeScore]]:
+        """The unit's default row, and its own scores on the nodes where it has terms of its own."""
+        meta = self.meta(unit.primitive)
+        located, exclusive = self._locations_of(unit)
+        sticky = stickiness.stickiness_terms(unit, meta, self.current.of(unit.key))
+        banned_by_role = meta.target_role is Role.STOPPED
+        failed = self._failure_terms_by_node(unit) if self.state.fail_counts else {}
+        row = self._row(banned_by_role, exclusive)
+        own: dict[str, NodeScore] = {}
+        if located or sticky or failed:
+            default = self._rows[row]
+            for node in located.keys() | sticky.keys() | failed.keys():
+                if node in default:
+                    own[node] = self._node_score(node, located, exclusive, sticky, failed, banned_by_role)
+        return row, own
+
+    def _locations_of(self, unit: Unit) -> tuple[dict[str, list[Term]], frozenset[str] | None]:
+        """Location terms and exclusive nodes of the unit's primitive, once per primitive."""
+        if unit.instance is None:  # the only unit of its primitive
+            return self.locations.terms(unit.primitive), self.locations.exclusive_set(unit.primitive)
+        found = self._located.get(unit.primitive)
+        if found is None:
+            found = self.locations.terms(unit.primitive), self.locations.exclusive_set(unit.primitive)
+            self._located[unit.primitive] = found
+        return found
+
+    def _node_score(
+        self,
+        node: str,
+        located: dict[str, list[Term]],
+        exclusive: frozenset[str] | None,
+        sticky: dict[str, Term],
+        failed: dict[str, list[Term]],
+        banned_by_role: bool,
+    ) -> NodeScore:
+        """The score of a unit on a node where it has terms of its own, in Pacemaker's order."""
+        terms = list(self._base_terms[node])
+        here = located.get(node)
+        if here:
+            terms.extend(here)
+        entry = self._symmetric or node in located
+        if exclusive is not None and node not in exclusive:
+            terms.append(EXCLUSIVE_DISCOVERY)
+        # compat(pacemaker): §2 — in opt-in clusters stickiness needs an entry on the node.
+        stick = sticky.get(node)
+        if stick is not None and entry:
+            terms.append(stick)
+        failures_here = failed.get(node)
+        if failures_here:
+            terms.extend(failures_here)
+        if banned_by_role:
+            terms.append(TARGET_ROLE_STOPPED)
+        # Units whose terms here are the same objects (a stickiness bonus, a clone's ban…) share one score.
+        key = (node, entry, *map(id, terms))
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = NodeScore(node, tuple(terms), entry, self.unavailable[node])
+        return shared
+
+    def _row(self, banned_by_role: bool, exclusive: frozenset[str] | None) -> int:
+        """The default row: scores on every node of a unit with no terms of its own there."""
+        index = self._row_index.get((banned_by_role, exclusive))
+        if index is None:
+            found = {}
+            for node in self.nodes:
+                terms = list(self._base_terms[node])
+                if exclusive is not None and node not in exclusive:
+                    terms.append(EXCLUSIVE_DISCOVERY)
+                if banned_by_role:
+                    terms.append(TARGET_ROLE_STOPPED)
+                found[node] = NodeScore(node, tuple(terms), self._symmetric, self.unavailable[node])
+            index = self._row_index[(banned_by_role, exclusive)] = len(self._rows)
+            self._rows.append(found)
+            self._rows_allowed.append({node: score for node, score in found.items() if score.allowed})
+        return index
+
+    @cached_property
+    def _failures(self) -> dict[str, list[tuple[int, FailCount]]]:
+        """The state's fail counts on configured nodes by resource, with their position in the state."""
+        found: dict[str, list[tuple[int, FailCount]]] = {}
+        for position, failure in enumerate(self.state.fail_counts):
+            if failure.node in self.config.nodes:
+                found.setdefault(failure.resource, []).append((position, failure))
+        return found
+
+    @cached_property
+    def _failures_by_key(self) -> dict[tuple[str, str], list[FailCount]]:
+        found: dict[tuple[str, str], list[FailCount]] = {}
+        for failure in self.state.fail_counts:
+            found.setdefault((failure.resource, failure.node), []).append(failure)
+        return found
+
+    def _threshold(self, primitive: str, node: str) -> Term | None:
+        """The migration-threshold ban of ``primitive`` on ``node``, computed once (and so one object)."""
+        key = (primitive, node)
+        if key not in self._thresholds:
+            self._thresholds[key] = failures.threshold_term(
+                self.state, primitive, node, self.meta(primitive), self._failures_by_key.get(key, ())
+            )
+        return self._thresholds[key]
 
     def _failure_terms_by_node(self, unit: Unit) -> dict[str, list[Term]]:
         # compat(pacemaker): §4 — an anonymous clone's failure bans the whole clone on that node.
         primitives = self._clone_members[unit.clone] if unit.multi and unit.clone else [unit.primitive]
+        entries = [entry for primitive in primitives for entry in self._failures.get(primitive, ())]
+        if len(primitives) > 1:
+            entries.sort(key=lambda entry: entry[0])  # the state's order, as one pass over it would see them
         found: dict[str, list[Term]] = {}
-        for failure in self.state.fail_counts:
-            if failure.resource in primitives and failure.node in self.config.nodes:
-                term = failures.threshold_term(self.state, failure.resource, failure.node, self.meta(failure.resource))
-                if term is not None and term not in found.get(failure.node, []):
-                    found.setdefault(failure.node, []).append(term)
+        for _position, failure in entries:
+            term = self._threshold(failure.resource, failure.node)
+            if term is not None and term not in found.get(failure.node, []):
+                found.setdefault(failure.node, []).append(term)
         return found
 
     def promotion(self, key: str) -> dict[str, NodeScore]:
@@ -151,7 +269,7 @@ class ScoreTable:
         attribute = f"master-{unit.primitive}"
         result = {}
         for node in self.nodes:
-            value = node_attributes(self.config, self.state, node).get(attribute)
+            value = self.locations.attributes(node).get(attribute)
             terms: list[Term]
             if value is None:
                 terms = [Term("promotion", f"no {attribute} attribute", -1)]

@@ -7,6 +7,8 @@ that is active on exactly one node gets +stickiness there; clones default to 1 (
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from placement.model import Meta
 from placement.solve.terms import Term
 from placement.solve.units import Unit
@@ -29,4 +31,13 @@ def stickiness_terms(unit: Unit, meta: Meta, current: frozenset[str]) -> dict[st
     # An anonymous clone unit holds one copy per node: each copy is active on one node.
     if not unit.multi and len(current) != 1:
         return {}
-    return {node: Term(KIND, "", value) for node in sorted(current)}
+    term = _term(value)
+    if len(current) == 1:
+        return {node: term for node in current}
+    return {node: term for node in sorted(current)}
+
+
+@lru_cache(maxsize=256)
+def _term(value: int) -> Term:
+    """One term object per stickiness value: units share it, and so their node scores can be shared."""
+    return Term(KIND, "", value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from placement.model import Span
-from placement.score import INFINITY, format_score, total
+from placement.score import INFINITY, format_score
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +44,31 @@ class NodeScore:
     allowed: bool = field(init=False, compare=False)  # available, an entry, and a score ≥ 0 (§1)
 
     def __post_init__(self) -> None:
-        values = [t.value for t in self.terms]
-        folded = total(values)
-        object.__setattr__(self, "total", folded)
-        object.__setattr__(self, "finite", sum(v for v in values if abs(v) < INFINITY))
-        object.__setattr__(self, "allowed", self.unavailable is None and self.entry and folded >= 0)
+        # One pass (this runs for every (unit, node) score with terms of its own): Pacemaker's
+        # fold as `placement.score.total` does it — a ban (or a sum clamped to -INFINITY)
+        # stays, +INFINITY stays unless a ban follows — and the plain sum of finite terms.
+        folded = finite = 0
+        banned = False
+        for term in self.terms:
+            value = term.value
+            if -INFINITY < value < INFINITY:
+                finite += value
+                if not banned and folded < INFINITY:
+                    folded += value
+                    if folded >= INFINITY:
+                        folded = INFINITY
+                    elif folded <= -INFINITY:
+                        banned = True
+            elif value <= -INFINITY:
+                banned = True
+            else:
+                folded = INFINITY
+        if banned:
+            folded = -INFINITY
+        _set = object.__setattr__
+        _set(self, "total", folded)
+        _set(self, "finite", finite)
+        _set(self, "allowed", self.unavailable is None and self.entry and folded >= 0)
 
     @property
     def required(self) -> bool:

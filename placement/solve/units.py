@@ -144,8 +144,9 @@ def current_placement(config: Config, state: State, units: tuple[Unit, ...]) -> 
     promoted: dict[str, set[str]] = defaultdict(set)
     numbers: dict[tuple[str, str], str] = {}
     active: dict[str, list] = defaultdict(list)
+    running = {name for name in config.nodes if state.node(name).status in _STILL_RUNNING}
     for instance in state.instances:
-        if instance.node in config.nodes and state.node(instance.node).status in _STILL_RUNNING:
+        if instance.node in running:
             active[instance.resource].append(instance)
     for primitive, owned in by_primitive.items():
         instances = active.get(primitive, [])
@@ -158,25 +159,36 @@ def current_placement(config: Config, state: State, units: tuple[Unit, ...]) -> 
                 if instance.role is Role.PROMOTED:
                     promoted[owned[0].key].add(instance.node)
             continue
-        free = [u for u in owned]
+        # Each instance number names one unit: match by number, then fill the lowest free ones.
+        by_number = {str(u.instance): u for u in reversed(owned)}  # the first unit wins a number
+        taken: set[str] = set()
         placed: list[tuple[Unit, object]] = []
         unnumbered = []
         for instance in instances:
-            match = next((u for u in free if str(u.instance) == instance.clone_instance), None)
-            if match is None:
+            match = by_number.get(instance.clone_instance)  # type: ignore[arg-type]
+            if match is None or match.key in taken:
                 unnumbered.append(instance)
             else:
-                free.remove(match)
+                taken.add(match.key)
                 placed.append((match, instance))
+        free = iter([u for u in owned if u.key not in taken])
         for instance in unnumbered:
-            if free:
-                placed.append((free.pop(0), instance))
+            unit = next(free, None)
+            if unit is not None:
+                placed.append((unit, instance))
         for unit, instance in placed:
             nodes[unit.key].add(instance.node)  # type: ignore[attr-defined]
             if instance.role is Role.PROMOTED:  # type: ignore[attr-defined]
                 promoted[unit.key].add(instance.node)  # type: ignore[attr-defined]
+    # Most units run on one node: units on the same nodes share one frozenset.
+    shared: dict[frozenset[str], frozenset[str]] = {}
+
+    def frozen(found: set[str]) -> frozenset[str]:
+        value = frozenset(found)
+        return shared.setdefault(value, value)
+
     return Current(
-        nodes={k: frozenset(v) for k, v in nodes.items()},
-        promoted={k: frozenset(v) for k, v in promoted.items()},
+        nodes={k: frozen(v) for k, v in nodes.items()},
+        promoted={k: frozen(v) for k, v in promoted.items()},
         instance_numbers=numbers,
     )
