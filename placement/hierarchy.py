@@ -119,7 +119,7 @@ class Hierarchy:
 
     def _compute_effective(self, rid: str) -> Meta:
         resource = self.config.resources[rid]
-        if resource.meta == NO_META and not isinstance(resource, Clone):
+        if (resource.meta is NO_META or resource.meta == NO_META) and not isinstance(resource, Clone):
             # Nothing of its own and not a clone: `clone_of` and every inherited value are its parent's.
             parent = self.parent.get(rid)
             return self.effective_meta(parent) if parent is not None else self._plain_top_level
@@ -136,7 +136,7 @@ class Hierarchy:
             parent = self.parent.get(rid)
             fallback = self._defaults if parent is None else self._inherit(parent)
             own = self.config.resources[rid].meta
-            found = fallback if own == NO_META else own.over(fallback)
+            found = fallback if own is NO_META or own == NO_META else own.over(fallback)
             self._inherited[rid] = found
         return found
 

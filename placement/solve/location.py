@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from placement.hierarchy import Hierarchy
-from placement.model import Config, Discovery, Location, Role
+from placement.model import Config, Discovery, Location, Role, Rule
 from placement.solve.rules import node_attributes, rule_score
 from placement.solve.terms import Term
 from placement.state import State
@@ -55,6 +55,7 @@ class LocationIndex:
         self._node_terms: dict[int, Term] = {}
         self._terms_of: dict[int, tuple[tuple[str, Term, Role | None], ...]] = {}
         self._exclusive: dict[str, frozenset[str] | None] = {}
+        self._rules: dict[tuple, tuple[tuple[str, int], ...]] = {}
 
     def attributes(self, node: str) -> dict[str, str]:
         """Node attributes as rules see them (`node_attributes`), computed once per configured node."""
@@ -130,10 +131,25 @@ class LocationIndex:
             return
         for rule in location.rules:
             role = rule.role or location.role
-            for node, attributes in self._attributes.items():
-                value = rule_score(rule, attributes)
-                if value is not None:
-                    yield node, value, role
+            for node, value in self._rule_values(rule):
+                yield node, value, role
+
+    def _rule_values(self, rule: Rule) -> tuple[tuple[str, int], ...]:
+        """The nodes ``rule`` matches and the score it gives each, once per distinct rule.
+
+        Many locations repeat one rule (a connectivity ban on every resource): the result
+        only depends on the expression, the score and the score attribute.
+        """
+        key = (rule.expression, rule.score, rule.score_attribute)
+        found = self._rules.get(key)
+        if found is None:
+            found = tuple(
+                (node, value)
+                for node, attributes in self._attributes.items()
+                if (value := rule_score(rule, attributes)) is not None
+            )
+            self._rules[key] = found
+        return found
 
     def exclusive_nodes(self, primitive: str) -> set[str] | None:
         """Nodes covered by ``resource-discovery=exclusive`` locations, or None if there are none."""

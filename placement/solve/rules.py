@@ -6,6 +6,7 @@ configured ones, overridden by the state's transient ones, plus the built-in ``#
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 
@@ -62,19 +63,23 @@ def _compare(comparison: Comparison, attributes: Mapping[str, str]) -> bool:
     except ValueError:
         # compat(pacemaker): values that do not parse as the type compare as strings.
         left, right = actual, comparison.value
-    return {
-        Operator.EQ: left == right,
-        Operator.NE: left != right,
-        Operator.LT: left < right,
-        Operator.LE: left <= right,
-        Operator.GT: left > right,
-        Operator.GE: left >= right,
-    }[comparison.operator]
+    return _COMPARE[comparison.operator](left, right)
+
+
+_COMPARE = {
+    Operator.EQ: operator.eq,
+    Operator.NE: operator.ne,
+    Operator.LT: operator.lt,
+    Operator.LE: operator.le,
+    Operator.GT: operator.gt,
+    Operator.GE: operator.ge,
+}
+_NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 def _default_type(actual: str, expected: str) -> ValueType:
     """Numbers compare as numbers when both sides look like numbers, else as strings."""
-    numeric = re.compile(r"^[+-]?\d+(\.\d+)?$")
+    numeric = _NUMERIC
     if numeric.match(actual) and numeric.match(expected):
         return ValueType.NUMBER if "." in actual + expected else ValueType.INTEGER
     return ValueType.STRING

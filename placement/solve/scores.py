@@ -192,6 +192,8 @@ class ScoreTable:
             terms.extend(failures_here)
         if banned_by_role:
             terms.append(TARGET_ROLE_STOPPED)
+        if here:  # a location of this resource: its own term objects, rarely shared
+            return NodeScore(node, tuple(terms), entry, self.unavailable[node])
         # Units whose terms here are the same objects (a stickiness bonus, a clone's ban…) share one score.
         key = (node, entry, *map(id, terms))
         shared = self._shared.get(key)

@@ -291,6 +291,9 @@ def clusters(draw) -> tuple[Config, State]:
         constraints.append(
             Location(resource=target, rules=(rule,), discovery=discovery, id="rule", span=Span("t", 1, 1))
         )
+        if draw(st.booleans()):  # the same rule again (its matches are computed once), another role
+            again = Rule(rule.expression, draw(SCORES), rule.score_attribute, Role.STARTED, id="again")
+            constraints.append(Location(resource=draw(st.sampled_from(top)), rules=(again,), id="rule-again"))
     if draw(st.booleans()):
         pattern = draw(st.sampled_from(["^r1", "!^r", "g", "c|r2"]))
         constraints.append(Location(pattern=pattern, node=draw(st.sampled_from(names)), score=draw(SCORES)))
