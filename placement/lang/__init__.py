@@ -32,6 +32,8 @@ def parse(text: str, path: str | None = None) -> tuple[Config, list[Diagnostic]]
     """
     config, problems = build_text(text, path)
     diagnostics = problems + check(config)
+    if not diagnostics:
+        return config, []
     lines = text.splitlines()
     return config, [_with_source(d, lines) for d in _sorted(diagnostics)]
 

@@ -167,7 +167,8 @@ class Builder(Transformer):
         self.problems.append(Diagnostic(Severity.ERROR, message, span))
 
     def text(self, token: Token) -> str:
-        return unquote(str(token))
+        text = str(token)
+        return unquote(text) if text[:1] == '"' else text
 
     def options(self, items: Iterable[Param | Flag], specs: Mapping[str, vocab.OptionSpec],
                 what: str) -> dict[str, Any]:
@@ -202,18 +203,20 @@ class Builder(Transformer):
             return NO_META
         return Meta(**self.options(params, vocab.META_OPTIONS, "meta"))
 
-    def sizes(self, params: Iterable[Param], what: str) -> Mapping[str, int]:
-        if not params:
+    def sizes(self, tokens: Iterable[Token], what: str) -> Mapping[str, int]:
+        """Amounts from ``key=value`` tokens (no `Param` for each: they are many)."""
+        if not tokens:
             return EMPTY
         amounts: dict[str, int] = {}
-        for param in params:
-            if param.key in amounts:
-                self.error(param.span, f"{what} '{param.key}' is given twice")
+        for token in tokens:
+            key, value = _key_value(token)
+            if key in amounts:
+                self.error(self.span_of(token), f"{what} '{key}' is given twice")
                 continue
             try:
-                amounts[param.key] = parse_size(param.value)
+                amounts[key] = parse_size(value)
             except ValueError as problem:
-                self.error(param.span, f"{what} '{param.key}': {problem}")
+                self.error(self.span_of(token), f"{what} '{key}': {problem}")
         return frozen_map(amounts)
 
     def plain(self, params: Iterable[Param], what: str) -> Mapping[str, str]:
@@ -229,16 +232,7 @@ class Builder(Transformer):
     # ------------------------------------------------------------------ terminals
 
     def param(self, token: Token) -> Param:
-        # Slices of a token are plain strings; only quoted text needs unquoting.
-        if token[0] == '"':
-            split = _quoted_prefix_length(token)
-            key = unquote(token[:split])
-        else:
-            split = token.index("=")
-            key = token[:split]
-        value = token[split + 1:]
-        if value[:1] == '"':
-            value = unquote(value)
+        key, value = _key_value(token)
         return Param(key, value, Span(self.state.path, token.line or 1, token.column or 1))
 
     # ------------------------------------------------------------------ small rules
@@ -276,8 +270,8 @@ class Builder(Transformer):
     def meta(self, children: list) -> list[Param]:
         return self.params(children)
 
-    def uses(self, children: list) -> list[Param]:
-        return self.params(children)
+    def uses(self, children: list) -> list[Token]:
+        return children  # key=value tokens, for `sizes`
 
     def fences(self, children: list) -> list[str]:
         return [self.text(c) for c in children]
@@ -325,8 +319,8 @@ class Builder(Transformer):
     def node_score(self, children: list) -> tuple[str, int]:
         return ("score", children[0])
 
-    def capacity(self, children: list) -> tuple[str, list[Param]]:
-        return ("capacity", self.params(children))
+    def capacity(self, children: list) -> tuple[str, list[Token]]:
+        return ("capacity", children)  # key=value tokens, for `sizes`
 
     @_statement
     def node(self, meta: Span, children: list) -> Node:
@@ -519,7 +513,7 @@ class Builder(Transformer):
     def located(self, children: list) -> Located:
         role, direction, where, score_spec = children
         span = self.span_of(direction)
-        avoid = direction == "avoids"
+        avoid = str(direction) == "avoids"
         score_attribute = score_spec if isinstance(score_spec, str) else None
         if isinstance(score_spec, int):
             score = -score_spec if avoid else score_spec
@@ -639,6 +633,21 @@ class Builder(Transformer):
 
     def start(self, children: list) -> list:
         return children
+
+
+def _key_value(token: Token) -> tuple[str, str]:
+    """The key and the value of a ``key=value`` token, unquoted."""
+    # Slices of a token are plain strings; only quoted text needs unquoting.
+    if token[0] == '"':
+        split = _quoted_prefix_length(token)
+        key = unquote(token[:split])
+    else:
+        split = token.index("=")
+        key = token[:split]
+    value = token[split + 1:]
+    if value[:1] == '"':
+        value = unquote(value)
+    return key, value
 
 
 def _quoted_prefix_length(text: str) -> int:

@@ -181,9 +181,10 @@ def _check_location(config: Config, location: Location, report: _Report) -> None
                          f"regular expression: {problem}")
     if location.node is not None and location.node != "":
         _node(config, location.node, location.span, where, report)
-    roles = [location.role, *(rule.role for rule in location.rules)]
-    if any(role in (Role.PROMOTED, Role.UNPROMOTED) for role in roles) and location.resource \
-            and location.resource in config.resources and not _is_promotable(config, location.resource):
+    promotion = (Role.PROMOTED, Role.UNPROMOTED)
+    if (location.role in promotion or any(rule.role in promotion for rule in location.rules)) \
+            and location.resource and location.resource in config.resources \
+            and not _is_promotable(config, location.resource):
         report.error(location.span, f"{where}: '{location.resource}' is not promotable, so it has "
                      "no promoted or unpromoted role")
 

@@ -20,6 +20,8 @@ from lark import Lark, Token, Transformer
 from lark.lexer import BasicLexer, ContextualLexer
 
 try:
+    from lark.exceptions import UnexpectedInput
+    from lark.parse_tree_builder import ExpandSingleChild
     from lark.parsers.lalr_analysis import Shift
     from lark.parsers.lalr_interactive_parser import InteractiveParser
     from lark.parsers.lalr_parser import LALR_Parser, _Parser
@@ -78,7 +80,13 @@ class _BasicLexer(BasicLexer):
     """
 
     def next_token(self, lex_state, parser_state=None):  # type: ignore[no-untyped-def]
-        mres = self.scanner._mres
+        try:
+            match_at, ignore_types, newline_types, callback = self._tight
+        except AttributeError:
+            self._tight = self._prepare()
+            return self.next_token(lex_state, parser_state)
+        except TypeError:  # a scanner of several expressions (a large grammar): lark's way
+            return super().next_token(lex_state, parser_state)
         text = lex_state.text
         if isinstance(text, str):  # lark before TextSlice
             source, end = text, len(text)
@@ -88,32 +96,27 @@ class _BasicLexer(BasicLexer):
         pos = line_ctr.char_pos
         line = line_ctr.line
         line_start = line_ctr.line_start_pos
-        ignore_types = self.ignore_types
-        newline_types = self.newline_types
-        callback = self.callback
         token = None
         while pos < end:
-            for mre in mres:
-                match = mre.match(source, pos, end)
-                if match:
-                    break
-            else:
+            match = match_at(source, pos, end)
+            if match is None:
                 break  # no token here: lark raises the error
-            value = match.group(0)
             type_ = match.lastgroup
             ignored = type_ in ignore_types
-            if not ignored or type_ in callback:
-                token = _new_token(type_, value, pos, line, pos - line_start + 1)
+            if ignored and type_ not in newline_types and type_ not in callback:
+                pos = match.end()  # spaces
+                continue
+            value = match.group()
+            start, start_line, start_column = pos, line, pos - line_start + 1
             if type_ in newline_types:
                 newlines = value.count("\n")
                 if newlines:
                     line += newlines
                     line_start = pos + value.rindex("\n") + 1
             pos += len(value)
-            if token is not None:
-                token.end_line = line
-                token.end_column = pos - line_start + 1
-                token.end_pos = pos
+            if not ignored or type_ in callback:
+                token = _new_token(type_, value, start, start_line, start_column, line,
+                                   pos - line_start + 1, pos)
                 if type_ in callback:
                     token = callback[type_](token)
                 if not ignored:
@@ -128,11 +131,28 @@ class _BasicLexer(BasicLexer):
         lex_state.last_token = token
         return token
 
+    def _prepare(self) -> tuple | None:
+        expressions = self.scanner._mres  # builds lark's scanner and callbacks
+        if len(expressions) != 1:
+            return None
+        return expressions[0].match, self.ignore_types, self.newline_types, self.callback
+
 
 class _ContextualLexer(ContextualLexer):
     """lark's contextual lexer (one `_BasicLexer` per parser state)."""
 
     BasicLexer = _BasicLexer
+
+    def scanners(self) -> dict | None:
+        """{parser state: its lexer's (match, ignored, newline types, callbacks)}, or None."""
+        try:
+            return self._scanners
+        except AttributeError:
+            pass
+        prepared = {id(lexer): lexer._prepare() for lexer in self.lexers.values()}
+        scanners = {state: prepared[id(lexer)] for state, lexer in self.lexers.items()}
+        self._scanners = None if None in scanners.values() else scanners
+        return self._scanners
 
 
 if not _TIGHT:  # pragma: no cover
@@ -172,13 +192,17 @@ class _ParserState(ParserState):
                 value_stack.append(token if extra is None else extra(token))
                 return None
             size, callback, origin = extra
-            if size:
-                children = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
+            if callback is _UNIT:
+                value = value_stack.pop()
+                state_stack.pop()
             else:
-                children = []
-            value = children if callback is None else callback(children)
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                value = children if callback is None else callback(children)
             state_stack.append(actions[state_stack[-1]][origin][0])
             value_stack.append(value)
 
@@ -196,10 +220,16 @@ def _actions(states: dict, callbacks: dict) -> dict:
         for symbol, (action, arg) in row.items():
             if action is Shift:
                 entries[str(symbol)] = (arg, callbacks.get(symbol))
-            else:
-                entries[str(symbol)] = (None, (len(arg.expansion), callbacks[arg] if callbacks else None,
-                                               str(arg.origin.name)))
+                continue
+            size = len(arg.expansion)
+            callback = callbacks[arg] if callbacks else None
+            if size == 1 and isinstance(callback, ExpandSingleChild):
+                callback = _UNIT  # a ?rule of one symbol: its value is that symbol's
+            entries[str(symbol)] = (None, (size, callback, str(arg.origin.name)))
     return table
+
+
+_UNIT = object()
 
 
 class _FastParser(_Parser):
@@ -217,6 +247,109 @@ class _FastParser(_Parser):
         if start_interactive:
             return InteractiveParser(self, parser_state, parser_state.lexer)
         return self.parse_from_state(parser_state)
+
+    def parse_from_state(self, state, last_token=None):  # type: ignore[no-untyped-def]
+        """lark's loop (lex a token in the parser's state, feed it to the parser), in one function.
+
+        The lexing is `_BasicLexer.next_token`'s, the feeding `_ParserState.feed_token`'s.
+        """
+        lexer = getattr(state.lexer, "lexer", None)
+        if type(state) is not _ParserState or type(lexer) is not _ContextualLexer or self.debug:
+            return super().parse_from_state(state, last_token)
+        scanners = lexer.scanners()
+        if scanners is None:
+            return super().parse_from_state(state, last_token)
+        lexer_state = state.lexer.state
+        text = lexer_state.text
+        if isinstance(text, str):  # lark before TextSlice
+            source, end = text, len(text)
+        else:
+            source, end = text.text, text.end
+        line_ctr = lexer_state.line_ctr
+        pos = line_ctr.char_pos
+        line = line_ctr.line
+        line_start = line_ctr.line_start_pos
+        state_stack = state.state_stack
+        value_stack = state.value_stack
+        actions = self.actions
+        token = last_token
+        try:
+            while True:
+                # Lex the next token with the lexer of the parser's state.
+                match_at, ignore_types, newline_types, callback = scanners[state_stack[-1]]
+                found = None
+                while pos < end:
+                    match = match_at(source, pos, end)
+                    if match is None:
+                        break
+                    type_ = match.lastgroup
+                    ignored = type_ in ignore_types
+                    if ignored and type_ not in newline_types and type_ not in callback:
+                        pos = match.end()  # spaces
+                        continue
+                    value = match.group()
+                    start, start_line, start_column = pos, line, pos - line_start + 1
+                    if type_ in newline_types:
+                        newlines = value.count("\n")
+                        if newlines:
+                            line += newlines
+                            line_start = pos + value.rindex("\n") + 1
+                    pos += len(value)
+                    if not ignored or type_ in callback:
+                        found = _new_token(type_, value, start, start_line, start_column, line,
+                                           pos - line_start + 1, pos)
+                        if type_ in callback:
+                            found = callback[type_](found)
+                        if not ignored:
+                            break
+                        found = None
+                if found is None:
+                    line_ctr.char_pos = pos
+                    line_ctr.line = line
+                    line_ctr.line_start_pos = line_start
+                    line_ctr.column = pos - line_start + 1
+                    if pos >= end:
+                        break
+                    # No token here: lark's lexer raises its error (or finds what it finds).
+                    found = next(ContextualLexer.lex(lexer, lexer_state, state))
+                    pos = line_ctr.char_pos
+                    line = line_ctr.line
+                    line_start = line_ctr.line_start_pos
+                token = lexer_state.last_token = found
+                # Feed it to the parser: reduce, then shift.
+                type_ = token.type
+                while True:
+                    try:
+                        target, extra = actions[state_stack[-1]][type_]
+                    except KeyError:
+                        line_ctr.char_pos = pos
+                        line_ctr.line = line
+                        line_ctr.line_start_pos = line_start
+                        line_ctr.column = pos - line_start + 1
+                        ParserState.feed_token(state, token)  # raises lark's UnexpectedToken
+                        raise
+                    if target is not None:
+                        state_stack.append(target)
+                        value_stack.append(token if extra is None else extra(token))
+                        break
+                    size, callback, origin = extra
+                    if callback is _UNIT:  # the value stays; the state is the rule's
+                        state_stack[-1] = actions[state_stack[-2]][origin][0]
+                        continue
+                    if size:
+                        children = value_stack[-size:]
+                        del state_stack[-size:]
+                        del value_stack[-size:]
+                    else:
+                        children = []
+                    value = children if callback is None else callback(children)
+                    state_stack.append(actions[state_stack[-1]][origin][0])
+                    value_stack.append(value)
+            end_token = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
+            return state.feed_token(end_token, True)
+        except UnexpectedInput as error:
+            error.interactive_parser = InteractiveParser(self, state, state.lexer)
+            raise
 
 
 class _LALRParser(LALR_Parser):
