@@ -179,40 +179,47 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     for instance in state.instances:
         if not instance.managed:
             unmanaged_copies.setdefault(instance.resource, set()).add(instance.node)
+    unfenceable = frozenset(node for node, ok in fenceable.items() if not ok)
+    maintenance = frozenset(
+        n for n in config.nodes if state.node(n).status is NodeStatus.MAINTENANCE or config.nodes[n].maintenance
+    )
+    # (Per unit only what it needs: most units are neither stuck nor pinned, and their
+    # allowed nodes come from the score table without building their whole score row.)
     for unit in table.units:
-        now = table.current.of(unit.key)
-        scores = table.scores(unit.key)
-        meta = table.meta(unit.primitive)
-        stuck = {n for n in now if n in fenceable and not fenceable[n]}
+        key = unit.key
+        now = table.current.of(key)
+        stuck = set(now & unfenceable) if unfenceable else set()
         # Copies the state marks unmanaged (a blocked stop failure, on-fail=block) stay as they are
-        held = unmanaged_copies.get(unit.primitive, set()) & set(now)
-        stuck |= held
-        in_maintenance = {
-            n for n in now if state.node(n).status is NodeStatus.MAINTENANCE or config.nodes[n].maintenance
-        }
+        held = unmanaged_copies.get(unit.primitive)
+        if held:
+            stuck |= held & now
+        in_maintenance = now & maintenance if maintenance else frozenset()
         if not unit.managed or no_device or (stuck and not unit.multi):
-            pinned[unit.key] = frozenset(now) if unit.managed is False or no_device else frozenset(stuck)
-            frozen.add(unit.key)
+            pinned[key] = frozenset(now) if unit.managed is False or no_device else frozenset(stuck)
+            frozen.add(key)
             for node in stuck:
-                blocked[unit.key] = f"held on unclean node {node}, which cannot be fenced"
-            allowed[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
-            if not pinned[unit.key]:
-                not_running[unit.key] = NO_FENCE_DEVICE if no_device else UNMANAGED_STOPPED
+                blocked[key] = f"held on unclean node {node}, which cannot be fenced"
+            allowed[key] = {n: table.score(key, n) for n in sorted(pinned[key])}
+            if not pinned[key]:
+                not_running[key] = NO_FENCE_DEVICE if no_device else UNMANAGED_STOPPED
             continue
         keep = stuck | in_maintenance
         if stuck:
-            blocked[unit.key] = f"copies held on unclean node(s) {', '.join(sorted(stuck))}, which cannot be fenced"
+            blocked[key] = f"copies held on unclean node(s) {', '.join(sorted(stuck))}, which cannot be fenced"
         if keep:
-            pinned[unit.key] = frozenset(keep)
-        reason = _may_not_run(config, quorum, meta.requires, bool(now))
+            pinned[key] = frozenset(keep)
+        reason = _may_not_run(config, quorum, table.meta(unit.primitive).requires, bool(now))
         if reason is not None:
-            allowed[unit.key] = {n: scores[n] for n in sorted(keep)}
+            allowed[key] = {n: table.score(key, n) for n in sorted(keep)}
             if not keep:
-                not_running[unit.key] = reason
+                not_running[key] = reason
             continue
-        allowed[unit.key] = {n: s for n, s in scores.items() if s.allowed or n in keep}
-        if not allowed[unit.key]:
-            not_running[unit.key] = _nowhere(scores)
+        if keep:
+            allowed[key] = {n: s for n, s in table.scores(key).items() if s.allowed or n in keep}
+        else:
+            allowed[key] = table.allowed(key)
+        if not allowed[key]:
+            not_running[key] = _nowhere(table.scores(key))
     promotable, pinned_promoted = _promotion(table, allowed, frozen, quorum.may_promote)
     resolver = RefResolver(config, hierarchy, table.units)
     relations: list[colocation.Link | order.Precedence] = []
