@@ -55,21 +55,25 @@ def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: 
     if constraint.score == 0:
         return []
     name = constraint.id or f"colocation#{index}"
+    # A mandatory colocation binds every member of a dependent group, not only the first: the
+    # chain carries it to the others anyway, except past a first member left alone where it
+    # runs (unmanaged), which must not let the rest start beside it (colocate-unmanaged-group).
+    whole = abs(constraint.score) >= INFINITY
     if isinstance(constraint, Colocation):
         return [
             Link(
                 name,
-                resolver.resolve(constraint.dependent, constraint.dependent_role, False, constraint),
+                resolver.resolve(constraint.dependent, constraint.dependent_role, False, constraint, whole),
                 resolver.resolve(constraint.primary, constraint.primary_role, True, constraint),
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,
             )
         ]
-    return _lower_sets(constraint, resolver, name)
+    return _lower_sets(constraint, resolver, name, whole)
 
 
-def _lower_sets(constraint: ColocationSet, resolver: RefResolver, name: str) -> list[Link]:
+def _lower_sets(constraint: ColocationSet, resolver: RefResolver, name: str, whole: bool) -> list[Link]:
     """compat(pacemaker): §5 "Sets" — within a sequential set each member goes with the previous
     one (all pairs apart for negative scores); between sets, the later set holds the primaries."""
     links: list[Link] = []
@@ -78,7 +82,7 @@ def _lower_sets(constraint: ColocationSet, resolver: RefResolver, name: str) -> 
         links.append(
             Link(
                 name,
-                resolver.resolve(dependent, dep_set.role, False, constraint),
+                resolver.resolve(dependent, dep_set.role, False, constraint, whole),
                 resolver.resolve(primary, pri_set.role, True, constraint),
                 constraint.score,
                 constraint.node_attribute,

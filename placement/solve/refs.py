@@ -2,7 +2,9 @@
 
 A colocation or order names primitives, groups or clones; the solver places units. A group
 as *dependent* means its first member, as *primary* its last member
-(compat(pacemaker): ``expand_group_colocations``); a clone means every copy of its child.
+(compat(pacemaker): ``expand_group_colocations``) — except that a mandatory colocation binds
+every member of a dependent group (`placement.solve.colocation.lower`); a clone means every
+copy of its child.
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ class RefResolver:
         for unit in units:
             self._by_primitive.setdefault(unit.primitive, []).append(unit.key)
 
-    def resolve(self, resource: str, role: Role | None, as_primary: bool, where: object = None) -> Ref:
+    def resolve(
+        self, resource: str, role: Role | None, as_primary: bool, where: object = None, whole_group: bool = False
+    ) -> Ref:
         """The units ``resource`` stands for; a clone's child primitive stands for the clone.
 
         ``where`` (the constraint) only serves the error when ``resource`` does not exist.
+        ``whole_group`` makes a group stand for every member instead of its first or last.
         """
         if resource not in self._config.resources:
             name = getattr(where, "id", None) or type(where).__name__.lower()
@@ -58,9 +63,9 @@ class RefResolver:
             item = self._config.resources[item.child]
         if isinstance(item, Group):
             members = self._hierarchy.primitives_in(item.id)
-            primitive = members[-1] if as_primary else members[0]
+            primitives = members if whole_group else [members[-1] if as_primary else members[0]]
         else:
-            primitive = item.id
+            primitives = [item.id]
         if role is Role.STARTED:
             role = None
-        return Ref(resource, tuple(self._by_primitive.get(primitive, ())), role)
+        return Ref(resource, tuple(key for p in primitives for key in self._by_primitive.get(p, ())), role)

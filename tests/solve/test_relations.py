@@ -215,6 +215,24 @@ def test_group_members_share_a_node_and_a_failing_member_stops_the_rest():
     assert placement.nodes_of("ip") != () and placement.nodes_of("web") == ()
 
 
+def test_a_group_with_an_unmanaged_first_member_still_obeys_its_mandatory_colocation():
+    """Pacemaker's colocate-unmanaged-group: the group must run with `db`, which cannot run.
+    The unmanaged first member stays where it is (left alone), but the later members may not
+    start beside it: the group's mandatory colocation binds every member."""
+    cfg = config(
+        NODES,
+        [
+            primitive("db", target_role=Role.STOPPED),
+            primitive("ip", managed=False),
+            primitive("fs"),
+            Group("g", ("ip", "fs")),
+        ],
+        constraints=(Colocation("g", "db", INFINITY, id="g-with-db"),),
+    )
+    placement = solve(cfg, State(instances=(Instance("ip", "alice"),)))
+    assert placement.nodes_of("ip") == ("alice",) and placement.nodes_of("fs") == ()
+
+
 def test_anonymous_clone_max_and_one_copy_per_node():
     cfg = config(NODES, [primitive("ping"), Clone("cl", "ping", max=2)])
     placement = solve(cfg)
