@@ -1,9 +1,11 @@
-"""Build the model from a parse tree: one Transformer method per grammar rule.
+"""Build the model from the parse: one Transformer method per grammar rule.
 
-Each statement becomes a model object with its `Span`. Problems local to a statement
-(unknown option, bad value, a size that does not parse) are collected, not raised, so
-that one run reports all of them; `assemble` then puts the statements into a `Config`,
-reporting duplicate definitions. Cross-references are checked later (`placement.lang.check`).
+`build_text` runs the methods during the parse, as lark's inline transformer (no tree
+is built); `build` runs them over a lark tree. Each statement becomes a model object
+with its `Span`. Problems local to a statement (unknown option, bad value, a size that
+does not parse) are collected, not raised, so that one run reports all of them;
+`assemble` then puts the statements into a `Config`, reporting duplicate definitions.
+Cross-references are checked later (`placement.lang.check`).
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """Load the grammar and build the lark parsers the language uses.
 
-The parsers run lark's own LALR tables and lexers, with two of lark's inner loops
-replaced by tighter ones (lark's plugin hooks, as lark-cython uses them): the lexer's
-``next_token`` and the parser's ``feed_token``. They take the same steps in the same
-order, call the same callbacks and hand every error back to lark's own code, so tokens,
-trees and errors are exactly lark's (``tests/lang/test_inline.py`` holds them to stock
-lark); they spend about half the time. Should a lark release move the internals they
-build on, the stock classes are used instead.
+The parsers are lark's (LALR tables, contextual lexer, tree builder or inline
+transformer), with lark's main loop replaced through its plugin hook (the one
+lark-cython uses) by `_Parser.parse_from_state`: it lexes with lark's own scanners and
+feeds its own parse table and callbacks, in the same steps and order, but in one
+function and with fewer calls per token; the model is built in about half the time.
+Wherever lark raises (a character no token starts with, a token the grammar does not
+expect), it hands over to lark's code in the same state, so tokens, trees and errors
+are exactly lark's: ``tests/lang/test_inline.py`` holds them to stock lark. Should a
+lark release move the internals this builds on, stock lark is used.
 """
 
 from __future__ import annotations
@@ -22,14 +24,12 @@ from lark.lexer import BasicLexer, ContextualLexer
 try:
     from lark.exceptions import UnexpectedInput
     from lark.parse_tree_builder import ExpandSingleChild
+    from lark.parsers import lalr_parser
     from lark.parsers.lalr_analysis import Shift
     from lark.parsers.lalr_interactive_parser import InteractiveParser
-    from lark.parsers.lalr_parser import LALR_Parser, _Parser
-    from lark.parsers.lalr_parser_state import ParseConf, ParserState
+    from lark.parsers.lalr_parser_state import ParserState
 except ImportError:  # pragma: no cover - a lark that moved its internals
-    _TIGHT = False
-else:
-    _TIGHT = True
+    lalr_parser = None
 
 
 def grammar_text() -> str:
@@ -60,151 +60,13 @@ def make_parser(transformer: Transformer | None = None) -> Lark:
     Positions come from tokens (every statement starts with a named keyword token), not
     from lark's ``propagate_positions``, which made parsing large files half again slower.
     """
-    plugins: dict[str, Any] = {"ContextualLexer": _ContextualLexer, "LALR_Parser": _LALRParser} if _TIGHT else {}
+    plugins: dict[str, Any] = {"LALR_Parser": _LALRParser} if lalr_parser is not None else {}
     return Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True,
                 transformer=transformer, _plugins=plugins)
 
 
 _new_token = getattr(Token, "_future_new", Token)
-
-
-class _BasicLexer(BasicLexer):
-    """lark's lexer for one parser state, with its loop tightened: the same tokens, faster.
-
-    lark's ``next_token`` spends most of its time in calls (the scanner property, its
-    ``match``, the line counter's ``feed``), made again for each ignored space. This one
-    runs the same scanner over the same text, keeps the line and column in local
-    variables and writes them back to lark's line counter before returning. Anything
-    it does not expect (no match: a lexical error) goes to lark's own ``next_token``
-    at the same position, which raises exactly what it always did.
-    """
-
-    def next_token(self, lex_state, parser_state=None):  # type: ignore[no-untyped-def]
-        try:
-            match_at, ignore_types, newline_types, callback = self._tight
-        except AttributeError:
-            self._tight = self._prepare()
-            return self.next_token(lex_state, parser_state)
-        except TypeError:  # a scanner of several expressions (a large grammar): lark's way
-            return super().next_token(lex_state, parser_state)
-        text = lex_state.text
-        if isinstance(text, str):  # lark before TextSlice
-            source, end = text, len(text)
-        else:
-            source, end = text.text, text.end
-        line_ctr = lex_state.line_ctr
-        pos = line_ctr.char_pos
-        line = line_ctr.line
-        line_start = line_ctr.line_start_pos
-        token = None
-        while pos < end:
-            match = match_at(source, pos, end)
-            if match is None:
-                break  # no token here: lark raises the error
-            type_ = match.lastgroup
-            ignored = type_ in ignore_types
-            if ignored and type_ not in newline_types and type_ not in callback:
-                pos = match.end()  # spaces
-                continue
-            value = match.group()
-            start, start_line, start_column = pos, line, pos - line_start + 1
-            if type_ in newline_types:
-                newlines = value.count("\n")
-                if newlines:
-                    line += newlines
-                    line_start = pos + value.rindex("\n") + 1
-            pos += len(value)
-            if not ignored or type_ in callback:
-                token = _new_token(type_, value, start, start_line, start_column, line,
-                                   pos - line_start + 1, pos)
-                if type_ in callback:
-                    token = callback[type_](token)
-                if not ignored:
-                    break
-                token = None
-        line_ctr.char_pos = pos
-        line_ctr.line = line
-        line_ctr.line_start_pos = line_start
-        line_ctr.column = pos - line_start + 1
-        if token is None:
-            return super().next_token(lex_state, parser_state)  # the end, or an error
-        lex_state.last_token = token
-        return token
-
-    def _prepare(self) -> tuple | None:
-        expressions = self.scanner._mres  # builds lark's scanner and callbacks
-        if len(expressions) != 1:
-            return None
-        return expressions[0].match, self.ignore_types, self.newline_types, self.callback
-
-
-class _ContextualLexer(ContextualLexer):
-    """lark's contextual lexer (one `_BasicLexer` per parser state)."""
-
-    BasicLexer = _BasicLexer
-
-    def scanners(self) -> dict | None:
-        """{parser state: its lexer's (match, ignored, newline types, callbacks)}, or None."""
-        try:
-            return self._scanners
-        except AttributeError:
-            pass
-        prepared = {id(lexer): lexer._prepare() for lexer in self.lexers.values()}
-        scanners = {state: prepared[id(lexer)] for state, lexer in self.lexers.items()}
-        self._scanners = None if None in scanners.values() else scanners
-        return self._scanners
-
-
-if not _TIGHT:  # pragma: no cover
-    ParseConf = ParserState = _Parser = LALR_Parser = object  # type: ignore[assignment, misc]
-
-
-class _ParseConf(ParseConf):
-    __slots__ = ("actions",)
-
-
-class _ParserState(ParserState):
-    """lark's parser state, with ``feed_token`` tightened: the same shifts, reductions, callbacks.
-
-    lark's looks each action up by terminal name, then the reduced rule's callback by the
-    rule (hashed and compared in Python) and asserts on every step. This one reads the
-    same table, prepared once (`_actions`) with each rule's length, callback and name.
-    Where lark would raise (no action for the token) or finish (the end of input), it
-    hands over to lark's own ``feed_token`` in the same state.
-    """
-
-    __slots__ = ()
-
-    def feed_token(self, token: Token, is_end: bool = False) -> object:
-        if is_end:
-            return super().feed_token(token, is_end)
-        state_stack = self.state_stack
-        value_stack = self.value_stack
-        actions = self.parse_conf.actions  # type: ignore[attr-defined]
-        type_ = token.type
-        while True:
-            try:
-                target, extra = actions[state_stack[-1]][type_]
-            except KeyError:
-                return super().feed_token(token)  # raises lark's UnexpectedToken
-            if target is not None:
-                state_stack.append(target)
-                value_stack.append(token if extra is None else extra(token))
-                return None
-            size, callback, origin = extra
-            if callback is _UNIT:
-                value = value_stack.pop()
-                state_stack.pop()
-            else:
-                if size:
-                    children = value_stack[-size:]
-                    del state_stack[-size:]
-                    del value_stack[-size:]
-                else:
-                    children = []
-                value = children if callback is None else callback(children)
-            state_stack.append(actions[state_stack[-1]][origin][0])
-            value_stack.append(value)
+_UNIT = object()  # the callback of a one-symbol ?rule: its value is the symbol's
 
 
 def _actions(states: dict, callbacks: dict) -> dict:
@@ -224,40 +86,53 @@ def _actions(states: dict, callbacks: dict) -> dict:
             size = len(arg.expansion)
             callback = callbacks[arg] if callbacks else None
             if size == 1 and isinstance(callback, ExpandSingleChild):
-                callback = _UNIT  # a ?rule of one symbol: its value is that symbol's
+                callback = _UNIT
             entries[str(symbol)] = (None, (size, callback, str(arg.origin.name)))
     return table
 
 
-_UNIT = object()
+def _scanner(lexer: object) -> tuple | None:
+    """What lexing with one of lark's basic lexers takes: (match, ignored types, newline
+    types, callbacks), or None for a lexer this loop does not know how to run."""
+    if type(lexer) is not BasicLexer:
+        return None
+    expressions = lexer.scanner._mres  # builds lark's scanner and its callbacks
+    if len(expressions) != 1:
+        return None  # a grammar too large for one expression
+    return expressions[0].match, lexer.ignore_types, lexer.newline_types, lexer.callback
 
 
-class _FastParser(_Parser):
-    """lark's LALR parser loop, feeding tokens to a `_ParserState`."""
+class _Parser(lalr_parser._Parser if lalr_parser is not None else object):  # type: ignore[misc]
+    """lark's LALR parser, whose loop lexes and feeds tokens in one function."""
 
     def __init__(self, parse_table, callbacks, debug=False):  # type: ignore[no-untyped-def]
         super().__init__(parse_table, callbacks, debug)
         self.actions = _actions(parse_table.states, callbacks)
+        self.scanners: tuple[object, dict | None] | None = None
 
-    def parse(self, lexer, start, value_stack=None, state_stack=None,  # type: ignore[no-untyped-def]
-              start_interactive=False):
-        parse_conf = _ParseConf(self.parse_table, self.callbacks, start)
-        parse_conf.actions = self.actions
-        parser_state = _ParserState(parse_conf, lexer, state_stack, value_stack)
-        if start_interactive:
-            return InteractiveParser(self, parser_state, parser_state.lexer)
-        return self.parse_from_state(parser_state)
+    def _scanners(self, lexer: ContextualLexer) -> dict | None:
+        """{parser state: `_scanner` of its lexer}, or None if one cannot be run here."""
+        cached = self.scanners
+        if cached is not None and cached[0] is lexer:
+            return cached[1]
+        prepared: dict[int, tuple | None] = {}
+        scanners = {}
+        for state, basic in lexer.lexers.items():
+            if id(basic) not in prepared:
+                prepared[id(basic)] = _scanner(basic)
+            scanners[state] = prepared[id(basic)]
+        self.scanners = (lexer, None if None in scanners.values() else scanners)
+        return self.scanners[1]
 
     def parse_from_state(self, state, last_token=None):  # type: ignore[no-untyped-def]
-        """lark's loop (lex a token in the parser's state, feed it to the parser), in one function.
+        """lark's loop: lex a token with the lexer of the parser's state, feed it, repeat.
 
-        The lexing is `_BasicLexer.next_token`'s, the feeding `_ParserState.feed_token`'s.
+        Lexing is lark's ``BasicLexer.next_token``, feeding ``ParserState.feed_token``,
+        step for step, with the line counter and the stacks in local variables.
         """
         lexer = getattr(state.lexer, "lexer", None)
-        if type(state) is not _ParserState or type(lexer) is not _ContextualLexer or self.debug:
-            return super().parse_from_state(state, last_token)
-        scanners = lexer.scanners()
-        if scanners is None:
+        scanners = self._scanners(lexer) if type(lexer) is ContextualLexer else None
+        if scanners is None or type(state) is not ParserState or self.debug:
             return super().parse_from_state(state, last_token)
         lexer_state = state.lexer.state
         text = lexer_state.text
@@ -275,7 +150,7 @@ class _FastParser(_Parser):
         token = last_token
         try:
             while True:
-                # Lex the next token with the lexer of the parser's state.
+                # Lex: the next token that is not ignored.
                 match_at, ignore_types, newline_types, callback = scanners[state_stack[-1]]
                 found = None
                 while pos < end:
@@ -310,13 +185,13 @@ class _FastParser(_Parser):
                     line_ctr.column = pos - line_start + 1
                     if pos >= end:
                         break
-                    # No token here: lark's lexer raises its error (or finds what it finds).
-                    found = next(ContextualLexer.lex(lexer, lexer_state, state))
+                    # No token here: lark's lexer raises its error.
+                    found = next(lexer.lex(lexer_state, state))
                     pos = line_ctr.char_pos
                     line = line_ctr.line
                     line_start = line_ctr.line_start_pos
                 token = lexer_state.last_token = found
-                # Feed it to the parser: reduce, then shift.
+                # Feed: reduce while the table says so, then shift the token.
                 type_ = token.type
                 while True:
                     try:
@@ -326,7 +201,7 @@ class _FastParser(_Parser):
                         line_ctr.line = line
                         line_ctr.line_start_pos = line_start
                         line_ctr.column = pos - line_start + 1
-                        ParserState.feed_token(state, token)  # raises lark's UnexpectedToken
+                        state.feed_token(token)  # raises lark's UnexpectedToken
                         raise
                     if target is not None:
                         state_stack.append(target)
@@ -352,9 +227,9 @@ class _FastParser(_Parser):
             raise
 
 
-class _LALRParser(LALR_Parser):
-    """lark's LALR parser with `_ParserState` in place of lark's."""
+class _LALRParser(lalr_parser.LALR_Parser if lalr_parser is not None else object):  # type: ignore[misc]
+    """lark's LALR parser with `_Parser` as its loop."""
 
     def __init__(self, parser_conf, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(parser_conf, *args, **kwargs)
-        self.parser = _FastParser(self._parse_table, parser_conf.callbacks, self.parser.debug)
+        self.parser = _Parser(self._parse_table, parser_conf.callbacks, self.parser.debug)

@@ -1,8 +1,8 @@
 """Building during the parse gives what building from the tree gave, in any thread.
 
-`placement.lang.loads` builds the model while lark parses (`build_text`), with a lark
-whose lexer and parser loops are tightened (`placement.lang.grammar`). These tests hold
-both to the plain way: stock lark's tree, then `Builder.transform`.
+`placement.lang.loads` builds the model while lark parses (`build_text`), with lark's
+main loop replaced by a tighter one (`placement.lang.grammar`). These tests hold both to
+the plain way: stock lark's tree, then `Builder.transform`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def deep(value: object) -> object:
 
 
 def stock_parser() -> Lark:
-    """The grammar in lark as it comes, without the tightened loops."""
+    """The grammar in lark as it comes, with lark's own loop."""
     return Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True)
 
 
@@ -115,7 +115,7 @@ def test_keyword_soup_fails_the_same_inline(text: str) -> None:
 
 
 @given(st.sampled_from(TEXTS), st.data())
-def test_the_tightened_lark_makes_the_same_tree_and_errors_as_stock_lark(text: str, data: st.DataObject) -> None:
+def test_the_tight_loop_makes_the_same_tree_and_errors_as_stock_lark(text: str, data: st.DataObject) -> None:
     text = mutate(text, data) + "\n"
 
     def run(lark: Lark) -> object:
@@ -129,6 +129,24 @@ def test_the_tightened_lark_makes_the_same_tree_and_errors_as_stock_lark(text: s
                     sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or ()))
 
     assert run(parser()) == run(STOCK)
+
+
+def test_resuming_after_an_error_goes_on_as_stock_lark_does() -> None:
+    # lark's on_error resumes the loop from the middle of a parse.
+    text = "node alice\nresource ( vip ocf:heartbeat:IPaddr2\nlocation vip prefers alice 50\n"
+
+    def run(lark: Lark) -> object:
+        seen: list[object] = []
+
+        def skip(error: UnexpectedInput) -> bool:
+            seen.append((type(error).__name__, error.line, error.column))
+            return True
+
+        return tokens_and_shape(lark.parse(text, on_error=skip)), seen
+
+    tree, seen = run(parser())
+    assert seen
+    assert (tree, seen) == run(STOCK)
 
 
 def test_parse_tree_still_gives_a_lark_tree() -> None:
