@@ -257,7 +257,8 @@ class ScoreTable:
         return found
 
     def promotion(self, key: str) -> dict[str, NodeScore]:
-        """Promotion scores of a promotable unit on each node (§8): ``master-<rsc>`` plus Promoted locations.
+        """Promotion scores of a promotable unit on each node (§8): ``master-<rsc>`` (``master-<rsc>:<N>``
+        for instance N of a globally-unique clone) plus Promoted locations.
 
         A node without the attribute gets -1 (compat(pacemaker): not promotable unless a
         Promoted-role location adds at least 1).
@@ -268,7 +269,9 @@ class ScoreTable:
         unit = self.by_key[key]
         meta = self.meta(unit.primitive)
         located = self.locations.terms(unit.primitive, promoted=True)
-        attribute = f"master-{unit.primitive}"
+        # compat(pacemaker): §8 — the attribute is named after the resource as its agent knows
+        # it: a globally-unique instance is `<rsc>:<N>`, an anonymous copy plain `<rsc>`.
+        attribute = f"master-{unit.primitive}" if unit.instance is None else f"master-{unit.key}"
         result = {}
         for node in self.nodes:
             value = self.locations.attributes(node).get(attribute)

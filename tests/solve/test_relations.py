@@ -285,6 +285,22 @@ def test_promotion_follows_the_promotion_score():
     assert roles == {"alice": Role.UNPROMOTED, "bob": Role.PROMOTED, "carol": Role.UNPROMOTED}
 
 
+def test_a_unique_clone_instance_reads_its_own_promotion_score():
+    """§8 (Pacemaker's promoted-2, rec-node-13): instance N of a globally-unique clone is
+    promoted by `master-<rsc>:<N>`, the name its agent sets; the bare `master-<rsc>` is not its."""
+    nodes = [
+        node("alice", attributes={"master-db:0": "10", "master-db": "100"}),
+        node("bob", attributes={"master-db:1": "50"}),
+    ]
+    cfg = config(nodes, [primitive("db"), Clone("ms", "db", max=2, promotable=True, globally_unique=True)])
+    state = State(
+        instances=(Instance("db", "alice", clone_instance="0"), Instance("db", "bob", clone_instance="1"))
+    )
+    placement = solve(cfg, state)
+    roles = {(a.node, a.clone_instance): a.role for a in placement.assignments}
+    assert roles == {("alice", "0"): Role.UNPROMOTED, ("bob", "1"): Role.PROMOTED}
+
+
 def test_promoted_max_two_and_target_role_unpromoted():
     nodes = [node(n, attributes={"master-db": "1"}) for n in NODES]
     cfg = config(nodes, [primitive("db"), Clone("ms", "db", promotable=True, promoted_max=2)])
