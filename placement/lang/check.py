@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cached_property
 
 import networkx as nx
 
@@ -39,8 +40,14 @@ INVERSE_ACTION = {Action.START: Action.STOP, Action.STOP: Action.START,
 
 
 class _Report:
-    def __init__(self) -> None:
+    def __init__(self, config: Config) -> None:
         self.items: list[Diagnostic] = []
+        self.config = config
+
+    @cached_property
+    def hierarchy(self) -> Hierarchy:
+        # One per check: a new one per question re-derived every parent (quadratic).
+        return Hierarchy(self.config)
 
     def error(self, span: Span | None, message: str) -> None:
         self.items.append(Diagnostic(Severity.ERROR, message, span))
@@ -51,7 +58,7 @@ class _Report:
 
 def check(config: Config) -> list[Diagnostic]:
     """Every semantic problem of ``config`` (errors and warnings), in no particular order."""
-    report = _Report()
+    report = _Report(config)
     _check_containment(config, report)
     _check_fencing(config, report)
     for constraint in config.constraints:
@@ -89,8 +96,8 @@ def _node(config: Config, name: str, span: Span | None, where: str, report: _Rep
     return False
 
 
-def _is_promotable(config: Config, name: str) -> bool:
-    clone = Hierarchy(config).clone_of(name) if name in config.resources else None
+def _is_promotable(config: Config, name: str, report: _Report) -> bool:
+    clone = report.hierarchy.clone_of(name) if name in config.resources else None
     return clone is not None and clone.promotable
 
 
@@ -184,7 +191,7 @@ def _check_location(config: Config, location: Location, report: _Report) -> None
     promotion = (Role.PROMOTED, Role.UNPROMOTED)
     if (location.role in promotion or any(rule.role in promotion for rule in location.rules)) \
             and location.resource and location.resource in config.resources \
-            and not _is_promotable(config, location.resource):
+            and not _is_promotable(config, location.resource, report):
         report.error(location.span, f"{where}: '{location.resource}' is not promotable, so it has "
                      "no promoted or unpromoted role")
 
@@ -192,7 +199,7 @@ def _check_location(config: Config, location: Location, report: _Report) -> None
 def _check_role(config: Config, name: str, role: Role | None, span: Span | None, where: str,
                 report: _Report) -> None:
     if role in (Role.PROMOTED, Role.UNPROMOTED) and name in config.resources \
-            and not _is_promotable(config, name):
+            and not _is_promotable(config, name, report):
         report.error(span, f"{where}: '{name}' is not promotable, so it has no {role.value} role")
 
 
@@ -213,7 +220,7 @@ def _check_order(config: Config, order: Order, report: _Report) -> None:
         report.error(order.span, f"{where}: '{order.first}' cannot be ordered after itself")
     for name, action in ((order.first, order.first_action), (order.then, order.then_action)):
         if _resource(config, name, order.span, where, report) and action in (Action.PROMOTE, Action.DEMOTE) \
-                and not _is_promotable(config, name):
+                and not _is_promotable(config, name, report):
             report.error(order.span, f"{where}: '{name}' is not promotable, so it cannot {action.value}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from placement.errors import InvalidInput, Severity
@@ -168,3 +170,26 @@ def test_banned_from_every_node_warns() -> None:
 def test_fencing_without_a_device_warns() -> None:
     warnings = warnings_of("node alice\nresource a ocf:heartbeat:Dummy\n")
     assert len(warnings) == 1 and "fencing is on but no fence device is configured" in warnings[0]
+
+
+def test_role_checks_derive_the_hierarchy_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One Hierarchy per question made checking many role constraints quadratic.
+    check_module = importlib.import_module("placement.lang.check")  # the package's `check` is the function
+
+    made = []
+    real = check_module.Hierarchy
+
+    def counting(config):  # type: ignore[no-untyped-def]
+        made.append(config)
+        return real(config)
+
+    monkeypatch.setattr(check_module, "Hierarchy", counting)
+    lines = ["node a", "resource pg ocf:heartbeat:pgsql", "promotable db of pg",
+             "resource plain ocf:pacemaker:Dummy"]
+    lines += [f"resource r{i} ocf:pacemaker:Dummy\ncolocation r{i} with db promoted\n"
+              f"order db promote then r{i}\nlocation db promoted prefers a {i}" for i in range(20)]
+    lines.append("colocation r0 with plain promoted")
+    _, diagnostics = parse("\n".join(lines))
+    assert len(made) == 1
+    assert [d.message for d in diagnostics if d.severity is Severity.ERROR] == \
+        ["colocation: 'plain' is not promotable, so it has no promoted role"]
