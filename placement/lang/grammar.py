@@ -7,17 +7,20 @@ feeds its own parse table and callbacks, in the same steps and order, but in one
 function and with fewer calls per token; the model is built in about half the time.
 Wherever lark raises (a character no token starts with, a token the grammar does not
 expect), it hands over to lark's code in the same state, so tokens, trees and errors
-are exactly lark's: ``tests/lang/test_inline.py`` holds them to stock lark. Should a
-lark release move the internals this builds on, stock lark is used.
+are exactly lark's: ``tests/lang/test_inline.py`` holds them to stock lark. Only the lark
+releases it was checked against use it (`TESTED_LARK`); any other, or one that moved the
+internals this builds on, gets stock lark.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import lark
 from lark import Lark, Token, Transformer
 from lark.lexer import BasicLexer, ContextualLexer
 
@@ -60,9 +63,27 @@ def make_parser(transformer: Transformer | None = None) -> Lark:
     Positions come from tokens (every statement starts with a named keyword token), not
     from lark's ``propagate_positions``, which made parsing large files half again slower.
     """
-    plugins: dict[str, Any] = {"LALR_Parser": _LALRParser} if lalr_parser is not None else {}
+    plugins: dict[str, Any] = {"LALR_Parser": _LALRParser} if fast_loop_supported() else {}
     return Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True,
                 transformer=transformer, _plugins=plugins)
+
+
+# lark releases the fast loop was checked against (tests/lang/test_inline.py holds it to stock
+# lark): its internals are not an API, so a newer release gets stock lark until checked.
+TESTED_LARK = ((1, 1, 9), (1, 4))
+
+
+def fast_loop_supported(version: str | None = None) -> bool:
+    """Whether this lark (or ``version``) is one the fast parse loop was checked against.
+
+    >>> fast_loop_supported("1.3.1"), fast_loop_supported("1.4.0"), fast_loop_supported("1.1.8")
+    (True, False, False)
+    """
+    if lalr_parser is None:
+        return False
+    found = tuple(int(part) for part in re.findall(r"\d+", version or lark.__version__)[:3])
+    low, high = TESTED_LARK
+    return low <= found < high
 
 
 _new_token = getattr(Token, "_future_new", Token)
