@@ -139,8 +139,17 @@ class _Run:
             count = 0 if minimal else assigned[node]
             return (-value, -free, count, node not in current, name_order[node])
 
-        scored.sort(key=rank)
         fits = self._fitting(members)
+        first = min(scored, key=rank)
+        if fits(first[0]):
+            # The usual case: the best node has room. Only an equally good current node can win.
+            best_node, best = first
+            if best > 0 and best_node not in current:
+                stay = [(node, best) for node in current if (node, best) in scored and fits(node)]
+                if stay:
+                    return min(stay, key=rank)[0]
+            return best_node
+        scored.sort(key=rank)
         first = next((item for item in scored if fits(item[0])), None)
         if first is None and len(members) > 1:
             # compat(pacemaker): §6.3 — if no node fits the whole group, only the first member must fit.
@@ -200,8 +209,10 @@ class _Run:
                 for node in sorted(self.problem.pinned.get(unit.key, ())):
                     self.take(unit, node)
             return sorted(pinned)[0]
-        candidates = [n for n in self.problem.nodes_of(head.key) if n not in exclude and n in self.available]
-        candidates = [n for n in candidates if self._clone_room(head, n)]
+        available = self.available
+        candidates = [n for n in self.problem.allowed.get(head.key, ()) if n in available and n not in exclude]
+        if head.clone is not None and head.instance is not None:
+            candidates = [n for n in candidates if self._clone_room(head, n)]
         node = self.choose(members, candidates, self.problem.table.current.of(head.key))
         if node is None:
             return None
