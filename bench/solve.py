@@ -22,6 +22,7 @@ optimality and moves per size, with progress on stderr. Every solve has a time l
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import resource
 import shutil
@@ -118,6 +119,10 @@ def run_size(nodes: int, resources: int, time_limit: float, crm: bool, crm_timeo
     if crm:
         compare_with_crm_simulate(fresh.config, fresh_wall, crm_timeout)
     steady = fresh.apply()
+    # A what-if runs with the cluster's state, not with the previous plan in memory: drop it,
+    # so that garbage collection during the replan walks only what a real run would hold.
+    del fresh
+    gc.collect()
     progress(f"{nodes}×{resources}: node-down replan …")
     replan, replan_wall, replan_peak = timed(
         lambda: plan(parse(), steady, events=[NodeDown("n0")], time_limit=time_limit)
