@@ -58,6 +58,8 @@ class LinearRelaxation:
         if lp is None:
             return None
         proto = readable(self._model)
+        if proto is None:
+            return None
         if not self._xs:
             if not self._load(proto):
                 return None
@@ -123,15 +125,21 @@ class LinearRelaxation:
         return (lo if lo > -_INFINITE else -infinity, hi if hi < _INFINITE else infinity)
 
 
-def readable(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
-    """``model`` as a plain protobuf message.
+def readable(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto | None:
+    """``model`` as a plain protobuf message; None if it cannot be written out.
 
     The model's own ``proto`` is a C++ object whose every field access crosses into C++:
-    reading a large model that way costs ten times a serialized copy's.
+    reading a large model that way costs ten times a serialized copy's. OR-Tools serializes
+    it only to a file, so it goes through a temporary one. Without a writable temporary
+    directory there is no relaxation (the solver then searches without it: slower, as exact).
     """
-    with tempfile.NamedTemporaryFile(suffix=".pb") as file:
-        model.export_to_file(file.name)
-        return cp_model_pb2.CpModelProto.FromString(Path(file.name).read_bytes())
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".pb") as file:
+            if not model.export_to_file(file.name):
+                return None
+            return cp_model_pb2.CpModelProto.FromString(Path(file.name).read_bytes())
+    except OSError:
+        return None
 
 
 def _rows(c: cp_model_pb2.ConstraintProto) -> list[tuple[float, float, dict[int, float]]]:
