@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 
 from placement.errors import InvalidInput
 from placement.model import Config, Span
-from placement.solve import cpsat, objective
+from placement.solve import cpsat, objective, promotable
 from placement.solve.problem import Problem, build_problem
 from placement.solve.refs import Ref
 from placement.solve.solution import Solution
@@ -141,6 +141,13 @@ def _describe(problem: Problem) -> dict[str, list[tuple[str, dict[str, str]]]]:
             span = problem.config.resources[unit.group].span
             text = f"group {unit.group}: {unit.key} runs only with {unit.after}{where(span)}"
             found.setdefault(unit.group, []).append((text, {unit.key: unit.key, unit.after: unit.after}))
+    for head, keys in promotable.copies(problem).items():
+        unit = problem.by_key[head]
+        assert unit.clone is not None
+        span = problem.config.resources[unit.clone].span
+        members = ", ".join(keys)
+        text = f"promotable {unit.clone}: a copy of {unit.group} is promoted as a whole ({members}){where(span)}"
+        found.setdefault(promotable.tie_name(problem, head), []).append((text, {key: key for key in keys}))
     return found
 
 

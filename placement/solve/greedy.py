@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from placement.model import Strategy
 from placement.score import INFINITY, add
-from placement.solve import order
+from placement.solve import order, promotable
 from placement.solve.problem import Problem, role_matches
 from placement.solve.solution import Solution, SolutionView
 from placement.solve.units import Unit
@@ -265,17 +265,24 @@ class _Run:
     def promote(self) -> None:
         """compat(pacemaker): §8 — promote the best-scoring copies, up to the limits.
 
-        Ties go to the copy promoted now, then to the lower clone instance number.
+        Ties go to the copy promoted now, then to the lower clone instance number. A group
+        copy is promoted as a whole, where every member runs and may be promoted, with the
+        summed score its first member carries.
         """
         problem = self.problem
         numbers = problem.table.current.instance_numbers
+        members_of = promotable.copies(problem)
+        current = problem.table.current.promoted
         by_clone: dict[str, list[tuple[int, bool, int, str, str]]] = defaultdict(list)
         for key, nodes in problem.promotable.items():
             unit = problem.by_key[key]
             assert unit.clone is not None
-            now = problem.table.current.promoted.get(key, frozenset())
+            if not promotable.counts(unit):
+                continue  # promoted with its copy's first member
+            members = members_of.get(key, (key,))
+            now = frozenset().union(*(current.get(member, frozenset()) for member in members))
             for node, score in nodes.items():
-                if node in self.placed.get(key, ()):
+                if all(node in self.placed.get(m, ()) and node in problem.promotable.get(m, {}) for m in members):
                     number = numbers.get((unit.primitive, node), "")
                     order = int(number) if number.isdigit() else unit.instance if unit.instance is not None else 1 << 30
                     by_clone[unit.clone].append((score.total, node in now, order, key, node))
@@ -285,7 +292,8 @@ class _Run:
             count = 0
             for _score, _now, _order, key, node in sorted(options, key=lambda o: (-o[0], not o[1], o[2], o[3], o[4])):
                 if count < most and on_node[node] < per_node:
-                    self.promoted[key].add(node)
+                    for member in members_of.get(key, (key,)):
+                        self.promoted[member].add(node)
                     on_node[node] += 1
                     count += 1
 
@@ -299,7 +307,10 @@ class _Run:
                 if key in self.problem.pinned and node in self.problem.pinned[key]:
                     continue
                 self.placed[key].discard(node)
-                self.promoted[key].discard(node)
+                # (A group copy is promoted as a whole: one member stopping demotes it all.)
+                for member in promotable.copy_of(self.problem).get(key, (key,)):
+                    if member == key or member not in self.problem.frozen:
+                        self.promoted[member].discard(node)
                 changed = True
 
     def _unsupported(self, solution: Solution) -> list[tuple[str, str]]:

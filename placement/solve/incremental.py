@@ -33,7 +33,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from placement.solve import colocation, objective
+from placement.solve import colocation, objective, promotable
 from placement.solve.colocation import Link
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
@@ -65,6 +65,10 @@ def displaced(problem: Problem, current: Solution) -> set[str]:
             or any(node not in problem.promotable.get(unit.key, {}) for node in current.promoted_on(unit.key))
         ):
             found.add(unit.key)
+    # A group copy promoted in part (one member demoted by hand, or after a failure) must be
+    # free as a whole: pinned, its members would be left alone in that state.
+    for head, _node in promotable.partial(problem, current):
+        found.update(promotable.copies(problem)[head])
     return found | _over_clone_limits(problem, current)
 
 
@@ -78,7 +82,8 @@ def _over_clone_limits(problem: Problem, current: Solution) -> set[str]:
     over: set[str] = set()
     for clone, keys in siblings.items():
         most, per_node = problem.promoted_limits(clone)
-        promoted = [node for key in keys for node in current.promoted_on(key)]
+        counted = [key for key in keys if promotable.counts(problem.by_key[key])]
+        promoted = [node for key in counted for node in current.promoted_on(key)]
         if len(promoted) > most or any(promoted.count(node) > per_node for node in set(promoted)):
             over.add(clone)
             continue
@@ -437,7 +442,10 @@ def _promotion_regret(problem: Problem, solution: Solution) -> int:
     best: dict[str, list[int]] = defaultdict(list)
     got = 0
     for key, nodes in problem.promotable.items():
-        clone = problem.by_key[key].clone
+        unit = problem.by_key[key]
+        if not promotable.counts(unit):
+            continue  # promoted with its group copy, whose score its first member carries
+        clone = unit.clone
         assert clone is not None
         best[clone].extend(max(0, s.finite) for s in nodes.values())
         got += sum(nodes[n].finite for n in solution.promoted_on(key) if n in nodes)

@@ -19,7 +19,7 @@ import heapq
 from typing import TYPE_CHECKING
 
 from placement.score import INFINITY
-from placement.solve import colocation
+from placement.solve import colocation, promotable
 from placement.solve.solution import Solution, SolutionView
 
 if TYPE_CHECKING:
@@ -117,7 +117,10 @@ def _upper_bounds(problem: Problem) -> dict[str, int]:
     promotions: dict[str, list[int]] = {}
     must_promote: dict[str, int] = {}
     for key, nodes in problem.promotable.items():
-        clone = problem.by_key[key].clone
+        unit = problem.by_key[key]
+        if not promotable.counts(unit):
+            continue  # promoted with its group copy, whose score its first member carries
+        clone = unit.clone
         assert clone is not None
         promotions.setdefault(clone, []).extend(max(0, s.finite) for s in nodes.values())
         must_promote[clone] = must_promote.get(clone, 0) + sum(1 for s in nodes.values() if s.required)

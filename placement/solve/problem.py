@@ -30,8 +30,8 @@ from placement.solve.availability import can_fence, fence_devices, quorum_effect
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
 from placement.solve.scores import ScoreTable
-from placement.solve.terms import NodeScore
-from placement.solve.units import Unit
+from placement.solve.terms import NodeScore, Term
+from placement.solve.units import Unit, group_copies
 from placement.state import NodeStatus, State
 
 # Reasons a unit may not run at all, named once.
@@ -52,7 +52,9 @@ class Problem:
     pinned: dict[str, frozenset[str]]  # unit → nodes it must keep running on
     frozen: set[str]  # units that run exactly on their pinned nodes, nowhere else
     blocked: dict[str, str]  # unit → why it is held in place on an unclean node
-    promotable: dict[str, dict[str, NodeScore]]  # unit → nodes where it may be promoted
+    # unit → nodes where it may be promoted, with the promotion score; a group copy's summed
+    # score sits on its first member (the others score 0: they are promoted with it).
+    promotable: dict[str, dict[str, NodeScore]]
     pinned_promoted: dict[str, frozenset[str]]
     links: list[colocation.Link]
     precedences: list[order.Precedence]
@@ -272,8 +274,10 @@ def _promotion(
 ) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]]]:
     promotable: dict[str, dict[str, NodeScore]] = {}
     pinned: dict[str, frozenset[str]] = {}
+    copies = group_copies(unit for unit in table.units if unit.promotable)
+    in_copy = {key for keys in copies.values() for key in keys}
     for unit in table.units:
-        if not unit.promotable:
+        if not unit.promotable or unit.key in in_copy:
             continue
         now = table.current.promoted.get(unit.key, frozenset())
         scores = table.promotion(unit.key)
@@ -284,7 +288,52 @@ def _promotion(
         promotable[unit.key] = {
             node: scores[node] for node in allowed[unit.key] if scores[node].total >= 0 and (may_promote or node in now)
         }
+    for keys in copies.values():
+        _copy_promotion(table, keys, allowed, frozen, may_promote, promotable, pinned)
     return promotable, pinned
+
+
+def _copy_promotion(
+    table: ScoreTable,
+    keys: tuple[str, ...],
+    allowed: dict[str, dict[str, NodeScore]],
+    frozen: set[str],
+    may_promote: bool,
+    promotable: dict[str, dict[str, NodeScore]],
+    pinned: dict[str, frozenset[str]],
+) -> None:
+    """Where one copy of a promotable clone's group may be promoted: as a whole, or not at all.
+
+    compat(pacemaker): §8 ``node_to_be_promoted_on`` refuses a cloned-group instance on a
+    node where any member cannot be promoted, so every member gets the same nodes: those
+    where each member may run (an unmanaged member only where it is promoted now) and the
+    copy's summed score (`ScoreTable.copy_promotion`) is ≥ 0. The score sits on the first
+    member only, so the objective counts it once per promoted copy; the others get 0.
+    """
+    scores = table.copy_promotion(keys)
+    current = table.current.promoted
+    now = frozenset().union(*(current.get(key, frozenset()) for key in keys))  # a group's role is its highest
+    for key in keys:
+        if key in frozen:
+            pinned[key] = frozenset(n for n in current.get(key, ()) if n in allowed[key])
+
+    def may(key: str, node: str) -> bool:
+        return node in (pinned[key] if key in frozen else allowed[key])
+
+    nodes = [
+        node
+        for node in table.nodes
+        if scores[node].total >= 0 and (may_promote or node in now) and all(may(key, node) for key in keys)
+    ]
+    head = keys[0]
+    counted_on_head = Term("promotion", f"counted with its copy's first member {head}", 0)
+    for key in keys:
+        own = sorted(pinned[key]) if key in frozen else []  # left alone where it is promoted
+        chosen = list(dict.fromkeys([*nodes, *own]))
+        if key == head:
+            promotable[key] = {n: scores[n] for n in chosen}
+        else:
+            promotable[key] = {n: NodeScore(n, (counted_on_head,), True, table.unavailable[n]) for n in chosen}
 
 
 def role_matches(role: Role | None, promoted: bool) -> bool:

@@ -62,6 +62,7 @@ class ScoreTable:
         self._scores: dict[str, dict[str, NodeScore]] = {}
         self._meta: dict[str, Meta] = {}
         self._promotion: dict[str, dict[str, NodeScore]] = {}
+        self._copy_promotion: dict[tuple[str, ...], dict[str, NodeScore]] = {}
         # Rows of units without terms of their own, by (target-role Stopped, exclusive nodes),
         # and the allowed part of each row.
         self._row_index: dict[tuple[bool, frozenset[str] | None], int] = {}
@@ -285,6 +286,45 @@ class ScoreTable:
                 terms.append(TARGET_ROLE_UNPROMOTED)
             result[node] = NodeScore(node, tuple(terms), True, self.unavailable[node])
         self._promotion[key] = result
+        return result
+
+    def copy_promotion(self, keys: tuple[str, ...]) -> dict[str, NodeScore]:
+        """Promotion scores of one copy of a promotable clone's group on each node (§8), ``keys``
+        being its members' units in order.
+
+        compat(pacemaker): ``promotion_score`` of a cloned-group instance is the sum of its
+        members' ``master-<member>`` values, a member without the attribute counting 0; only
+        when no member has one does the copy get the -1 default (promotable only if a
+        Promoted-role location adds at least 1). Promoted-role locations of the members, the
+        group and the clone count once per copy — a location on the group or the clone is one
+        term object every member shares, so the members' terms are merged by identity — and a
+        target-role Unpromoted on any of them keeps the copy unpromoted.
+        """
+        cached = self._copy_promotion.get(keys)
+        if cached is not None:
+            return cached
+        units = [self.by_key[key] for key in keys]
+        located = [self.locations.terms(unit.primitive, promoted=True) for unit in units]
+        unpromoted = any(self.meta(unit.primitive).target_role is Role.UNPROMOTED for unit in units)
+        names = [f"master-{unit.primitive}" if unit.instance is None else f"master-{unit.key}" for unit in units]
+        result = {}
+        for node in self.nodes:
+            attributes = self.locations.attributes(node)
+            terms = [
+                Term("promotion", name, _score_or_ban(attributes[name])) for name in names if name in attributes
+            ]
+            if not terms:
+                terms = [Term("promotion", f"no {' or '.join(names)} attribute", -1)]
+            seen: set[int] = set()
+            for per_node in located:
+                for term in per_node.get(node, ()):
+                    if id(term) not in seen:
+                        seen.add(id(term))
+                        terms.append(term)
+            if unpromoted:
+                terms.append(TARGET_ROLE_UNPROMOTED)
+            result[node] = NodeScore(node, tuple(terms), True, self.unavailable[node])
+        self._copy_promotion[keys] = result
         return result
 
 

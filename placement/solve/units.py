@@ -10,17 +10,19 @@ A *unit* owns one Boolean per node in the CP-SAT model (“the unit runs there�
   most one node, with ``clone-node-max`` copies per node.
 
 Groups stay groups: a member unit names its predecessor in the same copy (`Unit.after`).
+A promotable clone of a group gives every member a promotable unit; the copy is promoted
+as a whole (`placement.solve.promotable`), which `group_copies` lets the encoders find.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from placement.errors import Unsupported
 from placement.hierarchy import Hierarchy
-from placement.model import Clone, Config, Group, Primitive, Role
+from placement.model import Clone, Config, Primitive, Role
 from placement.state import NodeStatus, State
 
 
@@ -67,8 +69,6 @@ def _clone_units(config: Config, hierarchy: Hierarchy, clone: Clone, node_count:
     child = config.resources[clone.child]
     if isinstance(child, Clone):
         raise Unsupported("a clone of a clone", clone.id)
-    if clone.promotable and isinstance(child, Group):
-        raise Unsupported("a promotable clone of a group", clone.id)
     copies = node_count if clone.max is None else max(0, clone.max)
     if clone.globally_unique:
         units: list[Unit] = []
@@ -113,6 +113,25 @@ def _copy_units(
         )
         previous = key
     return units
+
+
+def group_copies(units: Iterable[Unit]) -> dict[str, tuple[str, ...]]:
+    """Every copy of a group among ``units``: its first member's key → all its members' keys, in order.
+
+    A unit's `Unit.after` names the previous member of its own copy, so following it back
+    finds the copy's first member (for an anonymous cloned group the units stand for every
+    copy at once: the copy on a node is the members on that node). Units whose predecessor
+    is not among ``units`` start a copy of their own.
+    """
+    head_of: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    for unit in units:
+        if unit.group is None:
+            continue
+        head = head_of.get(unit.after, unit.key) if unit.after is not None else unit.key
+        head_of[unit.key] = head
+        copies.setdefault(head, []).append(unit.key)
+    return {head: tuple(keys) for head, keys in copies.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,17 +17,39 @@ def _unit_options(problem: Problem, key: str) -> list[frozenset[str]]:
     return [frozenset(c) for size in range(min(limit, len(nodes)) + 1) for c in itertools.combinations(nodes, size)]
 
 
+def _promotion_copies(problem: Problem) -> list[tuple[str, ...]]:
+    """The keys promoted together: one primitive, or every member of one group copy.
+
+    §8: a promotable clone of a group promotes a copy as a whole (every member on its node,
+    or none), so promotions are enumerated per copy. Group members of one copy share the
+    clone instance and the group (an anonymous clone's copy on a node is its members there).
+    """
+    copies: dict[tuple, list[str]] = {}
+    for unit in problem.units:
+        if unit.key in problem.promotable:
+            copy = (unit.clone, unit.instance, unit.group or unit.key)
+            copies.setdefault(copy, []).append(unit.key)
+    return [tuple(keys) for keys in copies.values()]
+
+
 def candidates(problem: Problem):
     """Every assignment of units to nodes, with every choice of promoted copies."""
     keys = [u.key for u in problem.units]
+    copies = _promotion_copies(problem)
     for choice in itertools.product(*(_unit_options(problem, k) for k in keys)):
         placed = dict(zip(keys, choice, strict=True))
-        promotable = [(key, node) for key, nodes in problem.promotable.items() for node in nodes if node in placed[key]]
+        promotable = [
+            (members, node)
+            for members in copies
+            for node in problem.promotable[members[0]]
+            if node in placed[members[0]]
+        ]
         for size in range(len(promotable) + 1):
             for promoted_pairs in itertools.combinations(promotable, size):
                 promoted: dict[str, set[str]] = {}
-                for key, node in promoted_pairs:
-                    promoted.setdefault(key, set()).add(node)
+                for members, node in promoted_pairs:
+                    for key in members:
+                        promoted.setdefault(key, set()).add(node)
                 yield Solution({k: v for k, v in placed.items() if v}, {k: frozenset(v) for k, v in promoted.items()})
 
 

@@ -1,6 +1,7 @@
 """Property: on tiny random clusters the solver is exactly as good as trying everything.
 
-For each random model (≤3 nodes, ≤4 resources, mixed constraints) the solver's answer
+For each random model (≤3 nodes, ≤4 resources, mixed constraints, promotable clones of
+groups included) the solver's answer
 breaks no hard constraint (checked by the independent evaluator) and its maximised
 objective levels equal the brute-force optimum.
 """
@@ -23,8 +24,11 @@ SCORES = st.sampled_from([-INFINITY, -50, 0, 10, 40, INFINITY])
 COLOCATION_SCORES = st.sampled_from([-INFINITY, -30, 25, INFINITY])
 
 
+SHAPES = ("plain", "group", "clone", "promotable", "unique", "promotable-group", "unique-promotable-group")
+
+
 @st.composite
-def clusters(draw):
+def clusters(draw, shapes=SHAPES):
     node_names = ["n1", "n2", "n3"][: draw(st.integers(2, 3))]
     strategy = draw(st.sampled_from([Strategy.DEFAULT, Strategy.UTILIZATION]))
     nodes = [
@@ -44,10 +48,19 @@ def clusters(draw):
             )
         )
     top = list(ids)
-    shape = draw(st.sampled_from(["plain", "group", "clone", "promotable", "unique"]))
+    shape = draw(st.sampled_from(shapes))
+    unique = shape == "unique-promotable-group"
+    shape = "promotable-group" if unique else shape
+    if shape == "promotable-group" and count < 2:
+        shape = "promotable"
     if shape == "group" and count >= 2:
         resources.append(Group("g", (ids[0], ids[1])))
         top = ["g", *ids[2:]]
+    elif shape == "promotable-group":
+        # A promotable clone of a group (§8): each copy is promoted as a whole.
+        resources.append(Group("g", (ids[0], ids[1])))
+        resources.append(Clone("c", "g", max=2, promotable=True, globally_unique=unique))
+        top = ["c", *ids[2:]]
     elif shape == "unique":
         resources.append(Clone("c", ids[0], max=2, per_node=draw(st.integers(1, 2)), globally_unique=True))
         top = ["c", *ids[1:]]
@@ -77,16 +90,32 @@ def clusters(draw):
     promoted = draw(st.booleans())
     state = State(instances=tuple(instances))
     cfg = config(nodes, resources, tuple(constraints), strategy=strategy)
-    if shape == "promotable":
+    if shape in ("promotable", "promotable-group"):
         # A promotion score on the first node only (the others have none: -1, not promotable),
         # and a Promoted-role location that makes the last node promotable too.
         constraints.append(Location(resource="c", node=node_names[-1], score=3, role=Role.PROMOTED, id="promo"))
+        scores = {0: {"master-r0": "5"}} if promoted else {}
+        if shape == "promotable-group":
+            # The copy's score is the sum of its members'; a member may veto a node.
+            suffix = ":0" if unique else ""
+            scores = {0: {f"master-r0{suffix}": "5"}} if promoted else {}
+            if draw(st.booleans()):
+                scores.setdefault(1, {})[f"master-r1{suffix}"] = str(draw(st.sampled_from([-4, 0, 6])))
+            if draw(st.booleans()):
+                score = draw(st.sampled_from([-INFINITY, -2, 4]))
+                constraints.append(
+                    Location(resource="r1", node=draw(st.sampled_from(node_names)), score=score, role=Role.PROMOTED)
+                )
+            if len(top) >= 2 and draw(st.booleans()):
+                # Role-restricted colocations name the promoted copy (its last or first member).
+                other = top[1]
+                score = draw(COLOCATION_SCORES)
+                if draw(st.booleans()):
+                    constraints.append(Colocation(other, "c", score, primary_role=Role.PROMOTED, id="with-promoted"))
+                else:
+                    constraints.append(Colocation("c", other, score, dependent_role=Role.PROMOTED, id="promoted-with"))
         with_scores = [
-            node(
-                n.name,
-                dict(n.capacity),
-                attributes={**n.attributes, **({"master-r0": "5"} if i == 0 and promoted else {})},
-            )
+            node(n.name, dict(n.capacity), attributes={**n.attributes, **scores.get(i, {})})
             for i, n in enumerate(nodes)
         ]
         cfg = config(with_scores, resources, tuple(constraints), strategy=strategy)
@@ -96,6 +125,25 @@ def clusters(draw):
 @settings(max_examples=80)
 @given(clusters())
 def test_solver_matches_brute_force_and_breaks_no_hard_constraint(case):
+    _matches_brute_force(case)
+
+
+@settings(max_examples=50)
+@given(clusters(shapes=("promotable-group",)))
+def test_promotable_groups_match_brute_force(case):
+    """§8: a promotable clone of a group, with member scores, member Promoted-role locations
+    and colocations with the promoted role."""
+    _matches_brute_force(case)
+
+
+@settings(max_examples=30)
+@given(clusters(shapes=("unique-promotable-group",)))
+def test_unique_promotable_groups_match_brute_force(case):
+    """The same for a globally-unique one: instance N's members read ``master-<member>:<N>``."""
+    _matches_brute_force(case)
+
+
+def _matches_brute_force(case):
     cfg, state = case
     problem = build_problem(cfg, state)
     placement = solve_problem(problem, use_greedy=False)

@@ -152,8 +152,9 @@ def test_a_steady_state_without_promotion_is_not_certified_optimal():
 
 @st.composite
 def clusters_with_clones_after_a_failure(draw):
-    """Unique and promotable clones and a group next to primitives: the neighbourhood model
-    must keep clone limits (copies per node, promoted copies) exact while leaving most out."""
+    """Unique and promotable clones (of a primitive or of a group) and a group next to
+    primitives: the neighbourhood model must keep clone limits (copies per node, promoted
+    copies) exact while leaving most out."""
     from placement.model import Clone, Group
 
     names = [f"n{i}" for i in range(draw(st.integers(2, 4)))]
@@ -165,7 +166,14 @@ def clusters_with_clones_after_a_failure(draw):
         primitive("web", {"cpu": 1}, stickiness=draw(st.sampled_from([0, 50]))),
         Clone("webs", "web", max=draw(st.integers(1, 4)), per_node=draw(st.integers(1, 2)), globally_unique=True),
         primitive("db", {"cpu": 1}),
-        Clone("ms", "db", promotable=True, promoted_max=draw(st.integers(1, 2))),
+    ]
+    if draw(st.booleans()):
+        # A promotable clone of a group: its copies are promoted (and freed) as a whole.
+        resources += [primitive("dbfs", {"cpu": 1}), Group("dbg", ("db", "dbfs"))]
+        resources.append(Clone("ms", "dbg", promotable=True, promoted_max=draw(st.integers(1, 2))))
+    else:
+        resources.append(Clone("ms", "db", promotable=True, promoted_max=draw(st.integers(1, 2))))
+    resources += [
         primitive("ip", {"cpu": 1}),
         primitive("app", {"cpu": 1}),
         Group("g", ("ip", "app")),
