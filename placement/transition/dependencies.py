@@ -37,10 +37,16 @@ def precedences(config: Config) -> list[Precedence]:
     result: list[Precedence] = []
     for rid, resource in config.resources.items():
         if isinstance(resource, Group):
-            inside_clone = hierarchy.clone_of(rid) is not None
+            clone = hierarchy.clone_of(rid)
+            inside_clone = clone is not None
             for earlier, later in zip(resource.members, resource.members[1:], strict=False):
                 result.append(Precedence(earlier, later, Action.START, Action.START, True, True, inside_clone,
                                          f"group {rid}"))
+                if clone is not None and clone.promotable:
+                    # compat(pacemaker): a promotable group copy promotes its members in order
+                    # and demotes them in reverse (the inverse), like starts and stops.
+                    result.append(Precedence(earlier, later, Action.PROMOTE, Action.PROMOTE, True, True, True,
+                                             f"group {rid}"))
     for constraint in config.constraints:
         if isinstance(constraint, Order):
             result.extend(_expand(hierarchy, constraint.first, constraint.then, constraint.first_action,

@@ -56,6 +56,17 @@ def test_group_members_start_in_order_and_stop_in_reverse() -> None:
     assert before(result, "stop vip@a", "start vip@b")
 
 
+def test_a_promotable_group_copy_promotes_in_member_order_and_demotes_in_reverse() -> None:
+    """compat(pacemaker): a promotable clone's group copy promotes its members in order and
+    demotes them in reverse, like starts and stops."""
+    result = plan_after(BASE + "resource x ocf:heartbeat:Dummy\nresource y ocf:heartbeat:Dummy\n"
+                        "group g of x y\npromotable ms of g\n"
+                        "location ms promoted prefers a 10\nlocation ms promoted prefers b 5\n", Standby("a"))
+    assert before(result, "demote y:0@a", "demote x:0@a")
+    assert before(result, "promote x:1@b", "promote y:1@b")
+    assert before(result, "demote x:0@a", "promote x:1@b")
+
+
 def test_allow_migrate_moves_by_live_migration_and_cleans_up_the_source() -> None:
     result = plan_after(BASE + "resource vm ocf:heartbeat:Dummy meta allow-migrate=true\nlocation vm prefers a 10\n",
                         Standby("a"))
