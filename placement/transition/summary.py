@@ -67,10 +67,12 @@ def _item(change: Change, width: int) -> SummaryItem:
     reason = f" {change.reason}" if change.reason.startswith("due to") else ""
     if kind is ChangeKind.STOP and not reason:
         reason = " due to node availability"
-    op = "start" if verb == "Promote" and kind is ChangeKind.START else kind.value
+    # compat(pacemaker): a start straight into Promoted is reported as a promote on that node
+    # ("Promote X ( Stopped -> Promoted node )"), as crm_simulate's summary does.
+    op = "promote" if verb == "Promote" else kind.value
     where_from = source if kind is not ChangeKind.START else None
     where_to = target if kind is not ChangeKind.STOP else None
-    if kind in (ChangeKind.PROMOTE, ChangeKind.DEMOTE, ChangeKind.RESTART):
+    if kind in (ChangeKind.PROMOTE, ChangeKind.DEMOTE, ChangeKind.RESTART) or op == "promote":
         where_from = where_to = source or target
     return SummaryItem(op, name, where_from, where_to, f"{verb:<10} {name:<{width}} ( {detail} ){reason}")
 

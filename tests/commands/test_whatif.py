@@ -103,3 +103,27 @@ def test_bad_event_names_and_inputs_exit_one_with_a_message(tmp_path: Path) -> N
 def test_usage_errors_exit_two(tmp_path: Path) -> None:
     assert run("whatif").exit_code == 2
     assert run("whatif", KVM, "--cib", str(tmp_path / "x.xml")).exit_code == 2
+
+
+def test_a_start_straight_into_promoted_is_summarised_as_a_promote(tmp_path: Path) -> None:
+    """As crm_simulate's summary: "Promote db ( Stopped -> Promoted alice )", and in JSON a
+    promote on that node, not a start (Pacemaker's bug-pm-11 summary reads so)."""
+    place = tmp_path / "ms.place"
+    place.write_text(
+        "cluster fencing=off\nnode alice master-db=10\nnode bob\n"
+        "resource db ocf:pacemaker:Stateful\npromotable ms of db\n",
+        encoding="utf-8",
+    )
+    result = run("plan", str(place), "--state", str(_empty_state(tmp_path)), "--json")
+    assert result.exit_code == 0, result.output
+    actions = json.loads(result.stdout)["actions"]
+    assert {"op": "promote", "resource": "db:0", "from": "alice", "to": "alice"} in actions
+    assert {"op": "start", "resource": "db:1", "from": None, "to": "bob"} in actions
+    text = run("plan", str(place), "--state", str(_empty_state(tmp_path))).stdout
+    assert "( Stopped -> Promoted alice )" in text
+
+
+def _empty_state(tmp_path: Path) -> Path:
+    state = tmp_path / "empty.json"
+    state.write_text('{"version": 1}', encoding="utf-8")
+    return state
