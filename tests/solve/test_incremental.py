@@ -65,17 +65,22 @@ def clusters_after_a_failure(draw):
 @settings(max_examples=60)
 @given(clusters_after_a_failure())
 def test_a_proven_neighbourhood_answer_is_as_good_as_the_full_model(case):
-    cfg, state = case
+    assert_a_proven_replan_is_optimal(*case)
+
+
+def assert_a_proven_replan_is_optimal(cfg, state) -> None:
+    """The neighbourhood answer breaks nothing, and when proven it is the full model's optimum."""
+    from placement.solve import objective
+
     problem = build_problem(cfg, state)
     current = current_solution(problem)
     outcome = replan(problem, current, SolverOptions(time_limit=20), deadline=float("inf"))
-    full = solve_problem(problem, incremental=False)
     if outcome is None:
-        return
+        return  # the neighbourhood was everything: the caller solves the whole model
     assert violations(problem, outcome.solution) == []
     if outcome.proven:
-        from placement.solve import objective
-
+        full = solve_problem(problem, incremental=False)
+        assert full.optimal
         mine = objective.values(problem, outcome.solution, current, current)
         assert [mine[level] for level in LEVELS] == [full.objective[level] for level in LEVELS]
 
@@ -193,20 +198,7 @@ def clusters_with_clones_after_a_failure(draw):
 @settings(max_examples=40, deadline=None)
 @given(clusters_with_clones_after_a_failure())
 def test_replanning_clones_incrementally_is_exactly_as_good_as_the_full_model(case):
-    from placement.solve import objective
-
-    cfg, state = case
-    problem = build_problem(cfg, state)
-    current = current_solution(problem)
-    outcome = replan(problem, current, SolverOptions(time_limit=20), deadline=float("inf"))
-    full = solve_problem(problem, incremental=False)
-    assert full.optimal
-    if outcome is None:
-        return  # the neighbourhood was everything: the caller solves the whole model
-    assert violations(problem, outcome.solution) == []
-    if outcome.proven:
-        mine = objective.values(problem, outcome.solution, current, current)
-        assert [mine[level] for level in LEVELS] == [full.objective[level] for level in LEVELS]
+    assert_a_proven_replan_is_optimal(*case)
 
 
 def test_a_neighbourhood_keeps_every_instance_of_a_freed_units_clone():
@@ -266,19 +258,7 @@ def larger_clusters_after_a_failure(draw):
 @given(larger_clusters_after_a_failure())
 def test_capacity_prices_never_certify_a_worse_answer(case):
     """Whatever the certificate proves (with or without prices) is the full model's optimum."""
-    from placement.solve import objective
-
-    cfg, state = case
-    problem = build_problem(cfg, state)
-    current = current_solution(problem)
-    outcome = replan(problem, current, SolverOptions(time_limit=20), deadline=float("inf"))
-    if outcome is None:
-        return
-    assert violations(problem, outcome.solution) == []
-    if outcome.proven:
-        full = solve_problem(problem, incremental=False)
-        mine = objective.values(problem, outcome.solution, current, current)
-        assert [mine[level] for level in LEVELS] == [full.objective[level] for level in LEVELS]
+    assert_a_proven_replan_is_optimal(*case)
 
 
 def test_a_full_node_that_blocks_a_better_answer_is_priced_and_freed():

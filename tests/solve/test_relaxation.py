@@ -14,6 +14,19 @@ from tests.solve.builders import config, node, primitive
 from tests.solve.test_exact_vs_brute_force import clusters
 
 
+def documentation_example():
+    """Pacemaker's utilization example (Pacemaker Explained, "Utilization and Placement Strategy")."""
+    return config(
+        [node("node1", {"cpu": 2, "memory": 2048}), node("node2", {"cpu": 4, "memory": 4096})],
+        [
+            primitive("small", {"cpu": 1, "memory": 1024}),
+            primitive("medium", {"cpu": 2, "memory": 2048}),
+            primitive("large", {"cpu": 3, "memory": 3072}),
+        ],
+        strategy=Strategy.UTILIZATION,
+    )
+
+
 @settings(max_examples=40)
 @given(clusters())
 def test_the_relaxation_never_undercuts_the_true_optimum(case):
@@ -33,15 +46,7 @@ def test_the_relaxation_never_undercuts_the_true_optimum(case):
 
 def test_documentation_example_bound_proves_all_three_and_refutes_greedy():
     """Pacemaker's utilization example: the LP bound is 3 copies; greedy's 2 is not optimal."""
-    cfg = config(
-        [node("node1", {"cpu": 2, "memory": 2048}), node("node2", {"cpu": 4, "memory": 4096})],
-        [
-            primitive("small", {"cpu": 1, "memory": 1024}),
-            primitive("medium", {"cpu": 2, "memory": 2048}),
-            primitive("large", {"cpu": 3, "memory": 3072}),
-        ],
-        strategy=Strategy.UTILIZATION,
-    )
+    cfg = documentation_example()
     problem = build_problem(cfg)
     ctx = encode(problem)
     reference = greedy(problem)
@@ -91,15 +96,7 @@ def test_without_a_temporary_directory_the_solver_searches_instead(monkeypatch, 
 
     from placement.solve import solve
 
-    cfg = config(
-        [node("node1", {"cpu": 2, "memory": 2048}), node("node2", {"cpu": 4, "memory": 4096})],
-        [
-            primitive("small", {"cpu": 1, "memory": 1024}),
-            primitive("medium", {"cpu": 2, "memory": 2048}),
-            primitive("large", {"cpu": 3, "memory": 3072}),
-        ],
-        strategy=Strategy.UTILIZATION,
-    )
+    cfg = documentation_example()
     problem = build_problem(cfg)
     ctx = encode(problem)
     ctx.model.maximize(objective.expression(ctx, "running", greedy(problem), greedy(problem)))
