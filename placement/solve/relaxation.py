@@ -19,11 +19,6 @@ from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
-# Dantzig pricing in GLOP's primal phase 1 (measured, OR-Tools 9.15): a fresh 100×10,000
-# placement's score-level LP (174,000 variables) took 14–30 s by default and 9 s with it,
-# 64×3000's 1.5–2.2 s and 0.8–1.0 s; node-down neighbourhoods are unchanged. Devex, the dual
-# simplex and solving the dual were slower.
-GLOP_PARAMETERS = "feasibility_rule: DANTZIG"
 _INFINITE = 2**62  # CP-SAT writes unbounded sides as ±2^63-1
 _INTEGRAL = 1e-6
 
@@ -52,8 +47,6 @@ class LinearRelaxation:
     def __init__(self, model: cp_model.CpModel) -> None:
         self._model = model
         self._lp = pywraplp.Solver.CreateSolver("GLOP")
-        if self._lp is not None:
-            self._lp.SetSolverSpecificParametersAsString(GLOP_PARAMETERS)
         self._xs: list = []
         self._synced = 0
         self._row_of: dict[int, int] = {}  # CP-SAT constraint index → its single LP row
