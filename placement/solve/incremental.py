@@ -5,12 +5,14 @@ One monolithic model does not scale (a node-down replan at 32×1000 took seconds
 placement (the current one for a replan; Pacemaker's greedy answer for a fresh cluster):
 
 1. *Displaced* units are those whose base nodes are no longer allowed, that run fewer
-   copies than they could, or that are not running at all but could (for a fresh cluster
+   copies than they could, or that are not running at all but could, and every unit of a
+   clone over one of its limits or of a group copy promoted in part (for a fresh cluster
    also every unit greedy left below its best, `regretful`); their *neighbourhood* adds
    every unit tied to them by a mandatory colocation, an order or a group chain
    (transitively) and by a finite colocation (one hop).
-2. The model holds only those units and their direct partners, pinned (`restrict`); every
-   other unit stays where it is, its capacity taken off its node (`merge` puts it back).
+2. The model holds only those units, their direct partners and their clones' other
+   instances, pinned (`restrict`, `Problem.scope`); every other unit stays where it is,
+   its capacity taken off its node (`merge` puts it back).
 3. A certificate decides whether that answer is globally optimal (`certify`). Any better
    placement must move some pinned unit ``f``; doing so loses at least ``c_f`` = its score
    here minus its best score on another node (less what colocations among pinned units
@@ -20,6 +22,9 @@ placement (the current one for a replan; Pacemaker's greedy answer for a fresh c
    freed and pinned units and of promotion. If every running level is at its upper bound
    and ``min c_f ≥ R``, no placement is better: proven. (Promotions of pinned copies can
    change without a move, so any promotion regret frees the promotable units first.)
+   When the LP relaxation proved the neighbourhood's score level, a pinned unit outside
+   the neighbourhood with ``c_f < R`` may still stay pinned: its move cost must pay for
+   the LP price of the capacity its leaving would free (`Priced`).
 4. Otherwise the neighbourhood widens by every pinned unit with ``c_f < R`` (or, when
    something could not run, by the units on the nodes it could use) and the solve repeats;
    when the neighbourhood would be everything or too wide, the caller decides: the full
