@@ -144,6 +144,10 @@ def solve_levels(
             value = round(relaxation.objective_value(ctx.model, _values(ctx, best)))
             if level == "score" and lp is not None:
                 score_gap, prices = max(0.0, bound - value), lp.prices(ctx.capacity_rows)
+                if len(prices) < len(ctx.capacity_rows):
+                    # A capacity row the LP left out (an enforced one) has no price: an
+                    # unknown price must not read as a free node, so there are none.
+                    score_gap, prices = None, None
             ctx.model.add(expr == value)
             continue
         if feasible:

@@ -564,7 +564,7 @@ def replan(
         if len(free) >= len(problem.units):
             return None
         small = restrict(problem, free, base)
-        kept = kept_units(problem, free)
+        kept = set(small.scope or ())  # `kept_units`, as restrict found them
         near = None if reference is None else _within(reference, kept)
         if near is None or violations(small, near):
             near = greedy(small)

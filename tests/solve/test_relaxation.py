@@ -104,3 +104,14 @@ def test_without_a_temporary_directory_the_solver_searches_instead(monkeypatch, 
     assert LinearRelaxation(ctx.model).solve(10.0) is None
     placement = solve(cfg)
     assert placement.optimal and len(placement.assignments) == 3
+
+
+def test_an_enforced_capacity_row_gets_no_price_rather_than_a_zero_one():
+    """When explaining, capacity rows are guarded (enforced) and the LP drops them: `prices`
+    leaves them out, so the solver can tell "unknown" from "free" and use no prices at all."""
+    problem = build_problem(documentation_example())
+    ctx = encode(problem, explain=True)
+    ctx.model.maximize(objective.expression(ctx, "running", greedy(problem), greedy(problem)))
+    relaxation = LinearRelaxation(ctx.model)
+    assert relaxation.solve(10.0) is not None
+    assert ctx.capacity_rows and relaxation.prices(ctx.capacity_rows) == {}
