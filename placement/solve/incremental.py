@@ -163,7 +163,23 @@ def kept_units(problem: Problem, free: set[str]) -> set[str]:
         clone = problem.by_key[key].clone
         if clone is not None:
             kept.update(siblings[clone])
+    # A partner may be a later member of a group (a constraint with a group as primary names
+    # its last member): its whole group copy comes along, pinned, since a copy is placed from
+    # its first member on and the checks walk the chain from there.
+    copies = _group_copies(problem)
+    for key in list(kept):
+        unit = problem.by_key[key]
+        if unit.group is not None:
+            kept.update(copies[(unit.clone, unit.instance, unit.group)])
     return kept
+
+
+def _group_copies(problem: Problem) -> dict[tuple[str | None, int | None, str], list[str]]:
+    found: dict[tuple[str | None, int | None, str], list[str]] = defaultdict(list)
+    for unit in problem.units:
+        if unit.group is not None:
+            found[(unit.clone, unit.instance, unit.group)].append(unit.key)
+    return found
 
 
 def _clone_units(problem: Problem) -> dict[str, list[str]]:

@@ -189,6 +189,11 @@ def clusters_with_clones_after_a_failure(draw):
         constraints.append(Colocation("g", "ms", draw(st.sampled_from([30, INFINITY])), id="g-with-ms"))
     if draw(st.booleans()):
         constraints.append(Colocation("g", "webs", -40, id="g-apart-webs"))
+    if draw(st.booleans()):
+        # The group as primary: the constraint names its last member, so a freed primitive
+        # reaches the middle of a group copy that is not freed (the 64×3000 crash).
+        resources.append(primitive("near", {"cpu": 1}, stickiness=50))
+        constraints.append(Colocation("near", "g", draw(st.sampled_from([-25, 25, INFINITY])), id="near-with-g"))
     cfg = config(nodes, resources, tuple(constraints), strategy=Strategy.UTILIZATION)
     before = running(solve(cfg, incremental=False))
     lost = draw(st.sampled_from(names))
@@ -199,6 +204,35 @@ def clusters_with_clones_after_a_failure(draw):
 @given(clusters_with_clones_after_a_failure())
 def test_replanning_clones_incrementally_is_exactly_as_good_as_the_full_model(case):
     assert_a_proven_replan_is_optimal(*case)
+
+
+def test_a_partner_inside_a_group_brings_its_whole_group_copy_pinned():
+    """A freed unit colocated with a group reaches the group's last member; the neighbourhood
+    holds the whole copy (pinned), never a chain without its head (greedy's IndexError)."""
+    from placement.model import Group
+
+    cfg = config(
+        ["alice", "bob", "carol"],
+        [
+            primitive("x", stickiness=100),
+            *(primitive(r, stickiness=100) for r in ("a", "b", "c")),
+            Group("g", ("a", "b", "c")),
+        ],
+        constraints=(Colocation("x", "g", 83, id="x-near-g"),),
+    )
+    state = State(
+        instances=(Instance("x", "alice"), *(Instance(r, "bob") for r in ("a", "b", "c"))),
+        nodes={"alice": NodeState(NodeStatus.OFFLINE)},
+    )
+    problem = build_problem(cfg, state)
+    current = current_solution(problem)
+    assert displaced(problem, current) == {"x"}
+    assert kept_units(problem, {"x"}) == {"x", "a", "b", "c"}
+    small = restrict(problem, {"x"}, current)
+    assert all(small.pinned[key] == {"bob"} for key in ("a", "b", "c"))
+    placement = solve(cfg, state)
+    assert placement.optimal and placement.nodes_of("x") == ("bob",)
+    assert all(placement.nodes_of(r) == ("bob",) for r in ("a", "b", "c"))
 
 
 def test_a_neighbourhood_keeps_every_instance_of_a_freed_units_clone():
