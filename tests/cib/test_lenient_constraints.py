@@ -130,5 +130,5 @@ def test_crm_simulate_accepts_the_same_cib_and_places_alike(tmp_path: Path, name
     expected = _pacemaker_placement(path)
     imported = import_cib(path)
     result = plan(imported.planning_config, imported.state)
-    ours = {(a.resource, a.node) for a in result.placement.assignments}
+    ours = {(i.resource, i.node) for i in result.apply().instances}
     assert ours == expected

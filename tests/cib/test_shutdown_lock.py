@@ -55,7 +55,7 @@ def _write(tmp_path: Path, status: str, *, lock: bool = True, limit: str = "", d
 def _ours(path: Path) -> set[tuple[str, str]]:
     imported = import_cib(path)
     result = plan(imported.planning_config, imported.state)
-    return {(a.resource, a.node) for a in result.placement.assignments}
+    return {(i.resource, i.node) for i in result.apply().instances}
 
 
 def _pacemakers(path: Path) -> set[tuple[str, str]]:
