@@ -1,0 +1,124 @@
+"""One cluster through both schedulers: placement (in-process) against crm_simulate.
+
+The verdict is the conformance test's: the harness's ``judge`` decides *match* (same
+active instances, same fenced nodes); a placement mismatch with the same fenced nodes is
+re-scored by `placement.cib.compare.judge` and counts as *better* only when proven.
+placement exiting 3 is *unsupported*; any other failure of placement is an *error*, and
+a CIB the reference refuses is *invalid* (a generator bug, never counted as agreement),
+and one whose simulated transition cannot complete is *incomplete* (Pacemaker gives no
+final status to compare with).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.random_cib import reference
+from bench.random_cib.model import Cluster
+from bench.random_cib.writer import to_xml
+
+STATUSES = ("match", "better", "mismatch", "unsupported", "error", "invalid", "incomplete")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: str
+    why: str = ""
+    diff: dict = field(default_factory=dict)
+    actions: str = "absent"  # the secondary metric: match / mismatch / absent
+
+    def signature(self) -> tuple[str, ...]:
+        """What kind of disagreement this is, for "is it still the same failure?"."""
+        parts = [self.status]
+        if self.diff.get("fenced_missing") or self.diff.get("fenced_extra"):
+            parts.append("fenced")
+        if self.diff.get("placement_missing"):
+            parts.append("missing")
+        if self.diff.get("placement_extra"):
+            parts.append("extra")
+        return tuple(parts)
+
+
+def _placement(path: Path, time_limit: float) -> tuple[int, str, str]:
+    """``placement whatif --cib PATH --json`` in-process: exit code, stdout, error text."""
+    from click.testing import CliRunner
+
+    from placement.cli import cli
+
+    result = CliRunner().invoke(cli, ["whatif", "--cib", str(path), "--json", "--time-limit", str(time_limit)])
+    problem = ""
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        problem = "".join(traceback.format_exception(result.exception)).strip()
+    elif result.exit_code != 0:
+        problem = (result.stderr if hasattr(result, "stderr") else result.output).strip()
+    return result.exit_code, result.stdout, problem
+
+
+def judge_path(path: Path, time_limit: float = 20) -> Verdict:
+    """The verdict for the CIB at ``path``."""
+    ref = reference.run(path)
+    if ref.expected is None:
+        return Verdict("incomplete" if ref.problem.startswith("incomplete") else "invalid", ref.problem)
+    code, stdout, problem = _placement(path, time_limit)
+    if code == 3:
+        return Verdict("unsupported", problem.splitlines()[-1] if problem else "unsupported")
+    if code != 0 or problem:
+        return Verdict("error", problem or f"exit {code}")
+    module = reference.harness()
+    try:
+        document = module.parse_planner_json(stdout)
+        placement_ok, fenced_ok, actions, diff = module.judge(ref.expected, document)
+    except module.BadOutput as error:
+        return Verdict("error", f"bad output: {error}")
+    if placement_ok and fenced_ok:
+        return Verdict("match", diff=diff, actions=actions)
+    if not fenced_ok:
+        return Verdict("mismatch", "different nodes fenced", diff, actions)
+    return _rescore(path, ref.expected, document, diff, actions)
+
+
+def _rescore(path: Path, expected: dict, document: dict, diff: dict, actions: str) -> Verdict:
+    from placement.cib import import_cib
+    from placement.cib.compare import judge
+    from placement.errors import PlacementError
+
+    ours = [
+        (e["resource"].split(":")[0], e.get("role") or "Started", e["node"])
+        for e in document["placement"]
+        if e.get("node") and (e.get("role") or "Started") != "Stopped"
+    ]
+    theirs = [(e["resource"], e["role"], e["node"]) for e in expected["placement"]]
+    blocked = [a["resource"].split(":")[0] for a in expected.get("actions", []) if a.get("blocked")]
+    try:
+        imported = import_cib(path)
+        judgement = judge(imported.config, imported.state, ours, theirs, blocked)
+    except PlacementError as error:
+        return Verdict("mismatch", f"cannot re-score: {error}", diff, actions)
+    why = judgement.reason or f"ours {judgement.ours} vs Pacemaker's {judgement.theirs} ({judgement.verdict})"
+    return Verdict("better" if judgement.verdict == "better" else "mismatch", why, diff, actions)
+
+
+def judge_cluster(cluster: Cluster, time_limit: float = 20, keep: Path | None = None) -> Verdict:
+    """Write ``cluster`` as a CIB (into ``keep`` if given, else a scratch file) and judge it."""
+    text = to_xml(cluster)
+    if keep is not None:
+        keep.write_text(text)
+        return judge_path(keep, time_limit)
+    with tempfile.TemporaryDirectory(prefix="differential-") as scratch:
+        path = Path(scratch) / "cib.xml"
+        path.write_text(text)
+        return judge_path(path, time_limit)
+
+
+def counts(verdicts: list[Verdict]) -> collections.Counter:
+    return collections.Counter(v.status for v in verdicts)
+
+
+def as_json(verdict: Verdict) -> str:
+    return json.dumps({"status": verdict.status, "why": verdict.why, "diff": verdict.diff,
+                       "actions": verdict.actions}, indent=1, default=list)
