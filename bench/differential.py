@@ -40,7 +40,7 @@ from bench.random_cib.shrink import shrink, size  # noqa: E402
 from bench.random_cib.verdict import Verdict, as_json, judge_cluster  # noqa: E402
 from bench.random_cib.writer import to_xml  # noqa: E402
 
-DISAGREE = ("mismatch", "error", "invalid")
+DISAGREE = ("mismatch", "error", "invalid", "incomplete")
 
 
 def evaluate(seed: int, index: int, weights: Weights, save: Path, time_limit: float) -> tuple[int, Verdict, list]:
@@ -142,6 +142,7 @@ def main() -> int:
         f"{counts['better']} better ({100 * counts['better'] / max(total, 1):.1f}%), "
         f"{counts['mismatch']} mismatch, {counts['unsupported']} unsupported, {counts['error']} errors"
         + (f", {counts['invalid']} invalid CIBs" if counts["invalid"] else "")
+        + (f", {counts['incomplete']} incomplete (crm_simulate's transition stalls)" if counts["incomplete"] else "")
     )
     return 0
 

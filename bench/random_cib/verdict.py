@@ -22,6 +22,9 @@ from bench.random_cib import reference
 from bench.random_cib.model import Cluster
 from bench.random_cib.writer import to_xml
 
+# How a mismatch re-scores: a tie (same objective, another choice), ours worse, one side
+# breaking what placement's model calls hard, Pacemaker blocked, or other fenced nodes.
+KINDS = ("tie", "worse", "pacemaker-breaks-hard", "ours-breaks-hard", "blocked", "fenced", "not-comparable")
 STATUSES = ("match", "better", "mismatch", "unsupported", "error", "invalid", "incomplete")
 
 
@@ -31,10 +34,11 @@ class Verdict:
     why: str = ""
     diff: dict = field(default_factory=dict)
     actions: str = "absent"  # the secondary metric: match / mismatch / absent
+    kind: str = ""  # a mismatch's re-scoring outcome (`KINDS`), an error's first words
 
     def signature(self) -> tuple[str, ...]:
         """What kind of disagreement this is, for "is it still the same failure?"."""
-        parts = [self.status]
+        parts = [self.status] + ([self.kind] if self.kind else [])
         if self.diff.get("fenced_missing") or self.diff.get("fenced_extra"):
             parts.append("fenced")
         if self.diff.get("placement_missing"):
@@ -68,7 +72,9 @@ def judge_path(path: Path, time_limit: float = 20) -> Verdict:
     if code == 3:
         return Verdict("unsupported", problem.splitlines()[-1] if problem else "unsupported")
     if code != 0 or problem:
-        return Verdict("error", problem or f"exit {code}")
+        last = (problem or f"exit {code}").strip().splitlines()[-1]
+        kind = "traceback" if "Traceback" in problem else last.split(":")[0][:40]
+        return Verdict("error", problem or f"exit {code}", kind=kind)
     module = reference.harness()
     try:
         document = module.parse_planner_json(stdout)
@@ -78,7 +84,7 @@ def judge_path(path: Path, time_limit: float = 20) -> Verdict:
     if placement_ok and fenced_ok:
         return Verdict("match", diff=diff, actions=actions)
     if not fenced_ok:
-        return Verdict("mismatch", "different nodes fenced", diff, actions)
+        return Verdict("mismatch", "different nodes fenced", diff, actions, "fenced")
     return _rescore(path, ref.expected, document, diff, actions)
 
 
@@ -98,9 +104,15 @@ def _rescore(path: Path, expected: dict, document: dict, diff: dict, actions: st
         imported = import_cib(path)
         judgement = judge(imported.config, imported.state, ours, theirs, blocked)
     except PlacementError as error:
-        return Verdict("mismatch", f"cannot re-score: {error}", diff, actions)
+        return Verdict("mismatch", f"cannot re-score: {error}", diff, actions, "not-comparable")
     why = judgement.reason or f"ours {judgement.ours} vs Pacemaker's {judgement.theirs} ({judgement.verdict})"
-    return Verdict("better" if judgement.verdict == "better" else "mismatch", why, diff, actions)
+    if judgement.verdict == "better":
+        return Verdict("better", why, diff, actions)
+    kind = {"equal": "tie", "worse": "worse"}.get(judgement.verdict) or (
+        "pacemaker-breaks-hard" if why.startswith("Pacemaker's breaks") else
+        "ours-breaks-hard" if why.startswith("ours breaks") else
+        "blocked" if "blocked" in why else "not-comparable")
+    return Verdict("mismatch", why, diff, actions, kind)
 
 
 def judge_cluster(cluster: Cluster, time_limit: float = 20, keep: Path | None = None) -> Verdict:
@@ -120,5 +132,5 @@ def counts(verdicts: list[Verdict]) -> collections.Counter:
 
 
 def as_json(verdict: Verdict) -> str:
-    return json.dumps({"status": verdict.status, "why": verdict.why, "diff": verdict.diff,
+    return json.dumps({"status": verdict.status, "kind": verdict.kind, "why": verdict.why, "diff": verdict.diff,
                        "actions": verdict.actions}, indent=1, default=list)
