@@ -276,7 +276,9 @@ def _constraints(c: Choices, w: Weights, resources: list[Resource], names: list[
             out.append(LocationRule(ident("rule"), r.id, pick(c, SCORES), attribute, op, value))
         if i and c.chance(w.colocation):
             other = resources[c.integer(0, i - 1)]
-            out.append(Colocation(ident("col"), r.id, other.id, pick(c, SCORES), role(r), role(other)))
+            colocation = Colocation(ident("col"), r.id, other.id, pick(c, SCORES), role(r), role(other))
+            if _interleavable(r, other):
+                out.append(colocation)
         if i and c.chance(w.order):
             other = resources[c.integer(0, i - 1)]
             kind = pick(c, ("Mandatory", "Mandatory", "Optional", "Serialize"))
@@ -284,17 +286,28 @@ def _constraints(c: Choices, w: Weights, resources: list[Resource], names: list[
             symmetrical = False if c.chance(0.15) and kind != "Serialize" else None
             out.append(Order(ident("ord"), other.id, r.id, kind, symmetrical, first_action))
     if len(resources) >= 3 and c.chance(w.sets):
-        members = [r.id for r in sample(c, resources, c.integer(3, min(5, len(resources))))]
+        chosen = sample(c, resources, c.integer(3, min(5, len(resources))))
+        members = [r.id for r in chosen if all(_interleavable(r, o) and _interleavable(o, r) for o in chosen)]
         # Keep set orders acyclic against the pairwise ones: sets list resources in
         # configuration order too.
         members.sort(key=[r.id for r in resources].index)
-        split = c.integer(1, len(members) - 1)
+        split = c.integer(1, max(1, len(members) - 1))
         sets = ((tuple(members[:split]), c.chance(0.7)), (tuple(members[split:]), c.chance(0.7)))
-        if c.chance(0.5):
-            out.append(ColocationSet(ident("cset"), pick(c, (INFINITY, 100, -INFINITY)), sets))
-        else:
-            out.append(OrderSet(ident("oset"), pick(c, ("Mandatory", "Optional")), sets))
+        colocate = c.chance(0.5)
+        score, kind = pick(c, (INFINITY, 100, -INFINITY)), pick(c, ("Mandatory", "Optional"))
+        if len(members) >= 2:
+            out.append(ColocationSet(ident("cset"), score, sets) if colocate else OrderSet(ident("oset"), kind, sets))
     return out
+
+
+def _interleavable(dependent: Resource, primary: Resource) -> bool:
+    """Whether crm_simulate accepts colocating these: an interleaved clone needs the same
+    copies per node as a clone it is colocated with (`pcmk__clone_apply_coloc_score`)."""
+    if not (isinstance(dependent, Clone) and isinstance(primary, Clone)):
+        return True
+    if not (dependent.interleave or primary.interleave):
+        return True
+    return (dependent.clone_node_max or 1) == (primary.clone_node_max or 1)
 
 
 def _copies(r: Resource, node_count: int) -> int:

@@ -73,7 +73,10 @@ def judge_path(path: Path, time_limit: float = 20) -> Verdict:
         return Verdict("unsupported", problem.splitlines()[-1] if problem else "unsupported")
     if code != 0 or problem:
         last = (problem or f"exit {code}").strip().splitlines()[-1]
-        kind = "traceback" if "Traceback" in problem else last.split(":")[0][:40]
+        # "error: no placement satisfies every hard constraint: node2 uses 8 cpu of 5" → the
+        # words before the particulars, so the shrinker keeps the same refusal
+        words = last.removeprefix("Error: ").removeprefix("error: ").split(":")[0][:60]
+        kind = "traceback: " + last.split(":")[0] if "Traceback" in problem else words
         return Verdict("error", problem or f"exit {code}", kind=kind)
     module = reference.harness()
     try:
