@@ -129,9 +129,11 @@ def _simpler_resources(resource: Resource) -> Iterator[Resource]:
         for name in ("clone_max", "clone_node_max", "promoted_max"):
             if getattr(resource, name) is not None:
                 yield replace(resource, **{name: None})
-        for name in ("interleave", "unique"):
-            if getattr(resource, name):
-                yield replace(resource, **{name: False})
+        if resource.interleave:
+            yield replace(resource, interleave=False)
+        if resource.unique:
+            # an anonymous clone runs one copy per node (clone_unpack refuses more)
+            yield replace(resource, unique=False, clone_node_max=None)
         for child in _simpler_resources(resource.child):
             yield replace(resource, child=child)
 
