@@ -163,6 +163,10 @@ def print_report(args: argparse.Namespace, results: dict, shrunk: list, explaine
     unsupported = collections.Counter(v.why for v, _ in results.values() if v.status == "unsupported")
     if unsupported:
         print("\nunsupported: " + ", ".join(f"{why} ({n})" for why, n in unsupported.most_common(10)))
+    kinds = collections.Counter("/".join(v.signature()[:2]) for v, _ in results.values() if v.status in DISAGREE)
+    print("\ndisagreements by kind (status / how the mismatch re-scores):")
+    for kind, n in kinds.most_common():
+        print(f"  {n:>5} ({100 * n / total:.1f}%)  {kind}")
     print("\ndisagreement causes (the features a shrunk cluster still needs), most frequent first:")
     for index, verdict, found, small_size, tried in sorted(shrunk, key=lambda s: -len(explained.get(s[0], []))):
         clusters = explained.get(index, [])
