@@ -11,7 +11,6 @@ final status to compare with).
 
 from __future__ import annotations
 
-import collections
 import json
 import tempfile
 import traceback
@@ -128,10 +127,6 @@ def judge_cluster(cluster: Cluster, time_limit: float = 20, keep: Path | None = 
         path = Path(scratch) / "cib.xml"
         path.write_text(text)
         return judge_path(path, time_limit)
-
-
-def counts(verdicts: list[Verdict]) -> collections.Counter:
-    return collections.Counter(v.status for v in verdicts)
 
 
 def as_json(verdict: Verdict) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bench.random_cib.model import (
@@ -388,10 +387,3 @@ def to_xml(cluster: Cluster) -> str:
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
 
-
-def walk(resource: Resource) -> Iterator[Resource]:
-    yield resource
-    if isinstance(resource, Group):
-        yield from resource.members
-    elif isinstance(resource, Clone):
-        yield from walk(resource.child)
