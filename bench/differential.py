@@ -132,10 +132,14 @@ def main() -> int:
     if args.json_report:
         args.json_report.write_text(json.dumps({
             "seed": args.seed, "clusters": total, "counts": counts,
-            "cases": {i: {"status": v.status, "why": v.why, "features": sorted(f)} for i, (v, f) in results.items()},
+            "cases": {i: {"status": v.status, "kind": v.kind, "actions": v.actions, "why": v.why, "features": sorted(f)}
+                      for i, (v, f) in results.items()},
             "causes": [{"example": i, "signature": s, "features": sorted(f), "clusters": explained.get(i, [])}
                        for s, f, i in causes],
         }, indent=1, default=list) + "\n")
+    compared = [v for v, _ in results.values() if v.actions in ("match", "mismatch")]
+    same = sum(v.actions == "match" for v in compared)
+    print(f"actions (secondary, the Transition Summary as the harness compares it): {same}/{len(compared)} match")
     print(f"time: {judged:.0f}s judging, {time.time() - began - judged:.0f}s shrinking; CIBs in {save}")
     print(
         f"differential: {counts['match']}/{total} match ({100 * counts['match'] / max(total, 1):.1f}%), "
