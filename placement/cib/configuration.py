@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes, constraints, health, resources
+from placement.cib import attributes, constraints, health, remote, resources
 from placement.cib import defaults as defaults_sets
 from placement.cib.values import is_true, parse_bool, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
@@ -27,6 +27,7 @@ from placement.model import (
     Group,
     Meta,
     Node,
+    NodeKind,
     NoQuorumPolicy,
     Order,
     Primitive,
@@ -60,6 +61,7 @@ def unpack(document: Document) -> Imported:
     options = _options(document, section)
     cluster = _cluster(document, root, options)
     nodes, node_ids = _nodes(document, section.find("nodes"))
+    remote.add_hosted_nodes(document, section.find("resources"), nodes)
     rsc_sets = defaults_sets.sets(document, section.find("rsc_defaults"), operations=False)
     op_sets = defaults_sets.sets(document, section.find("op_defaults"), operations=True)
     stickiness, defaults = _resource_defaults(document, section.find("rsc_defaults"), rsc_sets, options)
@@ -166,11 +168,9 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
         ident = document.require(element, "id")
         name = (element.get("uname") or ident).strip()
         kind = (element.get("type") or "member").strip().lower()
-        if kind == "remote":
-            raise Unsupported("remote node", name)
         if kind == "ping":
             raise Unsupported("ping node", name)
-        if kind not in ("member", "normal"):
+        if kind not in ("member", "normal", "remote"):
             raise document.error(element, f"node {name!r}: unknown type {kind!r}")
         if name in nodes:
             raise document.error(element, f"node {name!r} is defined twice")
@@ -193,6 +193,8 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
             maintenance=is_true(values.get("maintenance")),
             score=score,
             span=document.span(element),
+            # Its connection is filled in from <resources> (`placement.cib.remote`).
+            kind=NodeKind.REMOTE if kind == "remote" else NodeKind.CLUSTER,
         )
         ids[ident] = name
     return nodes, ids

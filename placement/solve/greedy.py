@@ -66,7 +66,7 @@ class _Run:
             return -INFINITY
         value = score.total
         for link in self.links_of.get(unit.key, ()):
-            if link.dependent.role is not None:
+            if link.dependent.role is not None or not link.binds(node):
                 continue
             primaries = [k for k in link.primary.units if k != unit.key]
             if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
@@ -324,6 +324,8 @@ class _Run:
                 continue
             for key in link.dependent.units:
                 for node in view.nodes_in_role(key, link.dependent.role):
+                    if not link.binds(node):
+                        continue
                     value = self.problem.attribute(node, link.attribute)
                     together = view.active_at(link.primary, link.attribute, value, key)
                     if together != (link.score > 0):
