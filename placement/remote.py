@@ -101,3 +101,17 @@ def fence_unrecoverable(config: Config, state: State, target: Placement) -> Stat
     for name in unrecoverable(config, state, target):
         state = state.with_node(name, replace(state.node(name), status=NodeStatus.UNCLEAN))
     return state
+
+
+def guest_resets(config: Config, fenced: tuple[str, ...]) -> set[str]:
+    """The fenced guests and their containers: everything there is recovered, not kept.
+
+    compat(pacemaker): fencing a guest is recovering its container (``pe_fence_node``), so
+    the container restarts and whatever ran on the guest starts again after it.
+    """
+    found: set[str] = set()
+    for name in fenced:
+        node = config.nodes.get(name)
+        if node is not None and node.kind is NodeKind.GUEST and node.via is not None:
+            found.update((name, node.via))
+    return found

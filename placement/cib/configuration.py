@@ -21,16 +21,20 @@ from placement.model import (
     Clone,
     ClusterOptions,
     Colocation,
+    Comparison,
     Config,
     FencingAction,
     FencingLevel,
     Group,
+    Location,
     Meta,
     Node,
     NodeKind,
     NoQuorumPolicy,
+    Operator,
     Order,
     Primitive,
+    Rule,
     Strategy,
     frozen_map,
 )
@@ -82,7 +86,7 @@ def unpack(document: Document) -> Imported:
         nodes=frozen_map(nodes),
         resources=frozen_map(unpacked.resources),
         constraints=tuple(constraints.unpack(document, section.find("constraints"), refs, warnings))
-        + _container_constraints(containers),
+        + _container_constraints(containers, nodes),
         fencing_levels=_fencing_levels(document, section.find("fencing-topology"), nodes),
         resource_defaults=defaults,
         op_defaults=frozen_map(defaults_sets.unconditional(op_sets)),
@@ -256,14 +260,23 @@ def _containers(unpacked: resources.Resources, warnings: list[str]) -> dict[str,
     return found
 
 
-def _container_constraints(containers: dict[str, str]) -> tuple[Colocation | Order, ...]:
+def _container_constraints(
+    containers: dict[str, str], nodes: dict[str, Node]
+) -> tuple[Colocation | Order | Location, ...]:
     """A contained resource runs with its container and starts after it (and stops before).
 
     compat(pacemaker): ``pcmk__primitive_internal_constraints`` adds exactly this mandatory
     colocation and ordering for a resource with a ``container``.
     """
-    out: list[Colocation | Order] = []
+    out: list[Colocation | Order | Location] = []
     for rid, container in containers.items():
+        guest = next((name for name, node in nodes.items() if node.via == container), None)
+        if guest is not None:
+            # compat(pacemaker): a container that brings up a remote or guest node puts the
+            # resource on that node instead of beside the container (every other node -INFINITY).
+            rule = Rule(Comparison("#uname", Operator.NE, guest), score=-INFINITY)
+            out.append(Location(resource=rid, rules=(rule,), id=f"container-{rid}-on-{guest}"))
+            continue
         out.append(Colocation(rid, container, INFINITY, id=f"container-{rid}-with-{container}"))
         out.append(Order(container, rid, id=f"container-{container}-then-{rid}"))
     return tuple(out)

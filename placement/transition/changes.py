@@ -8,10 +8,11 @@ The graph builder turns each change into actions; the summary prints them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from placement.hierarchy import Hierarchy
 from placement.model import Config, Role
+from placement.remote import guest_resets
 from placement.solve.availability import can_fence
 from placement.state import Instance, NodeStatus, State
 from placement.target import Assignment, Placement
@@ -71,8 +72,11 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
     fenced, unfenceable = nodes_to_fence(config, state)
     changes: list[Change] = []
     blocked: list[Blocked] = []
+    reset = guest_resets(config, fenced)
     for rid in config.primitives:
         current = list(state.instances_of(rid))
+        if reset:
+            current = [replace(i, failed=True) if i.node in reset or rid in reset else i for i in current]
         target = list(placement.assignments_of(rid))
         if _unchanged(current, target) and not any(i.node in unfenceable for i in current):
             continue  # the common case in a large cluster: nothing to compare further
