@@ -10,10 +10,14 @@ solver's availability, its bans, the transition's fencing), answered once here.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from placement.model import Agent, Config, Node, NodeKind
+from placement.model import Agent, Config, Node, NodeKind, Role
 from placement.state import NodeStatus, State
 from placement.target import Placement
+
+if TYPE_CHECKING:
+    from placement.transition.changes import Change
 
 REMOTE_AGENT = Agent("ocf", "pacemaker", "remote")
 
@@ -114,4 +118,33 @@ def guest_resets(config: Config, fenced: tuple[str, ...]) -> set[str]:
         node = config.nodes.get(name)
         if node is not None and node.kind is NodeKind.GUEST and node.via is not None:
             found.update((name, node.via))
+    return found
+
+
+def connection_changes(config: Config, changes: list[Change]) -> list[Change]:
+    """What happens to each guest's implicit connection: it follows its container.
+
+    compat(pacemaker): crm_simulate lists the guest's connection resource on its own line:
+    started, stopped, moved or migrated with the container, and restarted when the
+    container is recovered in place ("due to required <container> start").
+    """
+    from placement.transition.changes import Change, ChangeKind  # the transition imports this module
+
+    guests = {node.via: name for name, node in config.nodes.items() if node.kind is NodeKind.GUEST}
+    found = []
+    for change in changes:
+        guest = guests.get(change.resource)
+        if guest is None:
+            continue
+        kind, reason = change.kind, ""
+        if kind in (ChangeKind.RECOVER, ChangeKind.RESTART):
+            if change.source == change.target:
+                kind, reason = ChangeKind.RESTART, f"due to required {change.resource} start"
+            else:
+                kind = ChangeKind.MOVE
+        if kind in (ChangeKind.PROMOTE, ChangeKind.DEMOTE):
+            continue
+        before = Role.STARTED if change.source else Role.STOPPED
+        after = Role.STARTED if change.target else Role.STOPPED
+        found.append(Change(kind, guest, change.source, change.target, before, after, reason=reason))
     return found
