@@ -148,3 +148,18 @@ def connection_changes(config: Config, changes: list[Change]) -> list[Change]:
         after = Role.STARTED if change.target else Role.STOPPED
         found.append(Change(kind, guest, change.source, change.target, before, after, reason=reason))
     return found
+
+
+def with_lost_guests(config: Config, state: State) -> State:
+    """``state`` with every guest whose container runs on an unclean node unclean too.
+
+    compat(pacemaker): ``determine_remote_online_status`` — "Guest node UNCLEAN because host
+    is unclean": a guest goes down with its host, and is fenced (its container recovered)
+    once the host is.
+    """
+    for name, node in config.nodes.items():
+        if node.kind is not NodeKind.GUEST or node.via is None or state.node(name).status is NodeStatus.UNCLEAN:
+            continue
+        if any(state.node(i.node).status is NodeStatus.UNCLEAN for i in state.instances_of(node.via)):
+            state = state.with_node(name, replace(state.node(name), status=NodeStatus.UNCLEAN))
+    return state

@@ -181,7 +181,7 @@ def hosted_clusters(draw: st.DrawFn) -> tuple[placement.Config, list[str]]:
             lines.append(f"location r{index} prefers {node} {draw(st.sampled_from(['10', '100', 'inf']))}")
     if draw(st.booleans()):
         lines += ["resource agent ocf:heartbeat:Dummy", "clone agents of agent"]
-    events = draw(st.lists(st.sampled_from(["alice", "bob", "db1"]), max_size=1))
+    events = draw(st.lists(st.sampled_from(["alice", "bob", "db1", "vm1"]), max_size=1))
     return loads("\n".join(lines) + "\n"), events
 
 
@@ -199,6 +199,10 @@ def test_hosted_nodes_never_run_anything_without_their_connection(case: tuple[pl
         assert connected or not on_node, f"{on_node} on {name} without {node.via}"
         assert set(a.node for a in result.placement.assignments_of(node.via or "")) <= {"alice", "bob"}
     fences = [a for a in result.transition if a.op is Op.FENCE]
+    for fence in fences:
+        if cluster.nodes[fence.node].kind is NodeKind.GUEST:  # fenced by stopping its container
+            stops = [a for a in result.transition if a.resource == "vm1-domain" and a.op is Op.STOP]
+            assert all(nx.has_path(result.transition, stop, fence) for stop in stops)
     for action in result.transition:
         if action.op in (Op.START, Op.PROMOTE):
             assert all(nx.has_path(result.transition, fence, action) for fence in fences)

@@ -53,7 +53,7 @@ class Link:
 
     def __str__(self) -> str:
         if self.attribute == ANYWHERE:
-            return f"{self.id}: {self.dependent} there needs {self.primary} running"
+            return f"{self.id}: what runs on {', '.join(sorted(self.on or ()))} needs {self.primary} running"
         verb = "with" if self.score > 0 else "apart from"
         where = f" (same {self.attribute})" if self.attribute else ""
         # Unnamed constraints get a synthetic id (``colocation#6``) that is not worth printing.

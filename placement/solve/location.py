@@ -20,7 +20,7 @@ from placement.state import State
 
 KIND = "location"
 # compat(pacemaker): rsc_avoids_remote_nodes — connections, fence devices and guest containers.
-NOT_ON_REMOTE = Term("remote", "may not run on a remote or guest node", -INFINITY)
+NOT_ON_REMOTE = Term("remote-node", "connections, guest containers and fence devices stay off it", -INFINITY)
 
 
 class LocationIndex:
