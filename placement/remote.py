@@ -107,18 +107,36 @@ def fence_unrecoverable(config: Config, state: State, target: Placement) -> Stat
     return state
 
 
-def guest_resets(config: Config, fenced: tuple[str, ...]) -> set[str]:
-    """The fenced guests and their containers: everything there is recovered, not kept.
+def guest_resets(config: Config, state: State, fenced: tuple[str, ...]) -> set[str]:
+    """The fenced guests and, for those where something ran, their containers: recovered.
 
-    compat(pacemaker): fencing a guest is recovering its container (``pe_fence_node``), so
-    the container restarts and whatever ran on the guest starts again after it.
+    compat(pacemaker): fencing a guest stops what runs there, which starts again after its
+    container; the container itself is marked failed (recovered, not merely moved) only when
+    resources were active on the guest (``pe_fence_node`` from ``process_rsc_state``).
     """
     found: set[str] = set()
     for name in fenced:
         node = config.nodes.get(name)
         if node is not None and node.kind is NodeKind.GUEST and node.via is not None:
-            found.update((name, node.via))
+            found.add(name)
+            if any(i.node == name for i in state.instances):
+                found.add(node.via)
     return found
+
+
+def allows_migration(config: Config, rid: str, effective: bool) -> bool:
+    """``allow-migrate``, which defaults to true for a remote node's connection.
+
+    compat(pacemaker): ``common_unpack`` lets connections float between cluster nodes without
+    stopping what runs on their remote node, unless allow-migrate is set (to false).
+    """
+    item = config.primitives.get(rid)
+    if item is None or not is_connection_agent(item.agent):
+        return effective
+    configured = item.meta.allow_migrate
+    if configured is None:
+        configured = config.resource_defaults.allow_migrate
+    return True if configured is None else configured
 
 
 def connection_changes(config: Config, changes: list[Change]) -> list[Change]:

@@ -119,9 +119,11 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     for node, element in hosted_states:
         if node.online or fencing or config.nodes[node.name].kind is NodeKind.GUEST:
             unpacker.node(document, node, element)
+    active_on = {i.node for found in unpacker.found.values() for i, _, _ in found if i is not None}
     for name, configured in config.nodes.items():
-        if configured.kind is NodeKind.GUEST and nodes[name].unclean:
-            # compat(pacemaker): pe_fence_node on a guest marks its container failed: recovered.
+        if configured.kind is NodeKind.GUEST and nodes[name].unclean and name in active_on:
+            # compat(pacemaker): pe_fence_node (resources active on the lost guest) marks its
+            # container failed: recovered, not merely moved.
             unpacker.failed_containers.update((configured.via or "", i.node) for i, _, _ in
                                               unpacker.found.get(configured.via or "", ()) if i is not None)
     instances = unpacker.instances()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from placement.hierarchy import Hierarchy
 from placement.model import Config, Role
-from placement.remote import guest_resets
+from placement.remote import allows_migration, guest_resets
 from placement.solve.availability import can_fence
 from placement.state import Instance, NodeStatus, State
 from placement.target import Assignment, Placement
@@ -72,7 +72,7 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
     fenced, unfenceable = nodes_to_fence(config, state)
     changes: list[Change] = []
     blocked: list[Blocked] = []
-    reset = guest_resets(config, fenced)
+    reset = guest_resets(config, state, fenced)
     for rid in config.primitives:
         current = list(state.instances_of(rid))
         if reset:
@@ -92,7 +92,8 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
             if instance.node in unfenceable:
                 # It may still run there: it can be neither stopped nor recovered elsewhere.
                 blocked.append(Blocked(rid, instance.node, f"{instance.node} is unclean and cannot be fenced"))
-        for change in _diff(rid, current, target, meta.allow_migrate or False, promotable):
+        for change in _diff(rid, current, target, allows_migration(config, rid, meta.allow_migrate or False),
+                            promotable):
             if change.source in unfenceable:
                 continue
             if change.source in fenced and change.kind is ChangeKind.MIGRATE:
