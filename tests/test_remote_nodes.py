@@ -208,3 +208,12 @@ def test_hosted_nodes_never_run_anything_without_their_connection(case: tuple[pl
             assert all(nx.has_path(result.transition, fence, action) for fence in fences)
     after = result.apply()
     assert placement.plan(result.config, after).is_empty
+
+
+def test_a_remote_node_in_standby_stays_in_standby_when_its_connection_stops() -> None:
+    cluster = config("location conn_db1 avoids alice\nlocation conn_db1 avoids bob\n")
+    now = State(nodes={"db1": NodeState(NodeStatus.STANDBY)}, instances=(Instance("conn_db1", "alice"),))
+    result = placement.plan(cluster, now)
+    after = result.apply()
+    assert after.node("db1").status is NodeStatus.STANDBY
+    assert placement.plan(cluster, after).is_empty

@@ -76,7 +76,11 @@ def simulate(config: Config, state: State, graph: nx.DiGraph) -> State:
         elif action.op is Op.MIGRATE_TO:
             find(action)  # the source must run it; it keeps running until the stop
     for name, configured in config.nodes.items():
-        if configured.kind is not NodeKind.CLUSTER and (name in nodes or status(name) is not NodeStatus.ONLINE):
+        # A remote/guest node's membership follows its connection; standby and maintenance
+        # are the administrator's and stay.
+        recorded = nodes[name].status if name in nodes else NodeStatus.ONLINE
+        follows = recorded in (NodeStatus.ONLINE, NodeStatus.OFFLINE, NodeStatus.FENCED, NodeStatus.UNCLEAN)
+        if configured.kind is not NodeKind.CLUSTER and follows and status(name) is not recorded:
             nodes[name] = replace(nodes.get(name, NodeState()), status=status(name))
     for name, node_state in list(nodes.items()):
         if node_state.shutdown and not any(i.node == name for i in instances):
