@@ -4,8 +4,9 @@ Pacemaker's resource section nests: a group holds primitives, a clone holds a pr
 or a group. `Config.resources` lists every resource in definition order with a
 container after its children, which is the order produced here.
 
-What placement cannot plan with raises `Unsupported`: bundles, remote and guest
-nodes (``ocf:pacemaker:remote`` primitives, the ``remote-node`` meta). A ``container``
+What placement cannot plan with raises `Unsupported`: bundles. Remote and guest nodes
+(``ocf:pacemaker:remote`` primitives, the ``remote-node`` meta) are found by
+`placement.cib.remote`. A ``container``
 meta is remembered in `Resources.containers`; `placement.cib.configuration` turns it
 into the colocation and order Pacemaker implies.
 """
@@ -26,9 +27,7 @@ from placement.model import Agent, Clone, Group, Meta, Operation, Primitive, Res
 _REQUIRES: Final = frozenset({"nothing", "quorum", "fencing", "unfencing"})
 _MULTIPLE_ACTIVE: Final = frozenset({"stop_start", "stop_only", "block", "stop_unexpected"})
 # Meta attributes that turn a resource into something placement does not model.
-_UNSUPPORTED_META: Final = {
-    "remote-node": "guest node (remote-node meta)",
-}
+_UNSUPPORTED_META: Final[dict[str, str]] = {}
 _HOST_SEPARATORS: Final = re.compile(r"[\s,;]+")
 # Attributes of <op> with their own field; the rest go to Operation.options.
 _OP_FIELDS: Final = frozenset({"id", "name", "interval", "timeout", "role", "on-fail"})
@@ -106,8 +105,6 @@ def _primitive(document: Document, element: Element, templates: dict[str, Elemen
     standard = document.require(source, "class")
     agent_type = document.require(source, "type")
     agent = Agent(standard, source.get("provider"), agent_type)
-    if agent.standard == "ocf" and agent.provider == "pacemaker" and agent.type == "remote":
-        raise Unsupported("remote node connection", rid)
 
     def layered(tag: str) -> dict[str, str]:
         # A template's sets come first; the primitive's own values override them.

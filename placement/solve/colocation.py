@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from placement.solve.solution import SolutionView
 
 KIND = "colocation"
+# A link "attribute" every node shares: the primary may run anywhere (remote/guest hosting).
+ANYWHERE = "#anywhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +39,21 @@ class Link:
     score: int
     attribute: str | None = None
     span: Span | None = field(default=None, compare=False)
+    # The dependent's nodes where the link binds (None = every node): a remote node's
+    # resources need its connection only there (`placement.solve.hosting`).
+    on: frozenset[str] | None = None
 
     @property
     def mandatory(self) -> bool:
         return abs(self.score) >= INFINITY
 
+    def binds(self, node: str) -> bool:
+        """Whether a dependent copy on ``node`` is bound by this link."""
+        return self.on is None or node in self.on
+
     def __str__(self) -> str:
+        if self.attribute == ANYWHERE:
+            return f"{self.id}: what runs on {', '.join(sorted(self.on or ()))} needs {self.primary} running"
         verb = "with" if self.score > 0 else "apart from"
         where = f" (same {self.attribute})" if self.attribute else ""
         # Unnamed constraints get a synthetic id (``colocation#6``) that is not worth printing.
@@ -123,6 +134,8 @@ def encode(ctx: EncodeContext, link: Link) -> None:
 def _encode_mandatory(ctx: EncodeContext, link: Link) -> None:
     for unit in link.dependent.units:
         for node in ctx.problem.nodes_of(unit):
+            if not link.binds(node):
+                continue
             here = ctx.lit(unit, node, link.dependent.role)
             if here is None or (unit, node) in ctx.problem.exempt:
                 continue  # a copy left alone where it runs is not moved by constraints
@@ -138,7 +151,7 @@ def _encode_mandatory(ctx: EncodeContext, link: Link) -> None:
 def _encode_reward(ctx: EncodeContext, link: Link) -> None:
     for unit in link.dependent.units:
         for node in ctx.problem.nodes_of(unit):
-            here = ctx.lit(unit, node, link.dependent.role)
+            here = ctx.lit(unit, node, link.dependent.role) if link.binds(node) else None
             if here is None:
                 continue
             value = ctx.problem.attribute(node, link.attribute)
@@ -165,7 +178,7 @@ def satisfied(view: SolutionView, link: Link) -> list[str]:
     problems = []
     for unit in link.dependent.units:
         for node in view.nodes_in_role(unit, link.dependent.role):
-            if (unit, node) in view.problem.exempt:
+            if (unit, node) in view.problem.exempt or not link.binds(node):
                 continue
             together = view.active_at(link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit)
             if link.score > 0 and not together:
@@ -180,6 +193,8 @@ def reward(view: SolutionView, link: Link) -> int:
     earned = 0
     for unit in link.dependent.units:
         for node in view.nodes_in_role(unit, link.dependent.role):
+            if not link.binds(node):
+                continue
             if view.active_at(link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit):
                 earned += link.score
     return earned

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from placement.model import Strategy
+from placement.remote import hosting_resources
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
 from placement.solve.problem import Problem, role_matches
@@ -66,7 +67,7 @@ class _Run:
             return -INFINITY
         value = score.total
         for link in self.links_of.get(unit.key, ()):
-            if link.dependent.role is not None:
+            if link.dependent.role is not None or not link.binds(node):
                 continue
             primaries = [k for k in link.primary.units if k != unit.key]
             if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
@@ -324,6 +325,8 @@ class _Run:
                 continue
             for key in link.dependent.units:
                 for node in view.nodes_in_role(key, link.dependent.role):
+                    if not link.binds(node):
+                        continue
                     value = self.problem.attribute(node, link.attribute)
                     together = view.active_at(link.primary, link.attribute, value, key)
                     if together != (link.score > 0):
@@ -363,9 +366,12 @@ def _copies(units: list[Unit]) -> list[list[Unit]]:
 def greedy(problem: Problem) -> Solution:
     """Pacemaker's answer for ``problem``, as closely as a one-pass port gets it."""
     run = _Run(problem)
+    # compat(pacemaker): allocate_resources assigns remote connections first (a guest's
+    # connection pulls in its container, its primary), then the rest by priority.
+    hosting = hosting_resources(problem.config)
     sequence = sorted(
         dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units),
-        key=lambda root: -(problem.table.meta(root).priority or 0),
+        key=lambda root: (root not in hosting, -(problem.table.meta(root).priority or 0)),
     )
     for root in sequence:
         run.assign(root)

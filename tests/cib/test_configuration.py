@@ -109,11 +109,6 @@ def test_nodes_with_attributes_utilization_standby_and_score() -> None:
     assert (bob.standby, bob.maintenance) == (False, True)
 
 
-def test_remote_node_is_unsupported() -> None:
-    with pytest.raises(Unsupported, match=r"unsupported: remote node \(rem1\)"):
-        config_of(cib(nodes='<node id="rem1" uname="rem1" type="remote"/>'))
-
-
 # ----------------------------------------------------------------------------- defaults
 
 
@@ -351,8 +346,6 @@ def test_templates_give_agent_and_attributes_that_the_primitive_overrides() -> N
     ("resources", "feature"),
     [
         ('<bundle id="b"><docker image="x"/></bundle>', "bundle"),
-        ('<primitive id="rn" class="ocf" provider="pacemaker" type="remote"/>', "remote node connection"),
-        (dummy("vm", meta("vm", remote_node="guest1")), "guest node"),
     ],
 )
 def test_unrepresentable_resources_are_unsupported(resources: str, feature: str) -> None:
