@@ -12,7 +12,7 @@ is Pacemaker's. Tickets depend on the status and are left to `placement.cib.tick
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
@@ -183,7 +183,7 @@ def _colocation(document: Document, element: Element, refs: References, warnings
     sets = element.findall("resource_set")
     if sets:
         return ColocationSet(
-            sets=tuple(resource_set_of(document, s, refs) for s in sets),
+            sets=_colocation_sets(document, [document.resolve(s) for s in sets], refs, score, cid),
             score=score,
             node_attribute=node_attribute,
             id=cid,
@@ -224,6 +224,29 @@ def _colocation(document: Document, element: Element, refs: References, warnings
         id=cid,
         span=document.span(element),
     )
+
+
+def _colocation_sets(
+    document: Document, elements: list[Element], refs: References, score: int, cid: str
+) -> tuple[ResourceSet, ...]:
+    """The sets of a colocation, a ``listed`` one reversed.
+
+    compat(pacemaker): ``unpack_colocation_set`` reads ``ordering`` (the only place 2.1.5
+    does): with the default ``group`` each member is placed with the one before it, with
+    any other value each member with the one after it — the chain of the reversed list.
+    Between sets (``colocate_rsc_sets``) it is ignored, so a ``listed`` set among several
+    cannot be written as a reversed set.
+    """
+    found = []
+    for element in elements:
+        resolved = resource_set_of(document, element, refs)
+        listed = (element.get("ordering") or "group").lower() != "group"
+        if listed and resolved.sequential and score > 0:
+            if len(elements) > 1:
+                raise Unsupported("resource set ordering=listed among several sets", element.get("id"))
+            resolved = replace(resolved, resources=resolved.resources[::-1])
+        found.append(resolved)
+    return tuple(found)
 
 
 def _colocation_role(document: Document, element: Element, attribute: str, warnings: list[str]) -> Role | None:
@@ -344,9 +367,8 @@ def resource_set_of(document: Document, element: Element, refs: References) -> R
     """A ``<resource_set>`` with its references expanded (templates and tags in place)."""
     element = document.resolve(element)
     sid = element.get("id")
-    ordering = (element.get("ordering") or "group").strip().lower()
-    if ordering != "group":
-        raise Unsupported(f"resource set ordering={ordering}", sid)
+    # compat(pacemaker): ``ordering`` matters only to colocations (`_colocation_sets`);
+    # orders and locations ignore it.
     if element.get("score") is not None:
         raise Unsupported("score on a resource set", sid)
     members: list[str] = []
