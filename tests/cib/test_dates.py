@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from hypothesis import strategies as st
 
 from placement.cib import dates, import_cib
 from placement.cib.dates import Moment
-from placement.planning import plan
-from tests.cib.cibxml import cib, dummy, option
+from tests.cib.cibxml import cib, dummy, option, our_placement, pacemaker_placement
 
 UTC_NOON = Moment.parse("2019-09-23 12:00:00 Z")  # a Monday, ISO week 39, day 266
 
@@ -256,11 +254,10 @@ def _date_cib(date_expression: str) -> str:
 def test_a_date_rule_in_a_location_is_decided_at_the_execution_date(tmp_path: Path, date_expression: str) -> None:
     path = tmp_path / "cib.xml"
     path.write_text(_date_cib(date_expression))
-    imported = import_cib(path)
-    ours = {(a.resource, a.node) for a in plan(imported.planning_config, imported.state).placement.assignments}
+    ours = our_placement(path)
     expected_node = "bob" if dates.holds(ET.fromstring(date_expression), Moment.from_epoch(EXECUTION, 0)) else "alice"
     assert ours == {("a", expected_node)}
-    assert any("execution-date" in warning for warning in imported.warnings)
+    assert any("execution-date" in warning for warning in import_cib(path).warnings)
 
 
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="crm_simulate (pacemaker-cli-utils) not installed")
@@ -268,18 +265,6 @@ def test_a_date_rule_in_a_location_is_decided_at_the_execution_date(tmp_path: Pa
 def test_crm_simulate_decides_the_date_rule_alike(tmp_path: Path, date_expression: str) -> None:
     path = tmp_path / "cib.xml"
     path.write_text(_date_cib(date_expression))
-    done = subprocess.run(
-        ["crm_simulate", "-x", str(path), "-S", "--output-as=xml"],
-        capture_output=True, text=True, timeout=60, env={"TZ": "UTC", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr
-    status = ET.fromstring(done.stdout).find("revised_cluster_status")
-    assert status is not None
-    theirs = {
-        (resource.get("id", ""), node.get("name", ""))
-        for resource in status.iter("resource")
-        if resource.get("role") not in (None, "Stopped")
-        for node in resource.iter("node")
-    }
+    theirs = pacemaker_placement(path)
     holds = dates.holds(ET.fromstring(date_expression), Moment.from_epoch(EXECUTION, 0))
     assert theirs == {("a", "bob" if holds else "alice")}
