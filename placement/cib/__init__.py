@@ -6,7 +6,7 @@ language produces, so everything downstream plans from XML exactly as from text.
 
 Errors: malformed or unsafe XML, missing ids, dangling id-refs and invalid values raise
 `placement.errors.InvalidInput` with ``file:line:col``; anything placement cannot
-represent (bundles, remote/guest nodes, tickets, date rules…) raises
+represent (bundles, remote/guest nodes…) raises
 `placement.errors.Unsupported` — never a silently different configuration.
 
 >>> config, state = loads_cib('''<cib have-quorum="true"><configuration><crm_config/>
