@@ -129,8 +129,7 @@ def _cluster(document: Document, root: Element, options: dict[str, str]) -> Clus
             root.find("configuration"),
             f"cluster option node-health-strategy={options['node-health-strategy']!r} is not valid",
         )
-    if flag("shutdown-lock", False):
-        raise Unsupported("shutdown-lock", "shutdown-lock")
+    flag("shutdown-lock", False)  # valid or not: `shutdown_lock.bans` reads it from the options
     fencing = flag("stonith-enabled", True)
     policy = enum("no-quorum-policy", NoQuorumPolicy, NoQuorumPolicy.STOP)
     if policy is NoQuorumPolicy.SUICIDE:

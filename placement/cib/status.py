@@ -456,8 +456,41 @@ class _History:
             elif not clone.globally_unique:
                 copies = _merge_anonymous(copies)
             result.extend(copies)
+        blocked = self._blocked_by_multiple_active(result)
+        if blocked:
+            result = [replace(i, managed=False) if i.resource in blocked else i for i in result]
         # The order the state JSON writer uses, so a state survives the round trip unchanged.
         return tuple(sorted(result, key=lambda i: (i.resource, i.node, i.clone_instance or "")))
+
+    def _blocked_by_multiple_active(self, instances: list[Instance]) -> set[str]:
+        """Primitives that ``multiple-active=block`` leaves alone where they run.
+
+        compat(pacemaker): native_add_running: a managed primitive active on more than one
+        node (counting only clean nodes unless it needs fencing, `pe__find_active_requires`)
+        with ``block`` becomes unmanaged and blocked; when its group says ``block`` too, the
+        whole group does.
+        """
+        nodes: dict[str, set[str]] = {}
+        for instance in instances:
+            counted = self._needs_fencing(instance.resource) or not self.nodes[instance.node].unclean
+            if instance.managed and counted and self.hierarchy.clone_of(instance.resource) is None:
+                nodes.setdefault(instance.resource, set()).add(instance.node)
+        blocked: set[str] = set()
+        for rid, where in nodes.items():
+            if len(where) < 2 or self.hierarchy.effective_meta(rid).multiple_active != "block":
+                continue
+            blocked.add(rid)
+            group = self.hierarchy.group_of(rid)
+            if group is not None and group.meta.multiple_active == "block":
+                blocked.update(group.members)
+        return blocked
+
+    def _needs_fencing(self, rid: str) -> bool:
+        """``pe_rsc_needs_fencing``: ``requires`` (by default fencing when it is on, §10)."""
+        requires = self.hierarchy.effective_meta(rid).requires
+        if requires is None:
+            requires = "quorum" if self.config.primitives[rid].agent.is_fencing or not self.fencing else "fencing"
+        return requires in ("fencing", "unfencing") and self.fencing
 
     def _settle_primitive(
         self,

@@ -73,9 +73,9 @@ def pacemaker_placement(path: str | os.PathLike[str]) -> set[tuple[str, str]]:
 
 
 def our_placement(path: str | os.PathLike[str]) -> set[tuple[str, str]]:
-    """(resource, node) pairs of placement's plan for the CIB at ``path``."""
+    """(resource, node) pairs running once placement's plan for the CIB at ``path`` is applied."""
     from placement.cib import import_cib
     from placement.planning import plan
 
     imported = import_cib(path)
-    return {(a.resource, a.node) for a in plan(imported.planning_config, imported.state).placement.assignments}
+    return {(i.resource, i.node) for i in plan(imported.planning_config, imported.state).apply().instances}
