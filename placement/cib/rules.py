@@ -97,8 +97,6 @@ def expression(
     if depth > MAX_DEPTH:
         raise document.error(rule_element, f"rules nested more than {MAX_DEPTH} deep")
     op = (rule_element.get("boolean-op") or "and").strip().lower()
-    if op not in ("and", "or"):
-        raise document.error(rule_element, f"rule {rule_element.get('id')!r}: boolean-op {op!r} is not and/or")
     operands: list[Expression] = []
     for child in rule_element:
         child = document.resolve(child)
@@ -114,6 +112,10 @@ def expression(
             # data, so pe__eval_rsc_expr / pe__eval_op_expr fail.
             operands.append(_NO_NODE)
         # Anything else (descriptions, comments) carries no meaning for placement.
+    if op not in ("and", "or"):
+        if len(operands) > 1:
+            raise document.error(rule_element, f"rule {rule_element.get('id')!r}: boolean-op {op!r} is not and/or")
+        op = "and"  # compat(pacemaker): anything but "or" joins with and
     return _joined(op, operands, document.span(rule_element), empty=_EVERY_NODE if op == "and" else _NO_NODE)
 
 

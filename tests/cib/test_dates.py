@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def test_an_offset_counts_only_after_a_blank_or_as_z() -> None:
     # to the time is ignored and the local zone is used.
     glued, spaced = at("2019-09-23 12:00:00+02:00"), at("2019-09-23 12:00:00 +02:00")
     assert spaced.offset == 7200
-    assert glued.offset == dt.datetime(2019, 9, 23).astimezone().utcoffset().total_seconds()  # type: ignore[union-attr]
+    assert glued.offset == time.localtime().tm_gmtoff
 
 
 def _utc_seconds(when: dt.datetime) -> int:
@@ -255,7 +256,7 @@ def test_a_date_rule_in_a_location_is_decided_at_the_execution_date(tmp_path: Pa
     path = tmp_path / "cib.xml"
     path.write_text(_date_cib(date_expression))
     ours = our_placement(path)
-    expected_node = "bob" if dates.holds(ET.fromstring(date_expression), Moment.from_epoch(EXECUTION, 0)) else "alice"
+    expected_node = "bob" if dates.holds(ET.fromstring(date_expression), Moment.from_epoch(EXECUTION)) else "alice"
     assert ours == {("a", expected_node)}
     assert any("execution-date" in warning for warning in import_cib(path).warnings)
 
@@ -266,5 +267,5 @@ def test_crm_simulate_decides_the_date_rule_alike(tmp_path: Path, date_expressio
     path = tmp_path / "cib.xml"
     path.write_text(_date_cib(date_expression))
     theirs = pacemaker_placement(path)
-    holds = dates.holds(ET.fromstring(date_expression), Moment.from_epoch(EXECUTION, 0))
+    holds = dates.holds(ET.fromstring(date_expression), Moment.from_epoch(EXECUTION))
     assert theirs == {("a", "bob" if holds else "alice")}
