@@ -128,6 +128,7 @@ def _location(document: Document, element: Element, refs: References, warnings: 
             resolved = resource_set_of(document, resource_set, refs)
             set_role = resolved.role if resolved.role is Role.PROMOTED else None
             targets.extend((name, set_role or role) for name in resolved.resources)
+
     def located_for(name: str) -> dict[str, object]:
         if not per_resource:
             return located
