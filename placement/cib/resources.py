@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes
+from placement.cib import attributes, rules
 from placement.cib.values import parse_bool, parse_duration_ms, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import InvalidInput, Unsupported
@@ -108,18 +108,20 @@ def _primitive(document: Document, element: Element, templates: dict[str, Elemen
 
     def layered(tag: str) -> dict[str, str]:
         # A template's sets come first; the primitive's own values override them.
-        inherited = attributes.merged(document, template, tag) if template is not None else {}
-        return {**inherited, **attributes.merged(document, element, tag)}
+        # compat(pacemaker): only meta-attribute rules see the agent (get_meta_attributes).
+        scope = rules.Scope(agent=agent) if tag == "meta_attributes" else None
+        inherited = attributes.merged(document, template, tag, scope=scope) if template is not None else {}
+        return {**inherited, **attributes.merged(document, element, tag, scope=scope)}
 
     params = layered("instance_attributes")
     meta_values = layered("meta_attributes")
     if meta_values.get("container"):
         out.containers[rid] = meta_values["container"].strip()
-    operations = _operations(document, element)
+    operations = _operations(document, element, agent)
     if template is not None:
         own = {(op.name, op.interval_ms, op.role) for op in operations}
         operations = (
-            tuple(op for op in _operations(document, template) if (op.name, op.interval_ms, op.role) not in own)
+            tuple(op for op in _operations(document, template, agent) if (op.name, op.interval_ms, op.role) not in own)
             + operations
         )
     return Primitive(
@@ -159,20 +161,23 @@ def _fence_targets(document: Document, element: Element, params: dict[str, str],
     return known
 
 
-def _operations(document: Document, element: Element) -> tuple[Operation, ...]:
+def _operations(document: Document, element: Element, agent: Agent) -> tuple[Operation, ...]:
     operations: list[Operation] = []
     for block in element.findall("operations"):
         block = document.resolve(block)
         for op in block.findall("op"):
             op = document.resolve(op)
-            operations.append(_operation(document, op))
+            operations.append(_operation(document, op, agent))
     return tuple(operations)
 
 
-def _operation(document: Document, op: Element) -> Operation:
+def _operation(document: Document, op: Element, agent: Agent) -> Operation:
     ident = op.get("id")
     name = document.require(op, "name")
-    op_meta = attributes.merged(document, op, "meta_attributes")
+    # compat(pacemaker): unpack_operation judges the op's meta rules with the agent, the
+    # op's name and the interval written on the <op> itself.
+    scope = rules.Scope(agent=agent, operation=(name, parse_duration_ms(op.get("interval", "0")) or 0))
+    op_meta = attributes.merged(document, op, "meta_attributes", scope=scope)
     values = {**op_meta, **{k: v for k, v in op.attrib.items()}}
     interval_ms = parse_duration_ms(values.get("interval", "0"))
     if interval_ms is None:

@@ -127,16 +127,6 @@ def test_rsc_defaults_stickiness_goes_to_cluster_and_the_rest_to_resource_defaul
     assert Hierarchy(config).effective_meta("r").stickiness == 100
 
 
-def test_rules_in_defaults_are_unsupported() -> None:
-    extra = (
-        '<rsc_defaults><meta_attributes id="d"><rule id="r" score="0">'
-        '<date_expression id="de" operation="lt" end="2020-01-01"/></rule>'
-        '<nvpair id="d1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>'
-    )
-    with pytest.raises(Unsupported, match="rule with <date_expression> in defaults"):
-        config_of(cib(extra=extra))
-
-
 def test_resource_defaults_for_some_agents_apply_where_they_match() -> None:
     extra = (
         '<rsc_defaults><meta_attributes id="all"><nvpair id="a1" name="migration-threshold" value="3"/></meta_attributes>'
