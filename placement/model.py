@@ -477,6 +477,30 @@ class OrderSet:
 Constraint = Location | Colocation | ColocationSet | Order | OrderSet
 
 
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """A bundle: ``replicas`` containers, each maybe with an IP and a guest node for ``child``.
+
+    The bundle itself is not a resource: `placement.bundle.expand` turns it into the
+    primitives, clone, guest nodes and constraints Pacemaker makes of it
+    (``pe__unpack_bundle``); this record keeps what later rules need (its members, the
+    replicas per host, the guest nodes reserved for its child).
+    """
+
+    id: str
+    launcher: str = "docker"  # docker | podman | rkt: the container agent
+    image: str | None = None
+    replicas: int = 1
+    per_host: int = 1
+    promoted_max: int = 0
+    ip_range_start: str | None = None
+    control_port: str | None = None
+    child: str | None = None  # the inner primitive
+    options: Mapping[str, str] = _no_items()  # other launcher/network attributes, kept for printing
+    meta: Meta = NO_META
+    span: Span | None = _span()
+
+
 # ----------------------------------------------------------------------------- root
 
 
@@ -491,6 +515,7 @@ class Config:
     fencing_levels: tuple[FencingLevel, ...] = ()
     resource_defaults: Meta = NO_META
     op_defaults: Mapping[str, str] = _no_items()
+    bundles: Mapping[str, Bundle] = _no_items()  # already expanded into resources, nodes, constraints
     source: str | None = field(default=None, compare=False)
 
     @cached_property

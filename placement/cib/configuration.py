@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
+from placement import bundle
 from placement.cib import attributes, constraints, health, remote, resources
 from placement.cib import defaults as defaults_sets
 from placement.cib.values import is_true, parse_bool, parse_int_prefix, parse_score_or_none
@@ -71,8 +72,12 @@ def unpack(document: Document) -> Imported:
     early: list[str] = []  # what the defaults and resources adjust, before constraints add theirs
     stickiness, defaults = _resource_defaults(document, section.find("rsc_defaults"), rsc_sets, options, early)
     unpacked = resources.unpack(document, section.find("resources"), frozenset(nodes))
+    for name, guest in unpacked.bundle_nodes.items():
+        # A <node> entry for a bundle's guest only adds its attributes (create_remote_resource).
+        known = nodes.get(name)
+        nodes[name] = guest if known is None else replace(known, kind=guest.kind, via=guest.via)
     refs = constraints.References(
-        resources=frozenset(unpacked.resources),
+        resources=frozenset(unpacked.resources) | frozenset(unpacked.bundles),
         expansions={**{k: tuple(v) for k, v in unpacked.templates.items()}, **_tags(document, section)},
         nodes=frozenset(nodes),
     )
@@ -86,11 +91,15 @@ def unpack(document: Document) -> Imported:
         cluster=replace(cluster, stickiness=stickiness),
         nodes=frozen_map(nodes),
         resources=frozen_map(unpacked.resources),
-        constraints=tuple(constraints.unpack(document, section.find("constraints"), refs, warnings))
-        + _container_constraints(containers, nodes),
+        constraints=bundle.retarget(
+            tuple(constraints.unpack(document, section.find("constraints"), refs, warnings)), unpacked.bundles
+        )
+        + _container_constraints(containers, nodes)
+        + tuple(unpacked.bundle_constraints),
         fencing_levels=_fencing_levels(document, section.find("fencing-topology"), nodes),
         resource_defaults=defaults,
         op_defaults=frozen_map(defaults_sets.unconditional(op_sets)),
+        bundles=frozen_map(unpacked.bundles),
         source=document.source,
     )
     config = defaults_sets.apply_resource_defaults(document, config, rsc_sets, warnings)

@@ -4,7 +4,8 @@ Pacemaker's resource section nests: a group holds primitives, a clone holds a pr
 or a group. `Config.resources` lists every resource in definition order with a
 container after its children, which is the order produced here.
 
-What placement cannot plan with raises `Unsupported`: bundles. Remote and guest nodes
+A ``<bundle>`` is expanded in place (`placement.cib.bundle`, `placement.bundle.expand`)
+into its containers, IPs and the clone of its inner primitive. Remote and guest nodes
 (``ocf:pacemaker:remote`` primitives, the ``remote-node`` meta) are found by
 `placement.cib.remote`. A ``container``
 meta is remembered in `Resources.containers`; `placement.cib.configuration` turns it
@@ -18,11 +19,26 @@ from dataclasses import dataclass, field
 from typing import Final
 from xml.etree.ElementTree import Element
 
+from placement import bundle as bundles
 from placement.cib import attributes, rules
+from placement.cib import bundle as bundle_xml
 from placement.cib.values import parse_bool, parse_duration_ms, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import InvalidInput, Unsupported
-from placement.model import Agent, Clone, Group, Meta, Operation, Primitive, Resource, Role, frozen_map
+from placement.model import (
+    Agent,
+    Bundle,
+    Clone,
+    Constraint,
+    Group,
+    Meta,
+    Node,
+    Operation,
+    Primitive,
+    Resource,
+    Role,
+    frozen_map,
+)
 
 _REQUIRES: Final = frozenset({"nothing", "quorum", "fencing", "unfencing"})
 _MULTIPLE_ACTIVE: Final = frozenset({"stop_start", "stop_only", "block", "stop_unexpected"})
@@ -45,6 +61,9 @@ class Resources:
     resources: dict[str, Resource] = field(default_factory=dict)
     templates: dict[str, list[str]] = field(default_factory=dict)
     containers: dict[str, str] = field(default_factory=dict)  # resource id → its ``container`` meta
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+    bundle_nodes: dict[str, Node] = field(default_factory=dict)  # the bundles' guest nodes
+    bundle_constraints: list[Constraint] = field(default_factory=list)  # what the bundles imply
     warnings: list[str] = field(default_factory=list)
 
 
@@ -77,7 +96,7 @@ def _unpack_top(document: Document, element: Element, templates: dict[str, Eleme
     elif tag in ("clone", "master"):
         _clone(document, element, templates, out)
     elif tag == "bundle":
-        raise Unsupported("bundle", element.get("id"))
+        _bundle(document, element, templates, out)
     else:
         raise document.error(element, f"unexpected <{tag}> in <resources>")
 
@@ -87,6 +106,23 @@ def _add(document: Document, out: Resources, resource: Resource) -> None:
     if resource.id in out.resources:
         raise InvalidInput(f"resource id {resource.id!r} is defined twice")
     out.resources[resource.id] = resource
+
+
+def _bundle(document: Document, element: Element, templates: dict[str, Element], out: Resources) -> None:
+    bundle, child = bundle_xml.unpack(
+        document,
+        element,
+        lambda values: meta(document, element, values, out.warnings),
+        lambda inner: _primitive(document, inner, templates, out),
+    )
+    if bundle.id in out.resources or bundle.id in out.bundles:
+        raise document.error(element, f"resource id {bundle.id!r} is defined twice")
+    expansion = bundles.expand(bundle, child, {})
+    for resource in expansion.resources.values():
+        _add(document, out, resource)
+    out.bundles[bundle.id] = bundle
+    out.bundle_nodes.update(expansion.nodes)
+    out.bundle_constraints.extend(expansion.constraints)
 
 
 # ----------------------------------------------------------------------------- primitives

@@ -19,6 +19,8 @@ from typing import Any
 
 from lark import Lark, Token, Transformer, Tree
 
+from placement.bundle import LAUNCHERS, retarget, valid_network
+from placement.bundle import expand as expand_bundle
 from placement.errors import Diagnostic, Severity
 from placement.lang import vocabulary as vocab
 from placement.lang.grammar import make_parser
@@ -30,6 +32,7 @@ from placement.model import (
     Action,
     Agent,
     BoolExpr,
+    Bundle,
     Clone,
     ClusterOptions,
     Colocation,
@@ -93,6 +96,15 @@ class OpDefaultsStatement:
 class StickinessStatement:
     resource: str
     score: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BundleStatement:
+    """A ``bundle``: expanded by `assemble` into its containers, IPs, guest nodes and clone."""
+
+    bundle: Bundle
+    child: Primitive | None
     span: Span
 
 
@@ -487,6 +499,56 @@ class Builder(Transformer):
         return self._clone(meta, children, promotable=True)
 
     @_statement
+    def bundle(self, meta: Span, children: list) -> BundleStatement:
+        name, launcher, *params, bundle_meta, body = children
+        span = self.span_of(meta)
+        bid, kind = self.text(name), self.text(launcher)
+        if kind not in LAUNCHERS:
+            self.error(self.span_of(launcher), f"bundle '{bid}': the container is run by docker, podman or rkt, "
+                       f"not '{kind}'")
+        values = dict(self.plain(params, "bundle option"))
+        unknown = sorted(set(values) - set(BUNDLE_OPTIONS))
+        if unknown:
+            self.error(span, f"bundle '{bid}': unknown option '{unknown[0]}'"
+                       + did_you_mean(unknown[0], BUNDLE_OPTIONS))
+
+        def count(key: str, default: int, least: int) -> int:
+            text = values.pop(key, None)
+            if text is None:
+                return default
+            if not text.isdigit() or int(text) < least:
+                self.error(span, f"bundle '{bid}': {key}={text} is not a count of at least {least}")
+                return default
+            return int(text)
+
+        promoted_max = count("promoted-max", 0, 0)
+        child = body
+        bundle = Bundle(
+            id=bid,
+            launcher=kind,
+            image=values.pop("image", None),
+            replicas=count("replicas", promoted_max or 1, 1),
+            per_host=count("replicas-per-host", 1, 1),
+            promoted_max=promoted_max,
+            ip_range_start=values.pop("ip-range-start", None),
+            control_port=values.pop("control-port", None),
+            child=child.id if child is not None else None,
+            options=frozen_map({k: v for k, v in values.items() if k in BUNDLE_OPTIONS}),
+            meta=self.meta_of(bundle_meta),
+            span=span,
+        )
+        if child is not None and not valid_network(bundle):
+            # compat(pacemaker): pe__unpack_bundle refuses to control a child it cannot reach.
+            self.error(span, f"bundle '{bid}': cannot control '{child.id}' without either ip-range-start "
+                       "or control-port")
+        if bundle.control_port is not None and bundle.ip_range_start is None and bundle.per_host > 1:
+            self.error(span, f"bundle '{bid}': a control-port without ip-range-start needs replicas-per-host=1")
+        return BundleStatement(bundle, child, span)
+
+    def bundle_body(self, children: list) -> Primitive | None:
+        return children[0] if children else None
+
+    @_statement
     def stickiness(self, meta: Span, children: list) -> StickinessStatement:
         return StickinessStatement(self.text(children[0]), children[1], self.span_of(meta))
 
@@ -691,6 +753,7 @@ def assemble(statements: list, path: str | None, problems: list[Diagnostic]) -> 
     levels: list[FencingLevel] = []
     stickiness: list[StickinessStatement] = []
     labels: dict[str, Span | None] = {}
+    bundles: dict[str, BundleStatement] = {}
 
     def duplicate(kind: str, name: str, span: Span | None, first: Span | None) -> None:
         where = f" (first defined at line {first.line})" if first else ""
@@ -719,6 +782,18 @@ def assemble(statements: list, path: str | None, problems: list[Diagnostic]) -> 
             levels.append(item)
         elif isinstance(item, StickinessStatement):
             stickiness.append(item)
+        elif isinstance(item, BundleStatement):
+            if item.bundle.id in resources or item.bundle.id in bundles:
+                first = bundles[item.bundle.id].span if item.bundle.id in bundles else resources[item.bundle.id].span
+                duplicate("resource", item.bundle.id, item.span, first)
+                continue
+            bundles[item.bundle.id] = item
+            # Expanded where it stands, so its resources keep the bundle's place in the order.
+            for rid, resource in expand_bundle(item.bundle, item.child, {}).resources.items():
+                if rid in resources:
+                    duplicate("resource", rid, item.span, resources[rid].span)
+                else:
+                    resources[rid] = resource
         else:
             label = getattr(item, "id", None)
             if label is not None:
@@ -744,11 +819,19 @@ def assemble(statements: list, path: str | None, problems: list[Diagnostic]) -> 
         resources[statement.resource] = replace(
             resource, meta=replace(resource.meta, stickiness=statement.score))
 
+    # What names a bundle goes to its parts, as the CIB import does; then what the bundles imply.
+    constraints = list(retarget(tuple(constraints), {bid: s.bundle for bid, s in bundles.items()}))
+    for statement in bundles.values():
+        expansion = expand_bundle(statement.bundle, statement.child, nodes)
+        nodes.update(expansion.nodes)
+        constraints.extend(expansion.constraints)
+
     return Config(
         cluster=cluster,
         nodes=frozen_map(nodes),
         resources=frozen_map(resources),
         constraints=tuple(constraints),
+        bundles=frozen_map({bid: statement.bundle for bid, statement in bundles.items()}),
         fencing_levels=tuple(levels),
         resource_defaults=defaults,
         op_defaults=frozen_map(op_defaults),
@@ -764,6 +847,9 @@ def build(tree: Tree, path: str | None) -> tuple[Config, list[Diagnostic]]:
     config = assemble(statements, path, problems)
     return config, problems
 
+
+BUNDLE_OPTIONS = ("image", "replicas", "replicas-per-host", "promoted-max", "ip-range-start", "control-port",
+                  "network", "run-command", "options")
 
 # The state of the parse running in this thread (or asyncio task) for the shared inline builder.
 _CURRENT: ContextVar[ParseState] = ContextVar("placement.lang.build.current")

@@ -114,7 +114,7 @@ def _describe(constraint: object, kind: str) -> str:
 
 
 def _resource(config: Config, name: str, span: Span | None, where: str, report: _Report) -> bool:
-    if name in config.resources:
+    if name in config.resources or name in config.bundles:
         return True
     report.error(span, f"{where}: resource '{name}' does not exist" + did_you_mean(name, config.resources))
     return False

@@ -10,11 +10,15 @@ express; tests check both.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
+from placement.bundle import BundleParts, bundle_parts
+from placement.bundle import containers as bundle_containers
 from placement.lang import vocabulary as vocab
 from placement.lang.values import format_duration_ms, format_key, format_name, format_size, format_value, quote
 from placement.model import (
     Action,
+    Bundle,
     Clone,
     ClusterOptions,
     Colocation,
@@ -47,12 +51,13 @@ INDENT = "    "
 
 def dumps(config: Config) -> str:
     """The canonical text of ``config``."""
+    implied = bundle_parts(config)
     sections = [
         _cluster_lines(config),
-        list(_node_lines(config.nodes.values())),
-        list(_resource_lines(config)),
+        list(_node_lines(_declared_nodes(config, implied))),
+        list(_resource_lines(config, implied)),
         [_fencing_level(level) for level in config.fencing_levels],
-        *_constraint_sections(config.constraints),
+        *_constraint_sections(tuple(c for c in config.constraints if c not in implied.constraints)),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
@@ -162,7 +167,16 @@ def _node_lines(nodes: Iterable[Node]) -> Iterable[str]:
         yield _wrap(words, capacity)
 
 
-def _resource_lines(config: Config) -> Iterable[str]:
+def _declared_nodes(config: Config, implied: BundleParts) -> Iterable[Node]:
+    """The nodes to write: a bundle's guest only for what its ``bundle`` cannot say (attributes…)."""
+    for name, node in config.nodes.items():
+        if name not in implied.nodes:
+            yield node
+        elif node != implied.nodes[name]:
+            yield replace(node, kind=NodeKind.CLUSTER, via=None)
+
+
+def _resource_lines(config: Config, implied: BundleParts) -> Iterable[str]:
     printed: set[str] = set()
 
     def emit(rid: str) -> Iterable[str]:
@@ -170,6 +184,12 @@ def _resource_lines(config: Config) -> Iterable[str]:
             return
         printed.add(rid)
         resource = config.resources[rid]
+        owner = implied.owner.get(rid)
+        if owner is not None:
+            if owner not in printed:
+                printed.add(owner)
+                yield _bundle(config, config.bundles[owner])
+            return
         if isinstance(resource, Group):
             for member in resource.members:
                 yield from emit(member)
@@ -182,6 +202,30 @@ def _resource_lines(config: Config) -> Iterable[str]:
 
     for rid in config.resources:
         yield from emit(rid)
+
+
+def _bundle(config: Config, bundle: Bundle) -> str:
+    words = ["bundle", _name(bundle.id), bundle.launcher]
+    if bundle.image is not None:
+        words += _pairs({"image": bundle.image})
+    counts = {"replicas": bundle.replicas}
+    if bundle.per_host != 1:
+        counts["replicas-per-host"] = bundle.per_host
+    if bundle.promoted_max:
+        counts["promoted-max"] = bundle.promoted_max
+    words += _pairs(counts)
+    network = {"ip-range-start": bundle.ip_range_start, "control-port": bundle.control_port}
+    words += _pairs({k: v for k, v in network.items() if v is not None}) + _pairs(bundle.options)
+    text = _wrap(words, _meta_words(bundle.meta))
+    if bundle.child is None:
+        return text
+    child = config.primitives[bundle.child]
+    # The child's utilization was moved to the containers; the bundle is written with it.
+    containers_of = bundle_containers(bundle)
+    if containers_of and containers_of[0] in config.primitives:
+        child = replace(child, utilization=config.primitives[containers_of[0]].utilization)
+    inner = "\n".join(INDENT + line for line in _primitive(child).splitlines())
+    return f"{text} {{\n{inner}\n}}"
 
 
 def _primitive(primitive: Primitive) -> str:

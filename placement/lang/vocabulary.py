@@ -180,6 +180,6 @@ KEYWORDS: Final = frozenset(
         "score-attribute", "or", "and", "defined", "not", "not_defined", "as", "string",
         "integer", "number", "version", "colocation", "with", "apart", "from", "set", "on",
         "order", "then", "promoted", "unpromoted", "started", "stopped", "start", "stop",
-        "promote", "demote", "mandatory", "optional", "serialize", "inf",
+        "promote", "demote", "mandatory", "optional", "serialize", "inf", "bundle",
     }
 )

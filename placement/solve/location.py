@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from placement.bundle import bundle_nodes
 from placement.hierarchy import Hierarchy
 from placement.model import Config, Discovery, Location, Role, Rule
 from placement.remote import hosting_resources, is_connection_agent, is_hosted
@@ -21,6 +22,8 @@ from placement.state import State
 KIND = "location"
 # compat(pacemaker): rsc_avoids_remote_nodes — connections, fence devices and guest containers.
 NOT_ON_REMOTE = Term("remote-node", "connections, guest containers and fence devices stay off it", -INFINITY)
+# compat(pacemaker): create_remote_resource — a bundle's guest node is -INFINITY for all but its child.
+NOT_ON_BUNDLE = Term("bundle-node", "a bundle's guest node runs only the bundle's child", -INFINITY)
 
 
 class LocationIndex:
@@ -62,6 +65,7 @@ class LocationIndex:
         self._rules: dict[tuple, tuple[tuple[str, int], ...]] = {}
         self._hosted = tuple(name for name, node in config.nodes.items() if is_hosted(node))
         self._hosting = frozenset(hosting_resources(config)) if self._hosted else frozenset()
+        self._bundle_nodes = bundle_nodes(config)
 
     def attributes(self, node: str) -> dict[str, str]:
         """Node attributes as rules see them (`node_attributes`), computed once per configured node."""
@@ -112,6 +116,11 @@ class LocationIndex:
         if self._hosted and not promoted and self._avoids_hosted(primitive):
             for node in self._hosted:
                 per_node.setdefault(node, []).append(NOT_ON_REMOTE)
+        if self._bundle_nodes and not promoted:
+            owner = self._hierarchy.clone_of(primitive)
+            for node, child in self._bundle_nodes.items():
+                if owner is None or owner.id != child:
+                    per_node.setdefault(node, []).append(NOT_ON_BUNDLE)
         return per_node
 
     def _avoids_hosted(self, primitive: str) -> bool:

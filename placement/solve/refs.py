@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from placement.bundle import ref_members
 from placement.errors import Diagnostic, InvalidInput, Severity
 from placement.hierarchy import Hierarchy
 from placement.model import Clone, Config, Group, Role
@@ -47,6 +48,12 @@ class RefResolver:
         ``where`` (the constraint) only serves the error when ``resource`` does not exist.
         ``whole_group`` makes a group stand for every member instead of its first or last.
         """
+        bundled = ref_members(self._config, resource)
+        if bundled is not None:
+            # compat(pacemaker): pcmk__bundle_apply_coloc_score — with a bundle is with any
+            # of its containers.
+            keys = tuple(key for p in bundled for key in self._by_primitive.get(p, ()))
+            return Ref(resource, keys, None if role is Role.STARTED else role)
         if resource not in self._config.resources:
             name = getattr(where, "id", None) or type(where).__name__.lower()
             raise InvalidInput(

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from placement.cib import import_cib
-from placement.errors import InvalidInput, Unsupported
+from placement.errors import InvalidInput
 from placement.hierarchy import Hierarchy
 from placement.model import Agent, Clone, FencingAction, Group, NoQuorumPolicy, Primitive, Role, Strategy
 from placement.score import INFINITY
@@ -330,14 +330,3 @@ def test_templates_give_agent_and_attributes_that_the_primitive_overrides() -> N
     assert isinstance(r, Primitive)
     assert str(r.agent) == "ocf:heartbeat:IPaddr2"
     assert dict(r.params) == {"ip": "2", "nic": "eth0"}
-
-
-@pytest.mark.parametrize(
-    ("resources", "feature"),
-    [
-        ('<bundle id="b"><docker image="x"/></bundle>', "bundle"),
-    ],
-)
-def test_unrepresentable_resources_are_unsupported(resources: str, feature: str) -> None:
-    with pytest.raises(Unsupported, match=feature):
-        config_of(cib(resources))

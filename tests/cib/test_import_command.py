@@ -40,10 +40,13 @@ def test_output_file_and_warnings_on_stderr(tmp_path) -> None:
     assert sorted(loads(out.read_text()).resources) == ["db"]
 
 
-def test_unsupported_feature_exits_3_naming_it(tmp_path) -> None:
-    result = run(tmp_path, cib(dummy("db") + '<bundle id="b1"><docker image="x"/></bundle>'))
-    assert result.exit_code == 3
-    assert result.stderr.strip() == "unsupported: bundle (b1)"
+def test_a_bundle_prints_as_one_bundle_statement(tmp_path) -> None:
+    result = run(tmp_path, cib(dummy("db") + '<bundle id="b1"><docker image="x" replicas="2"/></bundle>'))
+    assert result.exit_code == 0, result.stderr
+    assert "bundle b1 docker image=x replicas=2" in result.stdout
+    assert "b1-docker-0" not in result.stdout
+    config = loads(result.stdout)
+    assert {"b1-docker-0", "b1-docker-1"} <= set(config.resources)
 
 
 def test_cloned_fence_device_prints_as_a_clone_of_a_fence(tmp_path) -> None:
