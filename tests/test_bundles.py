@@ -43,7 +43,8 @@ def test_a_bundle_round_trips_through_the_canonical_form() -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("bundle b docker image=x {\n    resource p ocf:heartbeat:Dummy\n}", "without either ip-range-start or control-port"),
+        ("bundle b docker image=x {\n    resource p ocf:heartbeat:Dummy\n}",
+         "without either ip-range-start or control-port"),
         ("bundle b lxc image=x", "docker, podman or rkt"),
         ("bundle b docker image=x replica=2", "unknown option 'replica'"),
         ("bundle b docker replicas=0", "replicas=0 is not a count"),
@@ -144,7 +145,8 @@ def test_bundles_keep_their_invariants(case: tuple[placement.Config, list[str]])
     assert len(hosts) == len(set(hosts))  # one container per host
     for name, node in cluster.nodes.items():
         if node.kind is NodeKind.GUEST:
-            on_node = [rid for rid in cluster.primitives for a in result.placement.assignments_of(rid) if a.node == name]
+            on_node = [rid for rid in cluster.primitives
+                       for a in result.placement.assignments_of(rid) if a.node == name]
             assert set(on_node) <= {"p"}
             assert not on_node or result.placement.assignments_of(node.via or "")
     fences = [a for a in result.transition if a.op is Op.FENCE]
