@@ -198,6 +198,11 @@ def bundle_nodes(config: Config) -> dict[str, str]:
     return found
 
 
+def bundle_containers(config: Config) -> frozenset[str]:
+    """Every bundle's containers."""
+    return frozenset(c for bundle in config.bundles.values() for c in containers(bundle))
+
+
 def members(bundle: Bundle) -> tuple[str, ...]:
     """The resources a location on the bundle applies to: its containers and IPs."""
     return containers(bundle) + tuple(ip_id(bundle, a) for a in addresses(bundle))

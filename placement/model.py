@@ -496,6 +496,7 @@ class Bundle:
     ip_range_start: str | None = None
     control_port: str | None = None
     child: str | None = None  # the inner primitive
+    attribute_target: str | None = None  # the child's container-attribute-target ("host": read the host's)
     options: Mapping[str, str] = _no_items()  # other launcher/network attributes, kept for printing
     meta: Meta = NO_META
     span: Span | None = _span()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from placement.bundle import bundle_containers
 from placement.model import Agent, Config, Node, NodeKind, Role
 from placement.state import NodeStatus, State
 from placement.target import Placement
@@ -61,7 +62,8 @@ def must_avoid_hosted_nodes(config: Config, primitive: str) -> bool:
     item = config.primitives.get(primitive)
     if item is None:
         return False
-    return item.agent.is_fencing or is_connection_agent(item.agent) or primitive in hosting_resources(config)
+    guest_container = primitive in hosting_resources(config) and primitive not in bundle_containers(config)
+    return item.agent.is_fencing or is_connection_agent(item.agent) or guest_container
 
 
 def guest_connections(config: Config, state: State) -> list[tuple[str, str]]:
@@ -75,7 +77,14 @@ def guest_connections(config: Config, state: State) -> list[tuple[str, str]]:
     found = []
     for name, node in config.nodes.items():
         if node.kind is NodeKind.GUEST and node.via is not None:
-            found.extend((name, instance.node) for instance in state.instances_of(node.via))
+            for instance in state.instances_of(node.via):
+                host = config.nodes.get(instance.node)
+                if host is not None and host.kind is NodeKind.REMOTE and host.via is not None:
+                    # compat(pacemaker): a bundle on a remote node — its connection runs where
+                    # that node's connection does ("child-remote-with-docker-remote").
+                    found.extend((name, i.node) for i in state.instances_of(host.via))
+                else:
+                    found.append((name, instance.node))
     return found
 
 

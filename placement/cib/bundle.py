@@ -49,6 +49,8 @@ def unpack(
         per_host = 1  # compat(pacemaker): valid_network — a control port alone forces 1 per host
     inner = element.find("primitive")
     child = primitive(inner) if inner is not None else None
+    inner_meta = attributes.merged(document, inner, "meta_attributes") if inner is not None else {}
+    target = inner_meta.get("container-attribute-target")
     options = {k: v for k, v in launcher.attrib.items() if k in ("network", "run-command", "options")}
     bundle = Bundle(
         id=bid,
@@ -60,6 +62,7 @@ def unpack(
         ip_range_start=ip_start,
         control_port=control_port,
         child=child.id if child is not None else None,
+        attribute_target=target.strip().lower() if target else None,
         options=frozen_map(options),
         meta=meta(attributes.merged(document, element, "meta_attributes")),
         span=document.span(element),

@@ -533,6 +533,7 @@ class Builder(Transformer):
             ip_range_start=values.pop("ip-range-start", None),
             control_port=values.pop("control-port", None),
             child=child.id if child is not None else None,
+            attribute_target=values.pop("container-attribute-target", None),
             options=frozen_map({k: v for k, v in values.items() if k in BUNDLE_OPTIONS}),
             meta=self.meta_of(bundle_meta),
             span=span,
@@ -849,7 +850,7 @@ def build(tree: Tree, path: str | None) -> tuple[Config, list[Diagnostic]]:
 
 
 BUNDLE_OPTIONS = ("image", "replicas", "replicas-per-host", "promoted-max", "ip-range-start", "control-port",
-                  "network", "run-command", "options")
+                  "container-attribute-target", "network", "run-command", "options")
 
 # The state of the parse running in this thread (or asyncio task) for the shared inline builder.
 _CURRENT: ContextVar[ParseState] = ContextVar("placement.lang.build.current")

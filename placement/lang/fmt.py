@@ -214,7 +214,8 @@ def _bundle(config: Config, bundle: Bundle) -> str:
     if bundle.promoted_max:
         counts["promoted-max"] = bundle.promoted_max
     words += _pairs(counts)
-    network = {"ip-range-start": bundle.ip_range_start, "control-port": bundle.control_port}
+    network = {"ip-range-start": bundle.ip_range_start, "control-port": bundle.control_port,
+               "container-attribute-target": bundle.attribute_target}
     words += _pairs({k: v for k, v in network.items() if v is not None}) + _pairs(bundle.options)
     text = _wrap(words, _meta_words(bundle.meta))
     if bundle.child is None:

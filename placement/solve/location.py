@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from placement.bundle import bundle_nodes
+from placement.bundle import bundle_containers, bundle_nodes, guests
 from placement.hierarchy import Hierarchy
 from placement.model import Config, Discovery, Location, Role, Rule
 from placement.remote import hosting_resources, is_connection_agent, is_hosted
@@ -64,8 +64,29 @@ class LocationIndex:
         self._exclusive: dict[str, frozenset[str] | None] = {}
         self._rules: dict[tuple, tuple[tuple[str, int], ...]] = {}
         self._hosted = tuple(name for name, node in config.nodes.items() if is_hosted(node))
-        self._hosting = frozenset(hosting_resources(config)) if self._hosted else frozenset()
+        # compat(pacemaker): a bundle's containers may run on remote nodes (nested remotes,
+        # pe_rsc_allow_remote_remotes); other guest containers may not.
+        self._hosting = (
+            frozenset(hosting_resources(config)) - bundle_containers(config) if self._hosted else frozenset()
+        )
         self._bundle_nodes = bundle_nodes(config)
+        self._host_targets = {
+            b.child: frozenset(guests(b)) for b in config.bundles.values() if b.child and b.attribute_target == "host"
+        }
+
+    def attributes_for(self, primitive: str, node: str) -> dict[str, str]:
+        """The attributes ``primitive``'s promotion score is read from on ``node``.
+
+        compat(pacemaker): ``pe_node_attribute_calculated`` — a resource with
+        ``container-attribute-target=host`` reads a guest node's attributes from the node
+        its container runs on now (none while the container is stopped).
+        """
+        guests = self._host_targets.get(primitive)
+        if guests is None or node not in guests:
+            return self.attributes(node)
+        via = self._config.nodes[node].via or ""
+        hosts = [i.node for i in self._state.instances_of(via)]
+        return self.attributes(hosts[0]) if hosts else {}
 
     def attributes(self, node: str) -> dict[str, str]:
         """Node attributes as rules see them (`node_attributes`), computed once per configured node."""

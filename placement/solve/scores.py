@@ -275,7 +275,7 @@ class ScoreTable:
         attribute = f"master-{unit.primitive}" if unit.instance is None else f"master-{unit.key}"
         result = {}
         for node in self.nodes:
-            value = self.locations.attributes(node).get(attribute)
+            value = self.locations.attributes_for(unit.primitive, node).get(attribute)
             terms: list[Term]
             if value is None:
                 terms = [Term("promotion", f"no {attribute} attribute", -1)]
