@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from placement.bundle import bundle_containers
 from placement.model import Agent, Config, Node, NodeKind, Role
 from placement.state import NodeStatus, State
 from placement.target import Placement
@@ -57,13 +56,13 @@ def must_avoid_hosted_nodes(config: Config, primitive: str) -> bool:
 
     compat(pacemaker): ``pcmk__primitive_internal_constraints`` bans connections and fence
     devices from every Pacemaker Remote node (``rsc_avoids_remote_nodes``), and a guest's
-    container too, so that guests never nest.
+    container too, so that guests never nest. (A bundle's containers may run on remote
+    nodes, though not on guests: `placement.solve.location` applies that distinction.)
     """
     item = config.primitives.get(primitive)
     if item is None:
         return False
-    guest_container = primitive in hosting_resources(config) and primitive not in bundle_containers(config)
-    return item.agent.is_fencing or is_connection_agent(item.agent) or guest_container
+    return item.agent.is_fencing or is_connection_agent(item.agent) or primitive in hosting_resources(config)
 
 
 def guest_connections(config: Config, state: State) -> list[tuple[str, str]]:

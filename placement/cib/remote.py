@@ -59,25 +59,35 @@ def _add(nodes: dict[str, Node], name: str, kind: NodeKind, via: str, document: 
 # ----------------------------------------------------------------------------- status
 
 
-def settle_online(config: Config, nodes: dict, found: dict, fencing: bool, resets: set[str]) -> None:
+def settle_online(
+    config: Config,
+    nodes: dict,
+    found: dict,
+    fencing: bool,
+    resets: set[str],
+    kinds: tuple[NodeKind, ...] = (NodeKind.REMOTE, NodeKind.GUEST),
+    failed_connections: frozenset[str] | set[str] = frozenset(),
+) -> None:
     """Whether each remote/guest node is up, from its connection's (container's) replayed history.
 
     compat(pacemaker): ``determine_remote_online_status``: up while the connection (the
     container) is started; a failed container makes its guest unclean (it must be reset,
-    by recovering the container), as does a lost host; a failed connection takes its remote
+    by recovering the container), as does a lost host or a failed implicit connection
+    (``failed_connections``, the guest's own history on its host); a failed connection takes its remote
     node down, and makes it unclean when the failure calls for a reset (``resets``: the
     connections whose failure on-fail ``reset_remote`` handles) and fencing is on.
     """
     for name, configured in config.nodes.items():
         node = nodes[name]
-        if configured.kind is NodeKind.CLUSTER:
+        if configured.kind not in kinds:
             continue
         node.unclean = False
         copies = [instance for instance, _, _ in found.get(configured.via or "", ()) if instance is not None]
         node.online = bool(copies) and not any(c.failed for c in copies)
         if configured.kind is NodeKind.GUEST:
             lost_host = any(nodes[c.node].unclean and not nodes[c.node].online for c in copies if c.node in nodes)
-            node.unclean = (bool(copies) and any(c.failed for c in copies)) or lost_host
+            failed = any(c.failed for c in copies) or name in failed_connections
+            node.unclean = (bool(copies) and failed) or lost_host
             node.online = node.online and not lost_host
         elif configured.via in resets and fencing and not node.fenced_before:
             node.unclean = True  # "remote connection is unrecoverable"

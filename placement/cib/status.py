@@ -117,7 +117,14 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     # whether they are up (compat(pacemaker): unpack_node_history's passes).
     remote.settle_online(config, nodes, unpacker.found, fencing, unpacker.resets)
     for node, element in hosted_states:
-        if node.online or fencing or config.nodes[node.name].kind is NodeKind.GUEST:
+        if config.nodes[node.name].kind is not NodeKind.GUEST and (node.online or fencing):
+            unpacker.node(document, node, element)
+    # compat(pacemaker): a container may run on a remote node (a bundle there): guests are
+    # settled again once the remote nodes' histories are in, then read.
+    remote.settle_online(config, nodes, unpacker.found, fencing, unpacker.resets, kinds=(NodeKind.GUEST,),
+                         failed_connections=unpacker.failed_connections)
+    for node, element in hosted_states:
+        if config.nodes[node.name].kind is NodeKind.GUEST:
             unpacker.node(document, node, element)
     active_on = {i.node for found in unpacker.found.values() for i, _, _ in found if i is not None}
     for name, configured in config.nodes.items():
@@ -342,6 +349,7 @@ class _History:
         self.fencing = fencing
         self.now = now
         self.stop_orphans = is_true(options.get("stop-orphan-resources", "true"))
+        self.failed_connections: set[str] = set()  # guests whose implicit connection failed
         # pe_can_fence: fencing on, a device to do it, and quorum (or permission without it).
         self.can_fence = (
             fencing
@@ -401,10 +409,19 @@ class _History:
                 continue
             rid = _primitive_id(history_id, self.config.primitives)
             outcome = replay(ops, self.policy(rid))
-            if rid is None:
+            if rid is None and self._is_guest(history_id):
+                # compat(pacemaker): a guest's implicit connection is a resource there; its
+                # failure while active makes the guest unclean (determine_remote_online_status).
+                if outcome.role is not Role.STOPPED and outcome.failures:
+                    self.failed_connections.add(history_id)
+            elif rid is None:
                 self.orphan(history_id, node, outcome)
             else:
                 self.record(rid, history_id, node, outcome)
+
+    def _is_guest(self, name: str) -> bool:
+        node = self.config.nodes.get(name)
+        return node is not None and node.kind is NodeKind.GUEST
 
     def orphan(self, history_id: str, node: _Node, outcome: Outcome) -> None:
         """History of a resource that is no longer configured: Pacemaker stops it."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from placement.bundle import bundle_containers, bundle_nodes, guests
 from placement.hierarchy import Hierarchy
-from placement.model import Config, Discovery, Location, Role, Rule
+from placement.model import Config, Discovery, Location, NodeKind, Role, Rule
 from placement.remote import hosting_resources, is_connection_agent, is_hosted
 from placement.score import INFINITY
 from placement.solve.rules import node_attributes, rule_score
@@ -64,11 +64,11 @@ class LocationIndex:
         self._exclusive: dict[str, frozenset[str] | None] = {}
         self._rules: dict[tuple, tuple[tuple[str, int], ...]] = {}
         self._hosted = tuple(name for name, node in config.nodes.items() if is_hosted(node))
+        self._hosting = frozenset(hosting_resources(config)) if self._hosted else frozenset()
         # compat(pacemaker): a bundle's containers may run on remote nodes (nested remotes,
-        # pe_rsc_allow_remote_remotes); other guest containers may not.
-        self._hosting = (
-            frozenset(hosting_resources(config)) - bundle_containers(config) if self._hosted else frozenset()
-        )
+        # pe_rsc_allow_remote_remotes), though not on guests; other guest containers on neither.
+        self._bundled = bundle_containers(config) if self._hosted else frozenset()
+        self._guests = frozenset(n for n, node in config.nodes.items() if node.kind is NodeKind.GUEST)
         self._bundle_nodes = bundle_nodes(config)
         self._host_targets = {
             b.child: frozenset(guests(b)) for b in config.bundles.values() if b.child and b.attribute_target == "host"
@@ -135,7 +135,7 @@ class LocationIndex:
                     else:
                         found.append(term)
         if self._hosted and not promoted and self._avoids_hosted(primitive):
-            for node in self._hosted:
+            for node in self._guests if primitive in self._bundled else self._hosted:
                 per_node.setdefault(node, []).append(NOT_ON_REMOTE)
         if self._bundle_nodes and not promoted:
             owner = self._hierarchy.clone_of(primitive)

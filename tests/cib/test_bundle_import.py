@@ -110,3 +110,38 @@ def test_pacemaker_places_bundles_alike(tmp_path: Path, scenario: str) -> None:
     path = tmp_path / "cib.xml"
     path.write_text(cib(resources, constraints, nodes=THREE, status=UP, options=NO_FENCING))
     assert _crm_placement(path) == pacemaker_placement(path)
+
+
+def _lrm(*entries: tuple[str, str]) -> str:
+    """An ``<lrm>`` with one history per (resource, ops)."""
+    inner = "".join(f'<lrm_resource id="{rid}" class="ocf" type="Dummy">{ops}</lrm_resource>' for rid, ops in entries)
+    return f'<lrm id="x"><lrm_resources>{inner}</lrm_resources></lrm>'
+
+
+def test_a_failed_implicit_connection_makes_its_bundle_guest_unclean() -> None:
+    from placement.state import NodeStatus
+    from tests.cib.test_status import FENCE, node_state, op
+
+    bundle = '<bundle id="b"><docker image="x"/><network control-port="3121"/><primitive id="p" class="ocf" provider="heartbeat" type="Dummy"/></bundle>'
+    ok = _lrm(("b-docker-0", op("start", 1)), ("b-0", op("start", 2)))
+    failed = _lrm(("b-docker-0", op("start", 1)), ("b-0", op("start", 2) + op("monitor", 3, 1, interval=30000)))
+    guest = '<node_state id="b-0" uname="b-0" remote_node="true">' + _lrm(("p", op("start", 4))) + "</node_state>"
+    _, state = load(cib(FENCE + bundle, status=node_state("alice", inner=ok) + node_state("bob") + guest))
+    assert state.node("b-0").status is NodeStatus.ONLINE
+    _, state = load(cib(FENCE + bundle, status=node_state("alice", inner=failed) + node_state("bob") + guest))
+    assert state.node("b-0").status is NodeStatus.UNCLEAN
+
+
+def test_a_bundle_container_on_a_remote_node_is_read_before_its_guest() -> None:
+    from placement.state import NodeStatus
+    from tests.cib.test_status import FENCE, node_state, op
+
+    bundle = '<bundle id="b"><docker image="x"/><network control-port="3121"/><primitive id="p" class="ocf" provider="heartbeat" type="Dummy"/></bundle>'
+    connection = '<primitive id="rem1" class="ocf" provider="pacemaker" type="remote"/>'
+    alice = node_state("alice", inner=_lrm(("rem1", op("start", 1)), ("b-0", op("start", 3))))
+    remote = '<node_state id="rem1" uname="rem1" remote_node="true">' + _lrm(("b-docker-0", op("start", 2))) + "</node_state>"
+    guest = '<node_state id="b-0" uname="b-0" remote_node="true">' + _lrm(("p", op("start", 4))) + "</node_state>"
+    config, state = load(cib(FENCE + connection + bundle, status=alice + node_state("bob") + remote + guest))
+    assert state.node("b-0").status is NodeStatus.ONLINE
+    assert [i.node for i in state.instances_of("b-docker-0")] == ["rem1"]
+    assert guest_connections(config, state) == [("b-0", "alice")]  # where rem1's connection runs
