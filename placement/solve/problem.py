@@ -27,6 +27,7 @@ from placement.model import (
 )
 from placement.solve import colocation, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
+from placement.solve.blocked_stops import held_copies
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
 from placement.solve.scores import ScoreTable
@@ -229,6 +230,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
         relations.extend(LOWERINGS[type(constraint)](constraint, resolver, config, index))
     links = [r for r in relations if isinstance(r, colocation.Link)]
     precedences = [r for r in relations if isinstance(r, order.Precedence)]
+    _hold_blocked_stops(table, hierarchy, state, config, precedences, allowed, pinned, frozen, blocked, not_running)
     capacity = None
     if config.cluster.strategy is not Strategy.DEFAULT:
         capacity = {name: dict(node.capacity) for name, node in config.nodes.items()}
@@ -250,6 +252,33 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
         not_running,
         exempt,
     )
+
+
+def _hold_blocked_stops(
+    table: ScoreTable,
+    hierarchy: Hierarchy,
+    state: State,
+    config: Config,
+    precedences: list[order.Precedence],
+    allowed: dict[str, dict[str, NodeScore]],
+    pinned: dict[str, frozenset[str]],
+    frozen: set[str],
+    blocked: dict[str, str],
+    not_running: dict[str, str],
+) -> None:
+    """Pin the copies whose stop waits for a blocked stop (`placement.solve.blocked_stops`)."""
+    held = held_copies(config, state, hierarchy, table.units, table.current.nodes, precedences)
+    for key, (nodes, why) in held.items():
+        if key in frozen:
+            continue
+        pinned[key] = pinned.get(key, frozenset()) | nodes
+        blocked[key] = why
+        not_running.pop(key, None)
+        if not table.by_key[key].multi:
+            frozen.add(key)
+            allowed[key] = {n: table.score(key, n) for n in sorted(pinned[key])}
+        else:
+            allowed[key] = {**allowed.get(key, {}), **{n: table.score(key, n) for n in sorted(nodes)}}
 
 
 def _may_not_run(config: Config, quorum: object, requires: str | None, active: bool) -> str | None:
