@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cmp_to_key
 
 from placement.model import Strategy
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
 from placement.solve.problem import Problem, role_matches
+from placement.solve.sequence import assignment_order, capacity_points
 from placement.solve.solution import Solution, SolutionView
 from placement.solve.units import Unit
 
@@ -54,7 +56,6 @@ class _Run:
         # free capacity in all, kept up to date: `choose` asks for both for every candidate.
         self.checked = problem.capacity is not None
         self.need_of = {unit.key: _need([unit]) for unit in problem.units} if self.checked else {}
-        self.free_total = {node: sum(free.values()) for node, free in self.free.items()}
         self.name_order = {node: node.encode() for node in problem.nodes}  # §6.2: byte order
 
     # ----------------------------------------------------------------- scoring
@@ -106,7 +107,6 @@ class _Run:
             free = self.free[node]
             for attribute, amount in self.need_of[unit.key].items():
                 free[attribute] = free.get(attribute, 0) - amount
-            self.free_total[node] = sum(free.values())
 
     def choose(self, members: list[Unit], candidates: list[str], current: frozenset[str]) -> str | None:
         """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2."""
@@ -131,13 +131,26 @@ class _Run:
             return None
         balanced = self.strategy is Strategy.BALANCED
         minimal = self.strategy is Strategy.MINIMAL
-        free_total, assigned, name_order = self.free_total, self.assigned_count, self.name_order
+        assigned, name_order = self.assigned_count, self.name_order
 
-        def rank(item: tuple[str, int]) -> tuple:
+        def plain(item: tuple[str, int]) -> tuple:
             node, value = item
-            free = free_total[node] if balanced else 0
             count = 0 if minimal else assigned[node]
-            return (-value, -free, count, node not in current, name_order[node])
+            return (-value, count, node not in current, name_order[node])
+
+        def compare(one: tuple[str, int], other: tuple[str, int]) -> int:
+            # compat(pacemaker): §6.2 ``compare_nodes`` — with ``balanced``, equal scores go to
+            # the node with more free capacity on more attributes (a point each, not the sum).
+            if one[1] != other[1]:
+                return -1 if one[1] > other[1] else 1
+            points = capacity_points(free[one[0]], free[other[0]])
+            if points:
+                return points
+            left, right = plain(one), plain(other)
+            return -1 if left < right else (1 if left > right else 0)
+
+        free = self.free
+        rank = cmp_to_key(compare) if balanced else plain
 
         fits = self._fitting(members)
         first = min(scored, key=rank)
@@ -363,11 +376,7 @@ def _copies(units: list[Unit]) -> list[list[Unit]]:
 def greedy(problem: Problem) -> Solution:
     """Pacemaker's answer for ``problem``, as closely as a one-pass port gets it."""
     run = _Run(problem)
-    sequence = sorted(
-        dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units),
-        key=lambda root: -(problem.table.meta(root).priority or 0),
-    )
-    for root in sequence:
+    for root in assignment_order(problem, dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units)):
         run.assign(root)
     run.promote()
     run.block()
