@@ -456,8 +456,45 @@ class _History:
             elif not clone.globally_unique:
                 copies = _merge_anonymous(copies)
             result.extend(copies)
+        result = self._block_multiply_active(result, online)
         # The order the state JSON writer uses, so a state survives the round trip unchanged.
         return tuple(sorted(result, key=lambda i: (i.resource, i.node, i.clone_instance or "")))
+
+    def _block_multiply_active(self, copies: list[Instance], online: set[str]) -> list[Instance]:
+        """compat(pacemaker): ``native_add_running`` — ``multiple-active=block`` leaves a
+        primitive active on several nodes unmanaged where it is (``pe_rsc_block``), and the
+        whole group when the group itself says ``block``.
+
+        Nodes count as ``pe__find_active_requires`` counts them: every node for a resource
+        that needs fencing, only online clean nodes otherwise. ``stop_only`` is a ban
+        (`placement.cib.failures.bans`); ``stop_start`` needs nothing here (one copy stays).
+        """
+        nodes_of: dict[str, set[str]] = {}
+        for copy in copies:
+            nodes_of.setdefault(copy.resource, set()).add(copy.node)
+        blocked: set[str] = set()
+        for rid, nodes in nodes_of.items():
+            if rid not in self.config.primitives or self.hierarchy.clone_of(rid) is not None:
+                continue
+            meta = self.hierarchy.effective_meta(rid)
+            if meta.multiple_active != "block":
+                continue
+            counted = nodes if self._needs_fencing(rid) else nodes & online
+            if len(counted) > 1:
+                blocked.add(rid)
+                group = self.hierarchy.group_of(rid)
+                if group is not None and self.hierarchy.effective_meta(group.id).multiple_active == "block":
+                    blocked.update(group.members)
+        if not blocked:
+            return copies
+        return [replace(c, managed=False) if c.resource in blocked else c for c in copies]
+
+    def _needs_fencing(self, rid: str) -> bool:
+        """``pe_rsc_needs_fencing``: requires fencing (the default with fencing on, but not for devices)."""
+        requires = self.hierarchy.effective_meta(rid).requires
+        if requires is not None:
+            return requires in ("fencing", "unfencing") and self.fencing
+        return self.fencing and self.config.primitives[rid].agent.standard != "stonith"
 
     def _settle_primitive(
         self,

@@ -37,6 +37,9 @@ class Link:
     score: int
     attribute: str | None = None
     span: Span | None = field(default=None, compare=False)
+    # ``influence`` of the constraint (None: the dependent's ``critical`` meta, default true):
+    # only the greedy reference reads it, for the primary's attenuated pull (§5).
+    influence: bool | None = field(default=None, compare=False)
 
     @property
     def mandatory(self) -> bool:
@@ -68,6 +71,7 @@ def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: 
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,
+                constraint.influence,
             )
         ]
     return _lower_sets(constraint, resolver, name, whole)

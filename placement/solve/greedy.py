@@ -25,6 +25,7 @@ from functools import cmp_to_key
 from placement.model import Strategy
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
+from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.problem import Problem, role_matches
 from placement.solve.sequence import assignment_order, capacity_points
 from placement.solve.solution import Solution, SolutionView
@@ -57,6 +58,8 @@ class _Run:
         self.checked = problem.capacity is not None
         self.need_of = {unit.key: _need([unit]) for unit in problem.units} if self.checked else {}
         self.name_order = {node: node.encode() for node in problem.nodes}  # §6.2: byte order
+        self.position = {node: index for index, node in enumerate(problem.nodes)}
+        self.colocated = ColocatedScores(problem)
 
     # ----------------------------------------------------------------- scoring
 
@@ -100,9 +103,9 @@ class _Run:
         free = self.free[node]
         return all(free.get(attribute, 0) >= amount for attribute, amount in need.items())
 
-    def take(self, unit: Unit, node: str) -> None:
+    def take(self, unit: Unit, node: str, counted: bool = True) -> None:
         self.placed[unit.key].add(node)
-        self.assigned_count[node] += 1
+        self.assigned_count[node] += counted
         if self.checked:
             free = self.free[node]
             for attribute, amount in self.need_of[unit.key].items():
@@ -110,23 +113,27 @@ class _Run:
 
     def choose(self, members: list[Unit], candidates: list[str], current: frozenset[str]) -> str | None:
         """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2."""
-        scored = []
+        values: dict[str, int] = {}
         if len(members) == 1 and not self.links_of.get(members[0].key):
             # One primitive without colocations (the common case): its static score is all.
             allowed = self.problem.allowed.get(members[0].key, {})
             for node in candidates:
                 score = allowed.get(node)
-                if score is not None and score.total >= 0:
-                    scored.append((node, score.total))
+                if score is not None:
+                    values[node] = score.total
         else:
             for node in candidates:
                 value = 0
                 for index, unit in enumerate(members):
                     score = self.node_score(unit, node)
-                    # Later members may only pull, never stop the first one (compat: influence discarded).
+                    # Later members may only pull, never stop the first one (their part is rolled back).
                     value = add(value, score) if index == 0 or score > -INFINITY else value
-                if value >= 0:
-                    scored.append((node, value))
+                values[node] = value
+        influencing = self._influencing(members)
+        if influencing and values:
+            # compat(pacemaker): §5 ``apply_with_this`` — the dependents' attenuated preferences.
+            values = self.colocated.with_this(influencing, values)
+        scored = [(node, value) for node, value in values.items() if value >= 0]
         if not scored:
             return None
         balanced = self.strategy is Strategy.BALANCED
@@ -177,6 +184,16 @@ class _Run:
                     return node
         return best_node
 
+    def _influencing(self, members: list[Unit]) -> list[str]:
+        """The resources whose dependents pull a copy of ``members`` (none for clone copies)."""
+        head = members[0]
+        if head.clone is not None or not self.colocated.dependents_of:
+            return []
+        rids = [unit.primitive for unit in members]
+        if head.group is not None:
+            rids.append(head.group)
+        return rids if any(rid in self.colocated.dependents_of for rid in rids) else []
+
     def _fitting(self, members: list[Unit]) -> Callable[[str], bool]:
         """A test "this node has room for ``members``"."""
         if not self.checked:
@@ -219,8 +236,11 @@ class _Run:
         pinned = self.problem.pinned.get(head.key)
         if pinned:
             for unit in members:
-                for node in sorted(self.problem.pinned.get(unit.key, ())):
-                    self.take(unit, node)
+                # compat(pacemaker): an unmanaged primitive is assigned to one node only
+                # (``pe__current_node``), so a copy left on a second node counts for nobody's
+                # tie-break (§6.2 ``num_resources``); it still runs, and takes capacity, there.
+                for index, node in enumerate(sorted(self.problem.pinned.get(unit.key, ()), key=self.position.get)):
+                    self.take(unit, node, counted=index == 0)
             return sorted(pinned)[0]
         available = self.available
         candidates = [n for n in self.problem.allowed.get(head.key, ()) if n in available and n not in exclude]

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cmp_to_key
 
-from placement.model import Clone, Group, Strategy
-from placement.score import INFINITY, add
+from placement.model import Strategy
+from placement.score import INFINITY
+from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.problem import Problem
-
-Table = dict[str, int]
 
 
 def assignment_order(problem: Problem, roots: Iterable[str]) -> list[str]:
@@ -27,11 +26,11 @@ def assignment_order(problem: Problem, roots: Iterable[str]) -> list[str]:
     ordered = sorted(roots, key=lambda root: -(problem.table.meta(root).priority or 0))
     if problem.config.cluster.strategy is Strategy.DEFAULT:
         return ordered
-    scorer = _Colocated(problem)
+    scorer = ColocatedScores(problem)
     nodes = node_order(problem)
     keys = {}
     for root in ordered:
-        table = scorer.scores(root)
+        table = scorer.this_with(root)
         current = scorer.current_node(root)
         here = table.get(current, -INFINITY) if current is not None else -INFINITY
         keys[root] = (-(problem.table.meta(root).priority or 0), -here, tuple(-table.get(n, -INFINITY) for n in nodes))
@@ -73,112 +72,3 @@ def capacity_points(free_a: dict[str, int], free_b: dict[str, int]) -> int:
         elif mine < theirs:
             result += 1
     return result
-
-
-class _Colocated:
-    """``pcmk__add_colocated_node_scores`` with the "this with" selection, for sorting only."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.config = problem.config
-        self.hierarchy = problem.hierarchy
-        self.available = {n for n in problem.nodes if problem.table.unavailable[n] is None}
-        self.units_of: dict[str, list[str]] = {}
-        for unit in problem.table.units:
-            self.units_of.setdefault(unit.primitive, []).append(unit.key)
-        self.this_with: dict[str, list[tuple[str, int, str | None]]] = {}
-        for link in problem.links:
-            self.this_with.setdefault(self._owner(link.dependent.resource), []).append(
-                (self._owner(link.primary.resource), link.score, link.attribute)
-            )
-        self.merging: set[str] = set()
-
-    def _owner(self, rid: str) -> str:
-        """A clone's child named in a constraint stands for the clone."""
-        clone = self.hierarchy.clone_of(rid)
-        if clone is not None and not isinstance(self.config.resources[rid], Clone):
-            return clone.id
-        return rid
-
-    def current_node(self, rid: str) -> str | None:
-        current = self.problem.table.current
-        nodes = [n for p in self.hierarchy.primitives_in(rid) for k in self.units_of.get(p, ()) for n in current.of(k)]
-        if not nodes:
-            return None
-        position = {n: i for i, n in enumerate(self.problem.nodes)}
-        return min(nodes, key=position.__getitem__)
-
-    def table(self, rid: str) -> Table:
-        """A resource's own ``allowed_nodes`` weights (a clone's without its copies' stickiness)."""
-        resource = self.config.resources[rid]
-        if isinstance(resource, Clone):
-            primitives = self.hierarchy.primitives_in(rid)
-            keys = self.units_of.get(primitives[0], ()) if primitives else ()
-            if not keys:
-                return {}
-            scores = self.problem.table.scores(keys[0])
-            return {n: _fold(t.value for t in s.terms if t.kind != "stickiness") for n, s in scores.items() if s.entry}
-        keys = self.units_of.get(rid, ())
-        if not keys:
-            return {}
-        return {n: s.total for n, s in self.problem.table.scores(keys[0]).items() if s.entry}
-
-    def scores(self, rid: str) -> Table:
-        return self._merge(rid, None, None, 1.0, active=False)
-
-    def _merge(self, rid: str, work: Table | None, attribute: str | None, factor: float, *, active: bool) -> Table:
-        if rid in self.merging:
-            return work or {}  # a colocation loop: cut here, as the "merging" flag does
-        self.merging.add(rid)
-        try:
-            resource = self.config.resources[rid]
-            if isinstance(resource, Group) and resource.members:
-                member = resource.members[-1] if work is None else resource.members[0]
-                new = self._merge(member, work, attribute, factor, active=active)
-            elif work is None:
-                new = self.table(rid)
-            else:
-                new = self._matching(dict(work), self.table(rid), attribute, factor)
-            if any(score >= 0 and node in self.available for node, score in new.items()):
-                sign = -1.0 if factor < 0 else 1.0
-                for primary, score, attr in self._primaries(rid):
-                    new = self._merge(primary, new, attr, sign * score / INFINITY, active=True)
-            elif active:
-                return work or {}  # rolled back: it would leave no node available
-            return new
-        finally:
-            self.merging.discard(rid)
-
-    def _primaries(self, rid: str) -> list[tuple[str, int, str | None]]:
-        found = list(self.this_with.get(rid, ()))
-        group = self.hierarchy.group_of(rid)
-        if group is not None:
-            index = group.members.index(rid)
-            if index > 0:  # a group member is colocated with the one before it (§8)
-                found.insert(0, (group.members[index - 1], INFINITY, None))
-        return found
-
-    def _matching(self, work: Table, primary: Table, attribute: str | None, factor: float) -> Table:
-        """``add_node_scores_matching_attr``: add the primary's best matching score, scaled."""
-        best: dict[str | None, int] = {}
-        for node, score in primary.items():
-            if node in self.available:
-                value = self.problem.attribute(node, attribute)
-                best[value] = max(best.get(value, -INFINITY), score)
-        for node, weight in work.items():
-            score = best.get(self.problem.attribute(node, attribute), -INFINITY)
-            if factor < 0 and score < 0:
-                continue  # a negative preference for a negative score is not a positive one
-            scaled = factor * score
-            points = int(scaled - 0.5) if scaled < 0 else int(scaled + 0.5)
-            if points == 0 and score != 0:
-                points = 1 if factor > 0 else -1 if factor < 0 else 0
-            work[node] = add(points, weight)
-        return work
-
-
-def _fold(values: Iterable[int]) -> int:
-    total = 0
-    for value in values:
-        total = add(total, value)
-    return total
