@@ -66,7 +66,12 @@ class _Node:
             status = NodeStatus.STANDBY
         else:
             status = NodeStatus.ONLINE
-        return NodeState(status=status, attributes=frozen_map(self.attributes), shutdown=self.shutdown)
+        return NodeState(
+            status=status,
+            attributes=frozen_map(self.attributes),
+            shutdown=self.shutdown,
+            in_membership=self.unclean and self.online,
+        )
 
 
 def unpack(document: Document, imported: Imported, now: int | None = None) -> State:
@@ -106,7 +111,7 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
         if node.online or fencing:
             unpacker.node(document, node, element)
     instances = unpacker.instances()
-    _promotion_scores_by_instance(config, nodes, instances)
+    _promotion_scores_by_instance(config, nodes, unpacker.history_numbered)
 
     return State(
         nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
@@ -322,12 +327,15 @@ class _History:
             and any(p.agent.is_fencing for p in config.primitives.values())
             and (quorum or config.cluster.no_quorum is NoQuorumPolicy.IGNORE)
         )
+        self.has_device = fencing and any(p.agent.is_fencing for p in config.primitives.values())
         self.found: dict[str, list[tuple[Instance | None, str, Outcome]]] = {}  # by primitive
         self.failed: list[FailedOperation] = []
         self.policies: dict[str, Policy] = {}
         self.failures_ignored: set[str] = set()  # primitives with a failure on-fail=ignore forgave
         self.containers = containers or {}
         self.failed_containers: set[tuple[str, str]] = set()  # (primitive, node) to recover
+        self.node_order: list[str] = []  # nodes in the order their histories were unpacked
+        self.history_numbered: tuple[Instance, ...] = ()
 
     def policy(self, rid: str | None) -> Policy:
         """How failures of primitive ``rid`` (None: an orphan) are handled."""
@@ -364,6 +372,7 @@ class _History:
         return policy
 
     def node(self, document: Document, node: _Node, element: Element) -> None:
+        self.node_order.append(node.name)
         resources = element.find("lrm/lrm_resources")
         if resources is None:
             return
@@ -389,6 +398,10 @@ class _History:
         if not managed or not self.stop_orphans:
             raise Unsupported("orphan resource left running", history_id)
 
+    def can_fence_node(self, node: _Node) -> bool:
+        """``pe_can_fence``: without quorum a node still in our membership can be fenced."""
+        return self.can_fence or (self.has_device and node.online)
+
     def record(self, rid: str, history_id: str, node: _Node, outcome: Outcome) -> None:
         policy = self.policy(rid)
         active = outcome.role is not Role.STOPPED
@@ -408,7 +421,7 @@ class _History:
         elif on_fail is OnFail.RESTART_CONTAINER and rid in self.containers:
             container = self.containers[rid]
             self.failed_containers.update((p, node.name) for p in self.hierarchy.primitives_in(container))
-        if not self.can_fence and any(f.hard and f.op.task == "stop" for f in outcome.failures):
+        if not self.can_fence_node(node) and any(f.hard and f.op.task == "stop" for f in outcome.failures):
             # compat(pacemaker): check_recoverable: a stop that can never succeed and a node
             # that cannot be fenced leave the resource blocked where it is.
             failed, managed = active, False
@@ -457,8 +470,35 @@ class _History:
                 copies = _merge_anonymous(copies)
             result.extend(copies)
         result = self._block_multiply_active(result, online)
+        # The history's own numbers still name per-instance promotion scores (promotion_score
+        # looks an instance up by its history name first).
+        self.history_numbered = tuple(result)
+        result = self._number_anonymous(result)
         # The order the state JSON writer uses, so a state survives the round trip unchanged.
         return tuple(sorted(result, key=lambda i: (i.resource, i.node, i.clone_instance or "")))
+
+    def _number_anonymous(self, copies: list[Instance]) -> list[Instance]:
+        """compat(pacemaker): ``find_anonymous_clone`` — an anonymous clone's history names no
+        instance that counts: each node, in the order the status lists them, takes the first
+        instance number not yet active. Promotion breaks ties by that number (§8)."""
+        numbers: dict[str, dict[str, str]] = {}  # clone → node → instance number
+        active: dict[str, set[str]] = {}
+        for copy in copies:
+            clone = self.hierarchy.clone_of(copy.resource)
+            if clone is not None and not clone.globally_unique:
+                active.setdefault(clone.id, set()).add(copy.node)
+        for clone_id, nodes in active.items():
+            order = [n for n in self.node_order if n in nodes] + sorted(nodes - set(self.node_order))
+            numbers[clone_id] = {node: str(index) for index, node in enumerate(order)}
+        if not numbers:
+            return copies
+        renumbered = []
+        for copy in copies:
+            clone = self.hierarchy.clone_of(copy.resource)
+            if clone is not None and clone.id in numbers:
+                copy = replace(copy, clone_instance=numbers[clone.id][copy.node])
+            renumbered.append(copy)
+        return renumbered
 
     def _block_multiply_active(self, copies: list[Instance], online: set[str]) -> list[Instance]:
         """compat(pacemaker): ``native_add_running`` — ``multiple-active=block`` leaves a

@@ -66,7 +66,8 @@ def fence_devices(config: Config) -> tuple[str, ...]:
 def can_fence(config: Config, state: State, node: str) -> bool:
     """Whether ``node`` can be fenced now (SEMANTICS.md §10 ``pe_can_fence``).
 
-    Fencing must be enabled, the partition must have quorum (or ignore its loss), and some
+    Fencing must be enabled, the partition must have quorum (or ignore its loss, or the node
+    must still be in its membership: an unclean node that is online), and some
     fence device must be able to target ``node`` (its ``fences`` list is empty or names it).
     compat(pacemaker): like the scheduler, this does not ask whether the device runs or
     could run somewhere — fencing is done by the fencer, not as a resource action. If the
@@ -81,7 +82,10 @@ def can_fence(config: Config, state: State, node: str) -> bool:
     """
     if not config.cluster.fencing:
         return False
-    if not state.quorum and config.cluster.no_quorum is not NoQuorumPolicy.IGNORE:
+    # compat(pacemaker): without quorum a node still in our membership can be fenced
+    # ("We can fence X without quorum because they're in our membership").
+    inquorate = not state.quorum and config.cluster.no_quorum is not NoQuorumPolicy.IGNORE
+    if inquorate and not state.node(node).in_membership:
         return False
     return any(not config.primitives[device].fences or node in config.primitives[device].fences
                for device in fence_devices(config))
