@@ -1,19 +1,22 @@
 """A port of Pacemaker's one-by-one assignment: the reference answer and the solver's first hint.
 
 SEMANTICS.md §6: top-level resources are assigned in configuration order, stably sorted
-by priority (highest first); each first pulls in the primaries it is colocated with. A
+by priority (highest first) — and with a placement strategy by ``cmp_resources``
+(`placement.solve.sequence`); each first pulls in the primaries it is colocated with. A
 resource takes the allowed node with (1) the highest score after the colocations of
-already-assigned primaries, (2) for ``balanced``, the most free capacity, (3) except for
-``minimal``, the fewest copies assigned so far in this run, (4) its current node,
-(5) the lowest node name (byte order). With a positive winning score a resource stays on
-its current node when that node ties for the best score. Groups place their first member
-with the summed scores of all members; clones place currently active copies first, then
-the rest; promotion is decided after placement; mandatory orders then block.
+already-assigned primaries and the attenuated influence of its dependents
+(`placement.solve.coloc_scores`), (2) for ``balanced``, more free capacity on more
+attributes, (3) except for ``minimal``, the fewest copies assigned so far in this run,
+(4) its current node, (5) the lowest node name (byte order). With a positive winning score
+a resource stays on its current node when that node ties for the best score. Groups place
+their first member with the summed scores of all members; clones place currently active
+copies first, then the rest; promotion is decided after placement; mandatory orders then
+block.
 
-Deliberate simplifications (documented in docs/solver.md): a dependent's preferences do
-not pull its primary (Pacemaker's attenuated "influence", §5), and finite colocations are
-never rolled back. The objective only uses this answer as a reference and hint, so these
-only change which of several equally good placements is preferred.
+Deliberate simplifications (documented in docs/solver.md): clone instances feel no
+influence from their dependents, and a dependent's own finite colocations are never rolled
+back. The objective only uses this answer as a reference and hint, so these only change
+which of several equally good placements is preferred.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import cmp_to_key
 
-from placement.model import Strategy
+from placement.model import Group, Strategy
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
 from placement.solve.coloc_scores import ColocatedScores
@@ -53,6 +56,8 @@ class _Run:
         for link in problem.links:
             for key in link.dependent.units:
                 self.links_of[key].append(link)
+        for links in self.links_of.values():
+            links.sort(key=self._primary_rank)  # compat(pacemaker): cmp_primary_priority
         # What each unit takes of a node's capacity (only what is checked), and each node's
         # free capacity in all, kept up to date: `choose` asks for both for every candidate.
         self.checked = problem.capacity is not None
@@ -60,6 +65,17 @@ class _Run:
         self.name_order = {node: node.encode() for node in problem.nodes}  # §6.2: byte order
         self.position = {node: index for index, node in enumerate(problem.nodes)}
         self.colocated = ColocatedScores(problem)
+
+    def _primary_rank(self, link) -> tuple:
+        """Higher priority first, then clones (promotable first), groups, primitives, then id."""
+        primary = link.primary.resource
+        hierarchy = self.problem.hierarchy
+        clone = hierarchy.clone_of(primary)
+        if clone is not None:
+            variant, name = (0 if clone.promotable else 1), clone.id
+        else:
+            variant, name = (2 if isinstance(self.problem.config.resources.get(primary), Group) else 3), primary
+        return (-(self.problem.table.meta(hierarchy.root(primary)).priority or 0), variant, name.encode())
 
     # ----------------------------------------------------------------- scoring
 
@@ -70,28 +86,51 @@ class _Run:
             return -INFINITY
         value = score.total
         for link in self.links_of.get(unit.key, ()):
-            if link.dependent.role is not None:
-                continue
-            primaries = [k for k in link.primary.units if k != unit.key]
-            if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
-                continue
-            here = self.problem.attribute(node, link.attribute)
-            where = {
-                self.problem.attribute(n, link.attribute)
-                for k in primaries
-                for n in self.placed.get(k, ())
-                if role_matches(link.primary.role, n in self.promoted.get(k, ()))
-            }
-            together = here is not None and here in where
-            if link.score >= INFINITY:
-                value = add(value, 0 if together else -INFINITY)
-            elif link.score <= -INFINITY:
-                value = add(value, -INFINITY if together else 0)
-            elif together:
-                value = add(value, link.score)
-            elif not where and link.score > 0:
-                value = add(value, -link.score)  # compat(pacemaker): §5, primary not running anywhere
+            delta = self._delta(unit, link, node)
+            if delta is not None:
+                value = add(value, delta)
         return value
+
+    def _delta(self, unit: Unit, link, node: str) -> int | None:
+        """What one colocation with assigned primaries adds to ``unit`` on ``node`` (None: nothing)."""
+        if link.dependent.role is not None:
+            return None
+        primaries = [k for k in link.primary.units if k != unit.key]
+        if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
+            return None
+        here = self.problem.attribute(node, link.attribute)
+        where = {
+            self.problem.attribute(n, link.attribute)
+            for k in primaries
+            for n in self.placed.get(k, ())
+            if role_matches(link.primary.role, n in self.promoted.get(k, ()))
+        }
+        together = here is not None and here in where
+        if link.score >= INFINITY:
+            return 0 if together else -INFINITY
+        if link.score <= -INFINITY:
+            return -INFINITY if together else 0
+        if together:
+            return link.score
+        if not where and link.score > 0:
+            return -link.score  # compat(pacemaker): §5, primary not running anywhere
+        return None
+
+    def head_scores(self, unit: Unit, candidates: list[str]) -> dict[str, int]:
+        """compat(pacemaker): ``apply_this_with`` — the colocations folded in one at a time,
+        a finite negative one rolled back when it would leave no node with a score ≥ 0."""
+        allowed = self.problem.allowed.get(unit.key, {})
+        table = {n: allowed[n].total if n in allowed else -INFINITY for n in candidates}
+        for link in self.links_of.get(unit.key, ()):
+            applied = dict(table)
+            for node in candidates:
+                delta = self._delta(unit, link, node)
+                if delta is not None:
+                    applied[node] = add(applied[node], delta)
+            if -INFINITY < link.score < 0 and not any(v >= 0 for v in applied.values()):
+                continue
+            table = applied
+        return table
 
     def fits(self, units: list[Unit], node: str) -> bool:
         if not self.checked:
@@ -113,6 +152,20 @@ class _Run:
 
     def choose(self, members: list[Unit], candidates: list[str], current: frozenset[str]) -> str | None:
         """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2."""
+        scored = [(node, value) for node, value in self.values(members, candidates).items() if value >= 0]
+        if not scored:
+            return None
+        # compat(pacemaker): assign_best_node — a unique clone instance does not stay on an
+        # equally good current node: distribute_children already kept it there if it should.
+        if members[0].instance is not None and members[0].clone is not None:
+            current = frozenset()
+            keep = False
+        else:
+            keep = True
+        return self._best(members, scored, current, keep)
+
+    def values(self, members: list[Unit], candidates: list[str]) -> dict[str, int]:
+        """The score of a copy of ``members`` on each candidate node, before the §6.2 tie-breaks."""
         values: dict[str, int] = {}
         if len(members) == 1 and not self.links_of.get(members[0].key):
             # One primitive without colocations (the common case): its static score is all.
@@ -122,20 +175,22 @@ class _Run:
                 if score is not None:
                     values[node] = score.total
         else:
+            values = self.head_scores(members[0], candidates)
             for node in candidates:
-                value = 0
-                for index, unit in enumerate(members):
+                for unit in members[1:]:
                     score = self.node_score(unit, node)
                     # Later members may only pull, never stop the first one (their part is rolled back).
-                    value = add(value, score) if index == 0 or score > -INFINITY else value
-                values[node] = value
+                    if score > -INFINITY:
+                        values[node] = add(values[node], score)
         influencing = self._influencing(members)
         if influencing and values:
             # compat(pacemaker): §5 ``apply_with_this`` — the dependents' attenuated preferences.
             values = self.colocated.with_this(influencing, values)
-        scored = [(node, value) for node, value in values.items() if value >= 0]
-        if not scored:
-            return None
+        return values
+
+    def _best(
+        self, members: list[Unit], scored: list[tuple[str, int]], current: frozenset[str], keep: bool
+    ) -> str | None:
         balanced = self.strategy is Strategy.BALANCED
         minimal = self.strategy is Strategy.MINIMAL
         assigned, name_order = self.assigned_count, self.name_order
@@ -164,7 +219,7 @@ class _Run:
         if fits(first[0]):
             # The usual case: the best node has room. Only an equally good current node can win.
             best_node, best = first
-            if best > 0 and best_node not in current:
+            if keep and best > 0 and best_node not in current:
                 stay = [(node, best) for node in current if (node, best) in scored and fits(node)]
                 if stay:
                     return min(stay, key=rank)[0]
@@ -178,7 +233,7 @@ class _Run:
         if first is None:
             return None
         best_node, best = first
-        if best > 0:
+        if keep and best > 0:
             for node, value in scored:
                 if value == best and node in current and fits(node):
                     return node
@@ -224,6 +279,8 @@ class _Run:
         copies = _copies(units)
         if units and units[0].multi:
             self.assign_anonymous(units)
+        elif units and units[0].instance is not None and units[0].clone is not None:
+            self.assign_unique(copies)
         else:
             for members in copies:
                 self.assign_copy(members, set())
@@ -249,11 +306,55 @@ class _Run:
         node = self.choose(members, candidates, self.problem.table.current.of(head.key))
         if node is None:
             return None
-        for unit in members:
-            if self.node_score(unit, node) < 0 or not self.fits([unit], node) or not self._clone_room(unit, node):
+        for index, unit in enumerate(members):
+            # (The head's score was judged by `choose`, with Pacemaker's rollbacks.)
+            if index and self.node_score(unit, node) < 0:
+                break
+            if not self.fits([unit], node) or not self._clone_room(unit, node):
                 break
             self.take(unit, node)
         return node
+
+    def assign_unique(self, copies: list[list[Unit]]) -> None:
+        """compat(pacemaker): §8 ``distribute_children`` for a globally-unique clone.
+
+        Active, healthy instances are pre-assigned to their current node first — if it can
+        take them, scores at least as well as the best node, and holds fewer than
+        ``clone-max / available nodes`` (at least 1) of this clone so far — which is what
+        rebalances a clone crowded on few nodes; then every instance left is placed in order.
+        """
+        problem = self.problem
+        optimal = max(1, len(copies) // max(1, len(self.available)))
+        count: dict[str, int] = defaultdict(int)
+        failed = self._failed_copies()
+        done: set[str] = set()
+        for members in copies:
+            head = members[0]
+            now = sorted(problem.table.current.of(head.key), key=self.position.get)
+            if not now or head.key in failed or head.key in problem.pinned:
+                continue
+            node = now[0]
+            if node not in self.available or count[node] >= optimal or not self._clone_room(head, node):
+                continue
+            candidates = [n for n in problem.allowed.get(head.key, ()) if n in self.available]
+            candidates = [n for n in candidates if self._clone_room(head, n)]
+            values = self.values(members, candidates)
+            best = max(values.values(), default=-INFINITY)
+            if values.get(node, -INFINITY) >= max(0, best) and self.fits(members, node):
+                self._take_copy(members, node)
+                count[node] += 1
+                done.add(head.key)
+        for members in copies:
+            if members[0].key not in done:
+                self.assign_copy(members, set())
+
+    def _failed_copies(self) -> set[str]:
+        """Unit keys of clone copies whose current copy has failed (they are recovered, not kept)."""
+        failed = {(i.resource, i.node) for i in self.problem.state.instances if i.failed}
+        if not failed:
+            return set()
+        current = self.problem.table.current
+        return {u.key for u in self.problem.units if any((u.primitive, n) in failed for n in current.of(u.key))}
 
     def _clone_room(self, unit: Unit, node: str) -> bool:
         if unit.clone is None or unit.instance is None:
@@ -288,8 +389,8 @@ class _Run:
             used.add(node)
 
     def _take_copy(self, members: list[Unit], node: str) -> None:
-        for unit in members:
-            if self.node_score(unit, node) < 0 or not self.fits([unit], node):
+        for index, unit in enumerate(members):
+            if (index and self.node_score(unit, node) < 0) or not self.fits([unit], node):
                 break
             self.take(unit, node)
 

@@ -135,3 +135,21 @@ def test_crm_simulate_agrees(tmp_path):
     out = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
     cfg, state = loads_cib(text)
     assert f"Start      B       (    {solve(cfg, state).nodes_of('B')[0]} )" in out
+
+
+def test_a_finite_anti_colocation_that_leaves_no_node_is_rolled_back():
+    """apply_this_with: X apart from Y and from Z (-100 each), Y on n1 and Z on n2. Folding in
+    the second (by primary id) would leave X no node ≥ 0, so it is reverted: X joins Z on n2
+    (crm_simulate agrees), instead of staying stopped."""
+    cfg = config(
+        ["n1", "n2"],
+        [primitive("X"), primitive("Y"), primitive("Z")],
+        constraints=(
+            Colocation("X", "Y", -100),
+            Colocation("X", "Z", -100),
+            Location(resource="Y", node="n1", score=1000),
+            Location(resource="Z", node="n2", score=1000),
+        ),
+    )
+    assert greedy(build_problem(cfg)).nodes("X") == {"n2"}
+    assert solve(cfg).nodes_of("X") == ("n2",)
