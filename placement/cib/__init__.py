@@ -24,9 +24,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from placement.cib import configuration, failures, health, status, tickets
+from placement.cib import configuration, failures, health, shutdown_lock, status, tickets
 from placement.cib.xml import MAX_BYTES, Document, load, parse
-from placement.model import Config
+from placement.model import Config, Location
 from placement.state import State
 
 __all__ = ["CibImport", "import_cib", "load_cib", "loads_cib"]
@@ -39,16 +39,19 @@ class CibImport:
     config: Config
     state: State
     warnings: tuple[str, ...] = ()
+    locks: tuple[Location, ...] = ()  # `shutdown_lock.bans`: resources waiting for their node
 
     @property
     def planning_config(self) -> Config:
-        """The configuration plus the bans its failed operations imply (`failures.bans`).
+        """The configuration plus the bans its state implies: failed operations
+        (`failures.bans`) and shutdown locks (`shutdown_lock.bans`).
 
         Plan with this one: Pacemaker bans a node after a failed stop or a hard error, and
         every node after a fatal error or ``on-fail=stop``, for as long as the failure is
-        recorded. `config` leaves them out because they are state, not configuration.
+        recorded; a resource locked by its node's clean shutdown waits for that node.
+        `config` leaves them out because they are state, not configuration.
         """
-        bans = failures.bans(self.config, self.state)
+        bans = failures.bans(self.config, self.state) + self.locks
         return replace(self.config, constraints=self.config.constraints + bans) if bans else self.config
 
 
@@ -79,4 +82,10 @@ def _import(document: Document, now: int | None) -> CibImport:
     warnings = list(imported.warnings)
     config, state = tickets.apply(document, imported.config, state, imported.refs, warnings)
     config = health.apply(document, config, state, imported.options)
-    return CibImport(config, state, tuple(warnings))
+    locks = shutdown_lock.bans(document, config, state, imported.options, now)
+    if shutdown_lock.enabled(imported.options):
+        warnings.append(
+            f"{document.source}: shutdown-lock=true is state (which node a resource waits for): plans from this "
+            "CIB keep it as bans, the .place text does not carry it"
+        )
+    return CibImport(config, state, tuple(warnings), locks)

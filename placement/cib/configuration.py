@@ -62,14 +62,15 @@ def unpack(document: Document) -> Imported:
     nodes, node_ids = _nodes(document, section.find("nodes"))
     rsc_sets = defaults_sets.sets(document, section.find("rsc_defaults"), operations=False)
     op_sets = defaults_sets.sets(document, section.find("op_defaults"), operations=True)
-    stickiness, defaults = _resource_defaults(document, section.find("rsc_defaults"), rsc_sets, options)
+    early: list[str] = []  # what the defaults and resources adjust, before constraints add theirs
+    stickiness, defaults = _resource_defaults(document, section.find("rsc_defaults"), rsc_sets, options, early)
     unpacked = resources.unpack(document, section.find("resources"), frozenset(nodes))
     refs = constraints.References(
         resources=frozenset(unpacked.resources),
         expansions={**{k: tuple(v) for k, v in unpacked.templates.items()}, **_tags(document, section)},
         nodes=frozenset(nodes),
     )
-    warnings: list[str] = list(unpacked.warnings)
+    warnings: list[str] = [*early, *unpacked.warnings]
     containers = _containers(unpacked, warnings)
     if any(_provides_unfencing(document, e) for e in section.iter("primitive")) and defaults.requires is None:
         # compat(pacemaker): a device that provides unfencing makes every resource
@@ -86,7 +87,7 @@ def unpack(document: Document) -> Imported:
         op_defaults=frozen_map(defaults_sets.unconditional(op_sets)),
         source=document.source,
     )
-    config = defaults_sets.apply_resource_defaults(document, config, rsc_sets)
+    config = defaults_sets.apply_resource_defaults(document, config, rsc_sets, warnings)
     config = defaults_sets.apply_operation_defaults(config, op_sets)
     return Imported(config, options, node_ids, tuple(warnings), refs, containers)
 
@@ -128,8 +129,7 @@ def _cluster(document: Document, root: Element, options: dict[str, str]) -> Clus
             root.find("configuration"),
             f"cluster option node-health-strategy={options['node-health-strategy']!r} is not valid",
         )
-    if flag("shutdown-lock", False):
-        raise Unsupported("shutdown-lock", "shutdown-lock")
+    flag("shutdown-lock", False)  # valid or not: `shutdown_lock.bans` reads it from the options
     fencing = flag("stonith-enabled", True)
     policy = enum("no-quorum-policy", NoQuorumPolicy, NoQuorumPolicy.STOP)
     if policy is NoQuorumPolicy.SUICIDE:
@@ -202,7 +202,11 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
 
 
 def _resource_defaults(
-    document: Document, section: Element | None, found: list[defaults_sets.DefaultSet], options: dict[str, str]
+    document: Document,
+    section: Element | None,
+    found: list[defaults_sets.DefaultSet],
+    options: dict[str, str],
+    warnings: list[str],
 ) -> tuple[int | None, Meta]:
     """``rsc_defaults`` for every resource: the stickiness default apart, the other meta as `Meta`."""
     values = defaults_sets.unconditional(found)
@@ -210,7 +214,7 @@ def _resource_defaults(
     if "is-managed" not in values and "is-managed-default" in options:
         values["is-managed"] = options["is-managed-default"]
     # The section is only where errors point; a CIB without one has nothing to point at.
-    meta = resources.meta(document, section if section is not None else Element("rsc_defaults"), values)
+    meta = resources.meta(document, section if section is not None else Element("rsc_defaults"), values, warnings)
     return meta.stickiness, replace(meta, stickiness=None)
 
 

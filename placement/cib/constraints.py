@@ -66,11 +66,11 @@ def unpack(document: Document, section: Element | None, refs: References, warnin
         element = document.resolve(element)
         try:
             if element.tag == "rsc_location":
-                constraints.extend(_location(document, element, refs))
+                constraints.extend(_location(document, element, refs, warnings))
             elif element.tag == "rsc_colocation":
-                constraints.append(_colocation(document, element, refs))
+                constraints.append(_colocation(document, element, refs, warnings))
             elif element.tag == "rsc_order":
-                constraints.append(_order(document, element, refs))
+                constraints.append(_order(document, element, refs, warnings))
             elif element.tag == "rsc_ticket":
                 continue  # needs the status: `placement.cib.tickets` turns it into bans
             else:
@@ -83,7 +83,7 @@ def unpack(document: Document, section: Element | None, refs: References, warnin
 # ----------------------------------------------------------------------------- location
 
 
-def _location(document: Document, element: Element, refs: References) -> list[Location]:
+def _location(document: Document, element: Element, refs: References, warnings: list[str]) -> list[Location]:
     cid = document.require(element, "id")
     role = _location_role(document, element)
     discovery = None
@@ -91,22 +91,22 @@ def _location(document: Document, element: Element, refs: References) -> list[Lo
         try:
             discovery = Discovery(element.get("resource-discovery", "").strip().lower())
         except ValueError:
-            raise document.error(element, f"location {cid!r}: unknown resource-discovery") from None
+            # compat(pacemaker): pcmk__new_location refuses the constraint, not the CIB.
+            raise Skip(f"resource-discovery {element.get('resource-discovery')!r} is not valid") from None
     rule_elements = element.findall("rule")
     node = element.get("node")
     score = INFINITY
-    if rule_elements:
-        located = {"rules": tuple(rules.rule(document, r) for r in rule_elements)}
-    elif node is not None:
+    if node is not None and element.get("score") is not None:
+        # compat(pacemaker): unpack_rsc_location uses node + score before any rule.
         if node not in refs.nodes:
             raise Skip(f"node {node!r} does not exist")
-        score_text = document.require(element, "score")
-        parsed = parse_score_or_none(score_text)
-        if parsed is None:
-            raise document.error(element, f"location {cid!r}: score {score_text!r} is not a score")
-        located, score = {"node": node}, parsed
+        located = {"node": node}
+        score = _score(document, element, f"location {cid!r}", warnings)
+    elif rule_elements:
+        located = {"rules": tuple(rules.rule(document, r) for r in rule_elements)}
     else:
-        raise document.error(element, f"location {cid!r} has neither a node nor a rule")
+        # compat(pacemaker): "Ignoring constraint because it contains no rules".
+        raise Skip("it has no rule and no node with a score")
     common = dict(score=score, role=role, discovery=discovery, id=cid, span=document.span(element))
     pattern = element.get("rsc-pattern")
     if pattern is not None:
@@ -137,7 +137,11 @@ def _location_role(document: Document, element: Element) -> Role | None:
     text = element.get("role")
     if not text:
         return None
-    role = _parse_role(document, element, text)
+    try:
+        role = Role.parse(text)
+    except ValueError:
+        # compat(pacemaker): "Invalid constraint: Bad role" drops the constraint.
+        raise Skip(f"unknown role {text!r}") from None
     # compat(pacemaker): Started and Unpromoted filters apply to every role (§3 "role").
     return role if role is Role.PROMOTED else None
 
@@ -145,15 +149,15 @@ def _location_role(document: Document, element: Element) -> Role | None:
 # ----------------------------------------------------------------------------- colocation
 
 
-def _colocation(document: Document, element: Element, refs: References) -> Constraint:
+def _colocation(document: Document, element: Element, refs: References, warnings: list[str]) -> Constraint:
     cid = document.require(element, "id")
     for unsupported in ("rsc-instance", "with-rsc-instance"):
         if element.get(unsupported):
             raise Unsupported(f"colocation {unsupported}", cid)
-    score_text = document.require(element, "score")
-    score = parse_score_or_none(score_text)
-    if score is None:
-        raise document.error(element, f"colocation {cid!r}: score {score_text!r} is not a score")
+    if element.get("score") is None:
+        # compat(pacemaker): a missing score is 0, and pcmk__new_colocation ignores score 0.
+        raise Skip("it has no score (0), so it has no effect")
+    score = _score(document, element, f"colocation {cid!r}", warnings)
     node_attribute = element.get("node-attribute")
     sets = element.findall("resource_set")
     if sets:
@@ -166,13 +170,14 @@ def _colocation(document: Document, element: Element, refs: References) -> Const
         )
     dependent = refs.expand(document.require(element, "rsc"))
     primary = refs.expand(document.require(element, "with-rsc"))
-    dependent_role = _colocation_role(document, element, "rsc-role")
-    primary_role = _colocation_role(document, element, "with-rsc-role")
+    dependent_role = _colocation_role(document, element, "rsc-role", warnings)
+    primary_role = _colocation_role(document, element, "with-rsc-role", warnings)
     influence = None
     if element.get("influence") is not None:
         influence = parse_bool(element.get("influence", ""))
         if influence is None:
-            raise document.error(element, f"colocation {cid!r}: influence is not a boolean")
+            # compat(pacemaker): unpack_influence "has invalid value for influence (using default)".
+            _warn(document, element, warnings, f"influence {element.get('influence')!r} is not a boolean; default used")
     if len(dependent) == 1 and len(primary) == 1:
         return Colocation(
             dependent=dependent[0],
@@ -200,11 +205,16 @@ def _colocation(document: Document, element: Element, refs: References) -> Const
     )
 
 
-def _colocation_role(document: Document, element: Element, attribute: str) -> Role | None:
+def _colocation_role(document: Document, element: Element, attribute: str, warnings: list[str]) -> Role | None:
     text = element.get(attribute)
     if not text:
         return None
-    role = _parse_role(document, element, text)
+    try:
+        role = Role.parse(text)
+    except ValueError:
+        # compat(pacemaker): text2role gives RSC_ROLE_UNKNOWN, which matches every role.
+        _warn(document, element, warnings, f"unknown {attribute} {text!r} read as any role")
+        return None
     # compat(pacemaker): a Started role means any role (§5 "Roles").
     return None if role is Role.STARTED else role
 
@@ -212,14 +222,16 @@ def _colocation_role(document: Document, element: Element, attribute: str) -> Ro
 # ----------------------------------------------------------------------------- order
 
 
-def _order(document: Document, element: Element, refs: References) -> Constraint:
+def _order(document: Document, element: Element, refs: References, warnings: list[str]) -> Constraint:
     cid = document.require(element, "id")
-    kind = _order_kind(document, element)
+    kind = _order_kind(document, element, warnings)
     symmetrical = None
     if element.get("symmetrical") is not None:
         symmetrical = parse_bool(element.get("symmetrical", ""))
         if symmetrical is None:
-            raise document.error(element, f"order {cid!r}: symmetrical is not a boolean")
+            # compat(pacemaker): pcmk__xe_get_bool_attr fails, so the default applies.
+            text = element.get("symmetrical")
+            _warn(document, element, warnings, f"symmetrical={text!r} is not a boolean; default used")
     sets = element.findall("resource_set")
     if sets:
         return OrderSet(
@@ -237,8 +249,10 @@ def _order(document: Document, element: Element, refs: References) -> Constraint
     if element.get("require-all") is not None:
         parsed = parse_bool(element.get("require-all", ""))
         if parsed is None:
-            raise document.error(element, f"order {cid!r}: require-all is not a boolean")
-        require_all = parsed
+            text = element.get("require-all")
+            _warn(document, element, warnings, f"require-all={text!r} is not a boolean; default used")
+        else:
+            require_all = parsed
     if len(first) == 1 and len(then) == 1 and require_all:
         return Order(
             first=first[0],
@@ -264,21 +278,34 @@ def _order(document: Document, element: Element, refs: References) -> Constraint
     )
 
 
-def _order_kind(document: Document, element: Element) -> OrderKind:
+def _order_kind(document: Document, element: Element, warnings: list[str]) -> OrderKind:
     kind = element.get("kind")
     if kind is not None:
         try:
             return OrderKind(kind.strip().lower())
         except ValueError:
-            raise document.error(element, f"order {element.get('id')!r}: unknown kind {kind!r}") from None
-    score_text = element.get("score")
-    if score_text is None:
+            # compat(pacemaker): get_ordering_type "Resetting 'kind' ... to 'Mandatory'".
+            _warn(document, element, warnings, f"unknown kind {kind!r} read as Mandatory")
+            return OrderKind.MANDATORY
+    if element.get("score") is None:
         return OrderKind.MANDATORY
-    score = parse_score_or_none(score_text)
-    if score is None:
-        raise document.error(element, f"order {element.get('id')!r}: score {score_text!r} is not a score")
+    score = _score(document, element, f"order {element.get('id')!r}", warnings)
     # compat(pacemaker): the deprecated score means Optional when 0, else Mandatory (§7).
     return OrderKind.OPTIONAL if score == 0 else OrderKind.MANDATORY
+
+
+def _score(document: Document, element: Element, what: str, warnings: list[str]) -> int:
+    """The ``score`` attribute as ``char2score`` reads it: text without a number is 0."""
+    text = element.get("score", "")
+    score = parse_score_or_none(text)
+    if score is None:
+        _warn(document, element, warnings, f"score {text!r} is not a score; read as 0")
+        return 0
+    return score
+
+
+def _warn(document: Document, element: Element, warnings: list[str], message: str) -> None:
+    warnings.append(f"{document.span(element)}: {element.tag} {element.get('id')!r}: {message}, as Pacemaker does")
 
 
 def _action(document: Document, element: Element, text: str | None) -> Action:

@@ -67,7 +67,9 @@ def unconditional(found: list[DefaultSet]) -> dict[str, str]:
     return values
 
 
-def apply_resource_defaults(document: Document, config: Config, found: list[DefaultSet]) -> Config:
+def apply_resource_defaults(
+    document: Document, config: Config, found: list[DefaultSet], warnings: list[str] | None = None
+) -> Config:
     """Give each primitive the guarded ``rsc_defaults`` that match it (see module docstring)."""
     if all(default.applies is None for default in found):
         return config
@@ -79,7 +81,7 @@ def apply_resource_defaults(document: Document, config: Config, found: list[Defa
         specific = {name: value for name, value in mine.items() if everyone.get(name) != value}
         if not specific:
             continue
-        extra = resources.meta(document, Element("rsc_defaults", {"id": rid}), specific)
+        extra = resources.meta(document, Element("rsc_defaults", {"id": rid}), specific, warnings)
         for holder in [rid, *hierarchy.ancestors(rid)]:
             extra = _unset_where_set(extra, config.resources[holder].meta)
         updated[rid] = replace(primitive, meta=primitive.meta.over(extra))

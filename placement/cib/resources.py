@@ -129,7 +129,7 @@ def _primitive(document: Document, element: Element, templates: dict[str, Elemen
         id=rid,
         agent=agent,
         params=frozen_map(params),
-        meta=meta(document, element, meta_values),
+        meta=meta(document, element, meta_values, out.warnings),
         operations=operations,
         utilization=frozen_map({k: parse_int_prefix(v) for k, v in layered("utilization").items()}),
         fences=_fence_targets(document, element, params, out) if agent.is_fencing else (),
@@ -200,26 +200,33 @@ def _operation(document: Document, op: Element) -> Operation:
 # ----------------------------------------------------------------------------- meta
 
 
-def meta(document: Document, element: Element, values: dict[str, str]) -> Meta:
+def meta(document: Document, element: Element, values: dict[str, str], warnings: list[str] | None = None) -> Meta:
     """The planning-relevant meta attributes of a resource (or of ``rsc_defaults``).
 
     Unknown names are kept out of `Meta` (Pacemaker ignores them too); names that
-    make the resource something placement cannot model raise `Unsupported`.
+    make the resource something placement cannot model raise `Unsupported`. A value
+    Pacemaker's ``unpack_resource`` reads leniently (a score without a number, a
+    boolean that is not "true") is read the same way, with a warning in ``warnings``.
     """
     ident = element.get("id")
     for name, feature in _UNSUPPORTED_META.items():
         if values.get(name):
             raise Unsupported(feature, ident)
+    noted = warnings if warnings is not None else []
 
-    def bad(name: str) -> Exception:
-        return document.error(element, f"<{element.tag} id={ident!r}>: meta {name}={values[name]!r} is not valid")
+    def lenient(name: str, reading: str) -> None:
+        noted.append(
+            f"{document.span(element)}: <{element.tag} id={ident!r}>: meta {name}={values[name]!r} "
+            f"is not valid; read as {reading}, as Pacemaker does"
+        )
 
     def score(name: str) -> int | None:
         if name not in values or _is_default(values[name]):
             return None
         parsed = parse_score_or_none(values[name])
         if parsed is None:
-            raise bad(name)
+            lenient(name, "0")  # char2score
+            return 0
         return parsed
 
     def boolean(name: str) -> bool | None:
@@ -227,7 +234,8 @@ def meta(document: Document, element: Element, values: dict[str, str]) -> Meta:
             return None
         parsed = parse_bool(values[name])
         if parsed is None:
-            raise bad(name)
+            lenient(name, "false")  # crm_is_true: anything but a true spelling is false
+            return False
         return parsed
 
     def choice(name: str, allowed: frozenset[str]) -> str | None:
@@ -235,18 +243,23 @@ def meta(document: Document, element: Element, values: dict[str, str]) -> Meta:
             return None
         word = values[name].strip().lower()
         if word not in allowed:
-            raise bad(name)
+            lenient(name, "the default")  # multiple-active: stop_start; requires: by the cluster
+            return None
         return word
 
     failure_timeout = None
     if "failure-timeout" in values and not _is_default(values["failure-timeout"]):
         milliseconds = parse_duration_ms(values["failure-timeout"])
         if milliseconds is None:
-            raise bad("failure-timeout")
-        failure_timeout = milliseconds // 1000
+            lenient("failure-timeout", "no timeout")  # crm_parse_interval_spec gives 0
+        else:
+            failure_timeout = milliseconds // 1000
     target_role = None
     if values.get("target-role") and not _is_default(values["target-role"]):
-        target_role = _parse_role(document, element, values["target-role"])
+        try:
+            target_role = Role.parse(values["target-role"])
+        except ValueError:
+            lenient("target-role", "unset")  # "Ignoring 'target-role' … because … is not valid"
     return Meta(
         priority=score("priority"),
         stickiness=score("resource-stickiness"),
@@ -306,7 +319,7 @@ def _container_meta(document: Document, element: Element, out: Resources) -> Met
     values = attributes.merged(document, element, "meta_attributes")
     if values.get("container"):
         out.containers[element.get("id", "")] = values["container"].strip()
-    return meta(document, element, values)
+    return meta(document, element, values, out.warnings)
 
 
 def _clone(document: Document, element: Element, templates: dict[str, Element], out: Resources) -> Clone:
@@ -358,7 +371,7 @@ def _clone(document: Document, element: Element, templates: dict[str, Element], 
         # (they mean nothing unless the clone is promotable)
         promoted_max=count("promoted-max", "master-max") if promotable else None,
         promoted_per_node=count("promoted-node-max", "master-node-max") if promotable else None,
-        meta=meta(document, element, values),
+        meta=meta(document, element, values, out.warnings),
         span=document.span(element),
     )
     _add(document, out, clone)

@@ -469,7 +469,9 @@ class _History:
             elif not clone.globally_unique:
                 copies = _merge_anonymous(copies)
             result.extend(copies)
-        result = self._block_multiply_active(result, online)
+        blocked = self._blocked_by_multiple_active(result)
+        if blocked:
+            result = [replace(i, managed=False) if i.resource in blocked else i for i in result]
         # The history's own numbers still name per-instance promotion scores (promotion_score
         # looks an instance up by its history name first).
         self.history_numbered = tuple(result)
@@ -500,41 +502,35 @@ class _History:
             renumbered.append(copy)
         return renumbered
 
-    def _block_multiply_active(self, copies: list[Instance], online: set[str]) -> list[Instance]:
-        """compat(pacemaker): ``native_add_running`` — ``multiple-active=block`` leaves a
-        primitive active on several nodes unmanaged where it is (``pe_rsc_block``), and the
-        whole group when the group itself says ``block``.
+    def _blocked_by_multiple_active(self, instances: list[Instance]) -> set[str]:
+        """Primitives that ``multiple-active=block`` leaves alone where they run.
 
-        Nodes count as ``pe__find_active_requires`` counts them: every node for a resource
-        that needs fencing, only online clean nodes otherwise. ``stop_only`` is a ban
-        (`placement.cib.failures.bans`); ``stop_start`` needs nothing here (one copy stays).
+        compat(pacemaker): native_add_running: a managed primitive active on more than one
+        node (counting only clean nodes unless it needs fencing, `pe__find_active_requires`)
+        with ``block`` becomes unmanaged and blocked; when its group says ``block`` too, the
+        whole group does.
         """
-        nodes_of: dict[str, set[str]] = {}
-        for copy in copies:
-            nodes_of.setdefault(copy.resource, set()).add(copy.node)
+        nodes: dict[str, set[str]] = {}
+        for instance in instances:
+            counted = self._needs_fencing(instance.resource) or not self.nodes[instance.node].unclean
+            if instance.managed and counted and self.hierarchy.clone_of(instance.resource) is None:
+                nodes.setdefault(instance.resource, set()).add(instance.node)
         blocked: set[str] = set()
-        for rid, nodes in nodes_of.items():
-            if rid not in self.config.primitives or self.hierarchy.clone_of(rid) is not None:
+        for rid, where in nodes.items():
+            if len(where) < 2 or self.hierarchy.effective_meta(rid).multiple_active != "block":
                 continue
-            meta = self.hierarchy.effective_meta(rid)
-            if meta.multiple_active != "block":
-                continue
-            counted = nodes if self._needs_fencing(rid) else nodes & online
-            if len(counted) > 1:
-                blocked.add(rid)
-                group = self.hierarchy.group_of(rid)
-                if group is not None and self.hierarchy.effective_meta(group.id).multiple_active == "block":
-                    blocked.update(group.members)
-        if not blocked:
-            return copies
-        return [replace(c, managed=False) if c.resource in blocked else c for c in copies]
+            blocked.add(rid)
+            group = self.hierarchy.group_of(rid)
+            if group is not None and group.meta.multiple_active == "block":
+                blocked.update(group.members)
+        return blocked
 
     def _needs_fencing(self, rid: str) -> bool:
-        """``pe_rsc_needs_fencing``: requires fencing (the default with fencing on, but not for devices)."""
+        """``pe_rsc_needs_fencing``: ``requires`` (by default fencing when it is on, §10)."""
         requires = self.hierarchy.effective_meta(rid).requires
-        if requires is not None:
-            return requires in ("fencing", "unfencing") and self.fencing
-        return self.fencing and self.config.primitives[rid].agent.standard != "stonith"
+        if requires is None:
+            requires = "quorum" if self.config.primitives[rid].agent.is_fencing or not self.fencing else "fencing"
+        return requires in ("fencing", "unfencing") and self.fencing
 
     def _settle_primitive(
         self,

@@ -19,9 +19,11 @@ from defusedxml.ElementTree import DefusedXMLParser
 from placement.errors import Diagnostic, InvalidInput, Severity
 from placement.model import Span
 
-# A real CIB of a few hundred resources is well under a megabyte; 32 MiB leaves room
-# for huge status sections while keeping a hostile file from exhausting memory.
-MAX_BYTES: Final = 32 * 1024 * 1024
+# A CIB grows with nodes × resources once every node has probed every resource: 64 nodes
+# and 3,000 resources with full probe history is about 100 MiB, which Pacemaker reads.
+# 512 MiB accepts such clusters and still stops a hostile file before memory runs out
+# (the parsed tree takes about six times the file's size).
+MAX_BYTES: Final = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)

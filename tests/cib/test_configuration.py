@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from placement.cib import import_cib
@@ -232,9 +234,19 @@ def test_of_two_sets_with_equal_score_the_later_one_wins() -> None:
     assert (meta_of_r.target_role, meta_of_r.priority) == (Role.STARTED, 5)  # a higher score still wins
 
 
-def test_invalid_meta_value_points_at_the_resource() -> None:
-    with pytest.raises(InvalidInput, match=r"test\.xml:1:\d+: .*meta is-managed='perhaps'"):
-        config_of(cib(dummy("r", meta("r", is_managed="perhaps"))))
+def test_meta_values_are_read_as_unpack_resource_reads_them_with_a_warning_at_the_resource(tmp_path) -> None:
+    """complex.c: crm_is_true (anything else is false), char2score (no number is 0),
+    an unknown multiple-active is stop_start, an unknown target-role is ignored."""
+    values = meta(
+        "r", is_managed="perhaps", priority="high", multiple_active="sometimes", target_role="Boss", critical="nah"
+    )
+    path = tmp_path / "test.xml"
+    path.write_text(cib(dummy("r", values)))
+    result = import_cib(path)
+    got = result.config.resources["r"].meta
+    assert (got.managed, got.priority, got.multiple_active, got.target_role, got.critical) == (False, 0, None, None, False)
+    assert len(result.warnings) == 5
+    assert all(re.search(r"test\.xml:1:\d+: <primitive id='r'>: meta [a-z-]+=", w) for w in result.warnings)
 
 
 def test_group_and_clones_keep_children_before_containers() -> None:

@@ -111,9 +111,6 @@ def test_location_on_unknown_node_or_resource_is_ignored_with_a_warning(tmp_path
     ]
 
 
-def test_location_without_node_or_rule_is_an_error() -> None:
-    with pytest.raises(InvalidInput, match="neither a node nor a rule"):
-        constraints('<rsc_location id="l" rsc="a" score="5"/>')
 
 
 def test_location_with_a_set_and_a_tag_expands_per_resource() -> None:
@@ -165,11 +162,6 @@ def test_colocation_with_a_template_becomes_an_unordered_set() -> None:
     (col,) = constraints('<rsc_colocation id="col" rsc="a" with-rsc="t" score="10"/>', resources)
     assert isinstance(col, ColocationSet)
     assert [(s.resources, s.sequential) for s in col.sets] == [(("a",), True), (("x", "y"), False)]
-
-
-def test_colocation_without_score_is_an_error() -> None:
-    with pytest.raises(InvalidInput, match="has no 'score'"):
-        constraints('<rsc_colocation id="col" rsc="a" with-rsc="b"/>')
 
 
 # ----------------------------------------------------------------------------- order

@@ -1,99 +1,120 @@
-"""A primitive found active on several nodes (``multiple-active``, native.c ``native_add_running``)."""
+"""A primitive found active on several nodes: ``multiple-active`` as native_add_running reads it.
+
+Every scenario is asserted on the imported state and, when ``crm_simulate`` is
+installed, on Pacemaker's own placement of the same CIB.
+"""
+
+# ruff: noqa: E501 - XML fixtures read best one element per line, however long.
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from placement.solve import solve
-from tests.cib.cibxml import ONLINE, cib, dummy, load, option
+from placement.cib import import_cib
+from placement.planning import plan
+from tests.cib.cibxml import ONLINE, cib, option
 
-NODES = '<node id="1" uname="alice"/><node id="2" uname="bob"/><node id="3" uname="carol"/>'
+NODES = "".join(f'<node id="{n}" uname="{n}"/>' for n in ("alice", "bob", "carol"))
+FENCE = '<primitive id="fence" class="stonith" type="fence_dummy"><instance_attributes id="fi"><nvpair id="fh" name="pcmk_host_check" value="none"/></instance_attributes></primitive>'
+LOST = 'in_ccm="false" crmd="offline" join="down" expected="member"'
+
+
+def _primitive(rid: str, **meta: str) -> str:
+    pairs = "".join(f'<nvpair id="{rid}-{k}" name="{k.replace("_", "-")}" value="{v}"/>' for k, v in meta.items())
+    return f'<primitive id="{rid}" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="{rid}-m">{pairs}</meta_attributes></primitive>'
 
 
 def _started(rid: str) -> str:
-    return (
-        f'<lrm_resource id="{rid}" class="ocf" provider="pacemaker" type="Dummy">'
-        f'<lrm_rsc_op id="{rid}_last_0" operation_key="{rid}_start_0" operation="start" call-id="1" '
-        'rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>'
-        "</lrm_resource>"
-    )
+    return f'<lrm_resource id="{rid}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="{rid}-start" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:uuid"/></lrm_resource>'
 
 
-def _status(running: dict[str, list[str]]) -> str:
-    states = []
-    for number, name in enumerate(("alice", "bob", "carol"), start=1):
-        history = "".join(_started(r) for r in running.get(name, ()))
-        lrm = f"<lrm><lrm_resources>{history}</lrm_resources></lrm>"
-        states.append(f'<node_state id="{number}" uname="{name}" {ONLINE}>{lrm}</node_state>')
-    return "".join(states)
+def _status(running: dict[str, tuple[str, ...]], lost: tuple[str, ...] = ()) -> str:
+    states = ""
+    for node in ("alice", "bob", "carol"):
+        histories = "".join(_started(rid) for rid, nodes in running.items() if node in nodes)
+        membership = LOST if node in lost else ONLINE
+        states += f'<node_state id="{node}" uname="{node}" {membership}><lrm id="{node}-l"><lrm_resources>{histories}</lrm_resources></lrm></node_state>'
+    return states
 
 
-def _policy(owner: str, value: str) -> str:
-    pair = f'<nvpair id="{owner}-ma" name="multiple-active" value="{value}"/>'
-    return f'<meta_attributes id="{owner}-m">{pair}</meta_attributes>'
-
-
-def _primitive_block() -> str:
-    """r (multiple-active=block) runs on alice and bob; s runs on bob."""
-    return cib(
-        dummy("r", _policy("r", "block")) + dummy("s"),
-        nodes=NODES,
-        options=option("stonith-enabled", "false"),
-        status=_status({"alice": ["r"], "bob": ["r", "s"]}),
-    )
-
-
-def _group_block() -> str:
-    """Group g says block; its second member runs on alice and bob."""
-    return cib(
-        f'<group id="g">{_policy("g", "block")}{dummy("g1")}{dummy("g2")}</group>',
-        nodes=NODES,
-        options=option("stonith-enabled", "false"),
-        status=_status({"alice": ["g1", "g2"], "bob": ["g2"]}),
-    )
-
-
-def test_block_leaves_every_copy_unmanaged_where_it_is():
-    config, state = load(_primitive_block())
-    copies = [i for i in state.instances if i.resource == "r"]
-    assert sorted(i.node for i in copies) == ["alice", "bob"]
-    assert not any(i.managed for i in copies)
-    placement = solve(config, state)
-    assert placement.nodes_of("r") == ("alice", "bob")
-    # The unmanaged primitive counts on one node only (pe__current_node): s, with nothing
-    # pinning it, keeps bob (fewest assigned ties, then its current node) as Pacemaker does.
-    assert placement.nodes_of("s") == ("bob",)
-
-
-def test_a_group_that_says_block_is_blocked_whole():
-    config, state = load(_group_block())
-    assert not any(i.managed for i in state.instances)
-    placement = solve(config, state)
-    assert placement.nodes_of("g1") == ("alice",)
-    assert placement.nodes_of("g2") == ("alice", "bob")
-
-
-def test_default_stop_start_keeps_one_copy():
-    text = _primitive_block().replace('value="block"', 'value="stop_start"')
-    config, state = load(text)
-    assert all(i.managed for i in state.instances)
-    assert len(solve(config, state).nodes_of("r")) == 1
-
-
-@pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
-@pytest.mark.parametrize("text", [_primitive_block(), _group_block()])
-def test_crm_simulate_agrees(tmp_path, text):
+def _write(tmp_path: Path, resources: str, running: dict[str, tuple[str, ...]], *, fencing: bool = False, lost: tuple[str, ...] = ()) -> Path:
+    options = option("stonith-enabled", str(fencing).lower())
     path = tmp_path / "cib.xml"
-    path.write_text(text)
-    out = subprocess.run(
-        ["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True, text=True
-    ).stdout
-    revised = out[out.index("<revised_cluster_status") :]
-    config, state = load(text)
-    placement = solve(config, state)
-    for assignment in placement.assignments:
-        assert f'<resource id="{assignment.resource}"' in revised
-    assert 'blocked="true" managed="false"' in revised
+    path.write_text(cib(resources + (FENCE if fencing else ""), nodes=NODES, options=options, status=_status(running, lost)))
+    return path
+
+
+SCENARIOS = {
+    # block: left unmanaged on both nodes
+    "block": (_primitive("r", multiple_active="block"), {"r": ("alice", "bob")}, {}),
+    # stop_only: stopped everywhere and banned
+    "stop-only": (_primitive("r", multiple_active="stop_only"), {"r": ("alice", "bob")}, {}),
+    # stop_start (the default): stopped everywhere, started once
+    "stop-start": (_primitive("r"), {"r": ("alice", "bob")}, {}),
+    "stop-unexpected": (_primitive("r", multiple_active="stop_unexpected"), {"r": ("alice", "bob")}, {}),
+    # a group that says block blocks every member when one is multiply active
+    "group-block": (
+        '<group id="g">' + _primitive("m1") + _primitive("m2") + '<meta_attributes id="gm"><nvpair id="gmb" name="multiple-active" value="block"/></meta_attributes></group>',
+        {"m1": ("alice", "bob"), "m2": ("alice",)},
+        {},
+    ),
+    # an unclean node only counts for a resource that needs fencing
+    "unclean-needs-quorum": (_primitive("r", multiple_active="block", requires="quorum"), {"r": ("alice", "bob")}, {"fencing": True, "lost": ("bob",)}),
+    "unclean-needs-fencing": (_primitive("r", multiple_active="block"), {"r": ("alice", "bob")}, {"fencing": True, "lost": ("bob",)}),
+}
+
+
+def _scenario(tmp_path: Path, name: str) -> Path:
+    resources, running, options = SCENARIOS[name]
+    return _write(tmp_path, resources, running, **options)
+
+
+@pytest.mark.parametrize(
+    ("name", "unmanaged"),
+    [
+        ("block", {"r"}),
+        ("stop-only", set()),
+        ("stop-start", set()),
+        ("group-block", {"m1", "m2"}),
+        ("unclean-needs-quorum", set()),
+        ("unclean-needs-fencing", {"r"}),
+    ],
+)
+def test_which_copies_are_left_alone(tmp_path: Path, name: str, unmanaged: set[str]) -> None:
+    state = import_cib(_scenario(tmp_path, name)).state
+    assert {i.resource for i in state.instances if not i.managed} == unmanaged
+
+
+def test_a_blocked_resource_keeps_running_on_both_nodes(tmp_path: Path) -> None:
+    imported = import_cib(_scenario(tmp_path, "block"))
+    result = plan(imported.planning_config, imported.state)
+    assert sorted(i.node for i in result.apply().instances if i.resource == "r") == ["alice", "bob"]
+    assert result.summary() == []
+
+
+def _placed(path: Path) -> set[tuple[str, str]]:
+    imported = import_cib(path)
+    result = plan(imported.planning_config, imported.state)
+    return {(i.resource, i.node) for i in result.apply().instances}
+
+
+@pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="crm_simulate (pacemaker-cli-utils) not installed")
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_pacemaker_places_alike(tmp_path: Path, name: str) -> None:
+    path = _scenario(tmp_path, name)
+    done = subprocess.run(["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    revised = ET.fromstring(done.stdout).find("revised_cluster_status")
+    assert revised is not None
+    theirs = {
+        (resource.get("id", ""), node.get("name", ""))
+        for resource in revised.iter("resource")
+        if resource.get("role") not in (None, "Stopped")
+        for node in resource.iter("node")
+    }
+    assert _placed(path) == theirs
