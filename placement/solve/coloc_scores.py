@@ -87,6 +87,22 @@ class ColocatedScores:
             self.merging.difference_update(inside)
         return work
 
+    def instance_pull(self, clone: str, node: str) -> int:
+        """``cmp_instance_by_colocation``: what the clone's colocations add to a copy on ``node``.
+
+        Starting from that node alone at 0, the clone's primaries and its influencing
+        dependents are folded in (``apply_parent_colocations``).
+        """
+        self.budget = _BUDGET
+        work: Table = {node: 0}
+        self.merging.add(clone)
+        try:
+            for primary, score, attribute, _ in self.primaries_of.get(clone, ()):
+                work = self._merge(primary, work, attribute, score / INFINITY, self._primaries)
+        finally:
+            self.merging.discard(clone)
+        return self.with_this([clone], work).get(node, 0)
+
     # ----------------------------------------------------------------- the step
 
     def _merge(self, rid: str, work: Table | None, attribute: str | None, factor: float, edges) -> Table:

@@ -399,7 +399,10 @@ class _Run:
     def promote(self) -> None:
         """compat(pacemaker): §8 — promote the best-scoring copies, up to the limits.
 
-        Ties go to the copy promoted now, then to the lower clone instance number. A group
+        Ties go to the copy promoted now (``cmp_promotable_instance``: higher current role),
+        then to one that has not failed, then to the one the clone's colocations pull most
+        towards its node (``pcmk__cmp_instance``), then to the lower clone instance number. A
+        group
         copy is promoted as a whole, where every member runs and may be promoted, with the
         summed score its first member carries.
         """
@@ -407,7 +410,9 @@ class _Run:
         numbers = problem.table.current.instance_numbers
         members_of = promotable.copies(problem)
         current = problem.table.current.promoted
-        by_clone: dict[str, list[tuple[int, bool, int, str, str]]] = defaultdict(list)
+        by_clone: dict[str, list[tuple[int, int, bool, int, int, str, str]]] = defaultdict(list)
+        running = problem.table.current
+        failed = {(i.resource, i.node) for i in problem.state.instances if i.failed}
         for key, nodes in problem.promotable.items():
             unit = problem.by_key[key]
             assert unit.clone is not None
@@ -419,17 +424,31 @@ class _Run:
                 if all(node in self.placed.get(m, ()) and node in problem.promotable.get(m, {}) for m in members):
                     number = numbers.get((unit.primitive, node), "")
                     order = int(number) if number.isdigit() else unit.instance if unit.instance is not None else 1 << 30
-                    by_clone[unit.clone].append((score.total, node in now, order, key, node))
+                    broken = any((problem.by_key[m].primitive, node) in failed for m in members)
+                    role = 2 if node in now else 1 if node in running.of(key) else 0  # its role now
+                    pull = self.colocated.instance_pull(unit.clone, node) if role else 0
+                    by_clone[unit.clone].append(
+                        (self._priority(unit.clone, score.total, node), role, broken, pull, order, key, node)
+                    )
         for clone, options in by_clone.items():
             most, per_node = problem.promoted_limits(clone)
             on_node: dict[str, int] = defaultdict(int)
             count = 0
-            for _score, _now, _order, key, node in sorted(options, key=lambda o: (-o[0], not o[1], o[2], o[3], o[4])):
+            ranked = sorted(options, key=lambda o: (-o[0], -o[1], o[2], -o[3], o[4], o[5], o[6]))
+            for _score, _now, _failed, _pull, _order, key, node in ranked:
                 if count < most and on_node[node] < per_node:
                     for member in members_of.get(key, (key,)):
                         self.promoted[member].add(node)
                     on_node[node] += 1
                     count += 1
+
+    def _priority(self, clone: str, score: int, node: str) -> int:
+        """compat(pacemaker): ``sort_promotable_instances`` — a copy's promotion priority is its
+        promotion score added to the clone's own score on its node (locations of any role),
+        unless the promotion score is negative."""
+        if score < 0:
+            return score
+        return add(score, self.colocated.table(clone).get(node, 0))
 
     def block(self) -> None:
         """Stop what mandatory orders, mandatory colocations and group chains no longer allow."""

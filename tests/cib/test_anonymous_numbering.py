@@ -69,3 +69,25 @@ def test_crm_simulate_agrees(tmp_path, first, second):
     path.write_text(_cib(first, second))
     summary = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
     assert f"Promoted -> Unpromoted {second}" in summary
+
+
+def _located_cib() -> str:
+    """As `_cib`, plus a +50 location of the clone (every role) on bob, the second node."""
+    location = '<rsc_location id="l" rsc="ms" node="bob" score="50"/>'
+    return _cib("alice", "bob").replace("<constraints></constraints>", f"<constraints>{location}</constraints>")
+
+
+def test_the_clones_own_location_breaks_equal_promotions():
+    """sort_promotable_instances: the clone's score on the node is added to equal promotion
+    scores, so the copy on bob is promoted although alice holds instance 0."""
+    config, state = load(_located_cib())
+    promoted = [a.node for a in solve(config, state).assignments if a.role is Role.PROMOTED]
+    assert promoted == ["bob"]
+
+
+@pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
+def test_crm_simulate_agrees_on_the_location(tmp_path):
+    path = tmp_path / "cib.xml"
+    path.write_text(_located_cib())
+    summary = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+    assert "Promoted -> Unpromoted alice" in summary
