@@ -551,6 +551,10 @@ class _History:
         # primitive shows it (several copies only exist when it is multiply active).
         if verdict.failed or any(c.failed for c in copies):
             copies = [replace(c, failed=True) for c in copies]
+        # compat(pacemaker): so is "managed": a block (on-fail=block, a maintenance node)
+        # found on one copy clears pe_rsc_managed for the primitive, and every copy stays.
+        if any(not c.managed for c in copies):
+            copies = [replace(c, managed=False) for c in copies]
         return copies
 
 
