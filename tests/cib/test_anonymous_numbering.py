@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 
 from placement.solve import solve
 from placement.state import Role
-from tests.cib.cibxml import ONLINE, cib, load, option
+from tests.cib.cibxml import ONLINE, cib, crm_simulate, load, option
 
 CLONE = (
     '<clone id="ms"><meta_attributes id="ms-m">'
@@ -65,9 +64,7 @@ def test_equal_promotions_keep_the_lower_instance(first, second):
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
 @pytest.mark.parametrize(("first", "second"), [("alice", "bob"), ("bob", "alice")])
 def test_crm_simulate_agrees(tmp_path, first, second):
-    path = tmp_path / "cib.xml"
-    path.write_text(_cib(first, second))
-    summary = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+    summary = crm_simulate(tmp_path, _cib(first, second))
     assert f"Promoted -> Unpromoted {second}" in summary
 
 
@@ -87,7 +84,5 @@ def test_the_clones_own_location_breaks_equal_promotions():
 
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
 def test_crm_simulate_agrees_on_the_location(tmp_path):
-    path = tmp_path / "cib.xml"
-    path.write_text(_located_cib())
-    summary = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+    summary = crm_simulate(tmp_path, _located_cib())
     assert "Promoted -> Unpromoted alice" in summary

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 
 import pytest
-from click.testing import CliRunner
 
-from placement.cli import cli
 from placement.solve.availability import can_fence
 from placement.state import NodeStatus
 from placement.state_json import dumps_state, loads_state
-from tests.cib.cibxml import ONLINE, cib, dummy, load, option
+from tests.cib.cibxml import ONLINE, cib, crm_simulate, dummy, load, option, whatif
 
 FAILED_STOP = (
     '<lrm><lrm_resources><lrm_resource id="r" class="ocf" provider="pacemaker" type="Dummy">'
@@ -56,24 +52,14 @@ def test_membership_survives_the_state_json_round_trip():
     assert loads_state(dumps_state(state)).node("bob").in_membership
 
 
-def _whatif(tmp_path) -> dict:
-    path = tmp_path / "cib.xml"
-    path.write_text(_cib())
-    result = CliRunner().invoke(cli, ["whatif", "--cib", str(path), "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
-
-
 def test_the_failed_stop_escalates_to_fencing(tmp_path):
-    out = _whatif(tmp_path)
+    out = whatif(tmp_path, _cib())
     assert out["fenced"] == ["bob"]
     assert out["placement"] == []
 
 
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
 def test_crm_simulate_agrees(tmp_path):
-    path = tmp_path / "pacemaker.xml"
-    path.write_text(_cib())
-    summary = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+    summary = crm_simulate(tmp_path, _cib())
     assert "Fence (reboot) bob" in summary
-    assert _whatif(tmp_path)["fenced"] == ["bob"]
+    assert whatif(tmp_path, _cib())["fenced"] == ["bob"]

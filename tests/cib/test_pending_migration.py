@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 
 import pytest
-from click.testing import CliRunner
 
-from placement.cli import cli
-from tests.cib.cibxml import ONLINE, cib, load, option
+from tests.cib.cibxml import ONLINE, cib, crm_simulate, load, option, whatif
 
 OPS = (
     '<lrm_rsc_op id="r_last_0" operation_key="r_start_0" operation="start" call-id="2" rc-code="0" '
@@ -46,23 +42,13 @@ def test_the_resource_is_only_where_its_finished_history_puts_it():
     assert [(i.resource, i.node) for i in state.instances] == [("r", "alice")]
 
 
-def _whatif(tmp_path) -> dict:
-    path = tmp_path / "cib.xml"
-    path.write_text(_cib())
-    result = CliRunner().invoke(cli, ["whatif", "--cib", str(path), "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
-
-
 def test_it_migrates_as_planned(tmp_path):
-    out = _whatif(tmp_path)
+    out = whatif(tmp_path, _cib())
     assert [(p["resource"], p["node"]) for p in out["placement"]] == [("r", "bob")]
     assert [(a["op"], a["from"], a["to"]) for a in out["actions"]] == [("migrate", "alice", "bob")]
 
 
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
 def test_crm_simulate_agrees(tmp_path):
-    path = tmp_path / "pacemaker.xml"
-    path.write_text(_cib())
-    summary = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+    summary = crm_simulate(tmp_path, _cib())
     assert "Migrate    r       ( alice -> bob )" in summary

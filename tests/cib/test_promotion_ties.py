@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 
 from placement.solve import solve
 from placement.state import Role
-from tests.cib.cibxml import ONLINE, cib, load, option
+from tests.cib.cibxml import ONLINE, cib, crm_simulate, load, option
 
 CLONE = (
     '<clone id="ms"><meta_attributes id="ms-m"><nvpair id="ms-p" name="promotable" value="true"/>'
@@ -75,7 +74,5 @@ def test_the_copy_its_dependents_pull_towards_is_promoted():
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
 @pytest.mark.parametrize("text", [_failed_first(), _pulled()])
 def test_crm_simulate_agrees(tmp_path, text):
-    path = tmp_path / "cib.xml"
-    path.write_text(text)
-    summary = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+    summary = crm_simulate(tmp_path, text)
     assert "Unpromoted -> Promoted bob" in summary

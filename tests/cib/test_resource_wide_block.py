@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 
 from placement.solve import solve
-from tests.cib.cibxml import ONLINE, cib, dummy, load, option
+from tests.cib.cibxml import ONLINE, cib, crm_simulate, dummy, load, option
 
 
 def _op(op_id: str, task: str, call: int, rc: int, expected: int, interval: int = 0) -> str:
@@ -46,9 +45,7 @@ def test_every_copy_of_a_blocked_primitive_is_left_alone():
 
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="needs Pacemaker's crm_simulate")
 def test_crm_simulate_agrees(tmp_path):
-    path = tmp_path / "cib.xml"
-    path.write_text(_cib())
-    out = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+    out = crm_simulate(tmp_path, _cib())
     assert "FAILED (blocked) [ alice bob ]" in out
     assert (
         "Transition Summary:\n\nExecuting" in out
