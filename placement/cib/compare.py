@@ -86,25 +86,67 @@ def _values(problem: Problem, solution: Solution) -> dict[str, int]:
 
 
 def _solution(problem: Problem, entries: Iterable[Entry]) -> Solution | None:
-    """Entries as a `Solution`; unique clone copies take instance numbers in node order."""
+    """Entries as a `Solution`.
+
+    A unique clone's copies are listed by primitive and node only, so each is matched to
+    an instance: the one already running on that node if any, else one allowed there
+    (a maximum matching), else any left — so a copy is never charged with another
+    instance's ban just because of the order the entries come in.
+    """
     units_of: dict[str, list] = {}
     for unit in problem.units:
         units_of.setdefault(unit.primitive, []).append(unit)
+    by_primitive: dict[str, list[tuple[str, str]]] = {}
+    for primitive, role, node in sorted(entries, key=lambda e: (e[0], e[2], e[1])):
+        if primitive not in units_of:
+            return None
+        by_primitive.setdefault(primitive, []).append((role, node))
     placed: dict[str, set[str]] = {}
     promoted: dict[str, set[str]] = {}
-    used: dict[str, int] = {}
-    for primitive, role, node in sorted(entries, key=lambda e: (e[0], e[2], e[1])):
-        units = units_of.get(primitive)
-        if not units:
+    for primitive, listed in by_primitive.items():
+        units = units_of[primitive]
+        keys = [units[0].key] * len(listed) if len(units) == 1 else _instances(problem, units, listed)
+        if keys is None:
             return None
-        if len(units) == 1:
-            unit = units[0]
-        else:
-            index = used.get(primitive, 0)
-            if index >= len(units):
-                return None
-            unit, used[primitive] = units[index], index + 1
-        placed.setdefault(unit.key, set()).add(node)
-        if Role.parse(role) is Role.PROMOTED:
-            promoted.setdefault(unit.key, set()).add(node)
+        for key, (role, node) in zip(keys, listed, strict=True):
+            placed.setdefault(key, set()).add(node)
+            if Role.parse(role) is Role.PROMOTED:
+                promoted.setdefault(key, set()).add(node)
     return Solution({k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()})
+
+
+def _instances(problem: Problem, units: list, listed: list[tuple[str, str]]) -> list[str] | None:
+    """One instance key per listed copy (see `_solution`), or None when there are too many copies."""
+    if len(listed) > len(units):
+        return None
+    current = problem.table.current
+    chosen: dict[int, str] = {}
+    free = [unit.key for unit in units]
+    for index, (_, node) in enumerate(listed):  # the instance already there keeps its copy
+        here = next((key for key in free if node in current.of(key)), None)
+        if here is not None:
+            chosen[index] = here
+            free.remove(here)
+    rest = [index for index in range(len(listed)) if index not in chosen]
+    owner: dict[str, int] = {}
+
+    def augment(index: int, seen: set[str]) -> bool:
+        node = listed[index][1]
+        for key in free:
+            if key in seen or node not in problem.allowed.get(key, {}):
+                continue
+            seen.add(key)
+            if key not in owner or augment(owner[key], seen):
+                owner[key] = index
+                return True
+        return False
+
+    for index in rest:
+        augment(index, set())
+    for key, index in owner.items():
+        chosen[index] = key
+    left = [key for key in free if key not in owner]
+    for index in rest:
+        if index not in chosen:
+            chosen[index] = left.pop(0)
+    return [chosen[index] for index in range(len(listed))]

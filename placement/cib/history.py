@@ -191,11 +191,13 @@ class Policy:
     def expired(self, op: Op) -> bool:
         """A failure older than ``failure-timeout`` no longer counts (``check_operation_expiry``).
 
-        on-fail=block keeps a failure forever: it waits for an administrator.
+        Only an operation *configured* with on-fail=block keeps its failure forever
+        (``block_failure`` looks for ``op[@on-fail='block']`` in the primitive): a stop
+        that blocks by default because nothing can fence expires like any failure.
         """
         return (
             self.failure_timeout_s > 0
-            and self.on_fail(op) is not OnFail.BLOCK
+            and self.on_fail_of.get((op.task, op.interval_ms)) is not OnFail.BLOCK
             and self.now is not None
             and op.last_change is not None
             and self.now >= op.last_change + self.failure_timeout_s

@@ -54,11 +54,17 @@ def check(view: SolutionView) -> list[str]:
     if problem.capacity is None:
         return []
     used: dict[tuple[str, str], int] = defaultdict(int)
+    pinned: dict[tuple[str, str], int] = defaultdict(int)
     for key, node in view.solution.pairs():
+        held = node in problem.pinned.get(key, ())
         for attribute, amount in problem.by_key[key].utilization.items():
             used[(node, attribute)] += max(0, amount)
+            if held:
+                pinned[(node, attribute)] += max(0, amount)
+    # As `encode`: copies pinned in place count, but never make the answer infeasible
+    # (Pacemaker assigns them without a capacity check, pcmk__finalize_assignment).
     return [
         f"{node} uses {amount} {attribute} of {problem.capacity[node].get(attribute, 0)}"
         for (node, attribute), amount in sorted(used.items())
-        if amount > problem.capacity[node].get(attribute, 0)
+        if amount > max(problem.capacity[node].get(attribute, 0), pinned[(node, attribute)])
     ]

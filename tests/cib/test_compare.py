@@ -52,3 +52,30 @@ def test_running_what_pacemaker_found_blocked_is_not_better() -> None:
         config, state, [("a", "Started", "alice"), ("b", "Started", "bob")], [("a", "Started", "alice")], ["b"]
     )
     assert verdict.verdict == "incomparable" and "could not run b" in verdict.reason
+
+
+def test_unique_clone_copies_are_matched_to_the_instance_already_there() -> None:
+    """A copy listed on bob is instance 0's (it runs there, held by stickiness despite
+    bob's -10); the copy on alice is instance 1's. Matching by node order instead would
+    put instance 1 on bob, where it may not run, and call a valid answer broken."""
+    clone = (
+        '<clone id="cl"><meta_attributes id="clm"><nvpair id="clu" name="globally-unique" value="true"/>'
+        '<nvpair id="cls" name="resource-stickiness" value="1000"/></meta_attributes>' + dummy("c") + "</clone>"
+    )
+    started = (
+        '<lrm id="l2"><lrm_resources><lrm_resource id="c:0" class="ocf" provider="pacemaker" type="Dummy">'
+        '<lrm_rsc_op id="c0s" operation="start" call-id="2" rc-code="0" op-status="0" interval="0"'
+        ' transition-key="1:1:0:uuid"/>'
+        "</lrm_resource></lrm_resources></lrm>"
+    )
+    text = cib(
+        clone,
+        '<rsc_location id="avoid" rsc="cl" node="bob" score="-10"/>',
+        status=f'<node_state id="1" uname="alice" {ONLINE}/>'
+        f'<node_state id="2" uname="bob" {ONLINE}>{started}</node_state>',
+        options='<nvpair id="o1" name="stonith-enabled" value="false"/>',
+    )
+    config, state = load(text)
+    both = [("c", "Started", "alice"), ("c", "Started", "bob")]
+    verdict = judge(config, state, both, [("c", "Started", "alice")])
+    assert verdict.verdict == "better", verdict.reason

@@ -229,6 +229,24 @@ def test_expired_failure_is_ignored_when_now_is_known() -> None:
     assert loads_cib(text)[1].instances == (Instance("r", "n1", failed=True),)  # no clock: failures stay
 
 
+def test_a_stop_that_blocks_by_default_expires_but_a_configured_block_does_not() -> None:
+    """block_failure: only an op configured with on-fail=block ignores failure-timeout."""
+    no_fencing = option("stonith-enabled", "false")
+
+    def after_failed_stop(ops: str) -> tuple[Instance, ...]:
+        text = cib(
+            dummy("r", meta("r", failure_timeout="60s") + ops),
+            nodes=nodes("n1"),
+            status=node_state("n1", inner=history("r", op("start", 2), op("stop", 3, rc=1))),
+            options=no_fencing,
+        )
+        return loads_cib(text, now=1003 + 61)[1].instances
+
+    assert after_failed_stop("") == (Instance("r", "n1"),)  # the failed stop is forgotten: still running
+    configured = '<operations><op id="r-stop" name="stop" interval="0" on-fail="block"/></operations>'
+    assert after_failed_stop(configured) == (Instance("r", "n1", failed=True, managed=False),)
+
+
 def test_orphan_history_is_dropped_but_still_needs_fencing_when_down() -> None:
     down = 'in_ccm="false" crmd="offline" join="down" expected="down"'
     state = run("", op("start", 2), attrs=down, rid="ghost")

@@ -102,3 +102,20 @@ def test_colocation_chain_under_capacity_exact_runs_more():
     greedy_running = sum(len(nodes) for nodes in reference.placed.values())
     assert len(placement.assignments) == 3 > greedy_running
     assert placement.nodes_of("db") == placement.nodes_of("app") == ("alice",)
+
+
+@pytest.mark.parametrize("incremental", [True, False])
+def test_a_copy_pinned_over_capacity_stays_and_leaves_no_room_for_others(incremental):
+    """An unmanaged copy keeps its node whatever its utilization (Pacemaker assigns it
+    without a capacity check); a movable one may not add to the overflow."""
+    from placement.state import Instance, State
+
+    cfg = config(
+        [node("alice", {"cpu": 1}), node("bob", {"cpu": 2})],
+        [primitive("held", {"cpu": 2}, managed=False), primitive("web", {"cpu": 1}, stickiness=100)],
+        strategy=Strategy.UTILIZATION,
+    )
+    state = State(instances=(Instance("held", "alice", managed=False), Instance("web", "alice")))
+    placement = solve(cfg, state, incremental=incremental)
+    assert placement.nodes_of("held") == ("alice",)
+    assert placement.nodes_of("web") == ("bob",)
