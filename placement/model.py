@@ -115,6 +115,19 @@ class Action(enum.Enum):
     DEMOTE = "demote"
 
 
+class NodeKind(enum.Enum):
+    """What a node is (SEMANTICS.md §2): a cluster member, or a node reached through a resource.
+
+    A *remote* node runs pacemaker-remoted and is up while its connection resource
+    (``ocf:pacemaker:remote``) runs on a cluster node; a *guest* node is a VM or container
+    run by a resource (Pacemaker's ``remote-node`` meta), up while that resource runs.
+    """
+
+    CLUSTER = "cluster"
+    REMOTE = "remote"
+    GUEST = "guest"
+
+
 class Discovery(enum.Enum):
     """``resource-discovery`` on a location constraint (§3)."""
 
@@ -155,6 +168,9 @@ class Node:
     maintenance: bool = False
     score: int = 0
     span: Span | None = _span()
+    # A remote node's connection resource, a guest node's container (None for cluster nodes).
+    kind: NodeKind = NodeKind.CLUSTER
+    via: str | None = None
 
 
 # ----------------------------------------------------------------------------- resources

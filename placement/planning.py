@@ -21,6 +21,7 @@ import networkx as nx
 
 from placement.events import Event, apply_events
 from placement.model import Config
+from placement.remote import fence_unrecoverable, with_lost_guests
 from placement.solve import solve
 from placement.state import State
 from placement.target import Placement
@@ -69,7 +70,9 @@ def plan(config: Config, state: State | None = None, events: Sequence[Event] = (
     """Apply ``events`` to (``config``, ``state``), solve, and build the transition."""
     state = State() if state is None else state
     config, state = apply_events(config, state, events)
+    state = with_lost_guests(config, state)
     placement = solve(config, state, **solve_options)
+    state = fence_unrecoverable(config, state, placement)
     return Plan(config, state, tuple(events), placement, build_transition(config, state, placement))
 
 

@@ -6,7 +6,7 @@ language produces, so everything downstream plans from XML exactly as from text.
 
 Errors: malformed or unsafe XML, missing ids, dangling id-refs and invalid values raise
 `placement.errors.InvalidInput` with ``file:line:col``; anything placement cannot
-represent (bundles, remote/guest nodes, tickets, date rules…) raises
+represent (bundles, remote/guest nodes…) raises
 `placement.errors.Unsupported` — never a silently different configuration.
 
 >>> config, state = loads_cib('''<cib have-quorum="true"><configuration><crm_config/>
@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from placement.cib import configuration, failures, health, shutdown_lock, status, tickets
+from placement.cib import attributes, configuration, dates, failures, health, shutdown_lock, status, tickets
 from placement.cib.xml import MAX_BYTES, Document, load, parse
 from placement.model import Config, Location
 from placement.state import State
@@ -58,8 +58,9 @@ class CibImport:
 def import_cib(path: str | os.PathLike[str], *, now: int | None = None, max_bytes: int = MAX_BYTES) -> CibImport:
     """Import the CIB file at ``path`` with its warnings.
 
-    ``now`` (seconds since the epoch) is the time failures are judged against when the
-    CIB has no ``execution-date``; None keeps every failure (deterministic).
+    ``now`` (seconds since the epoch) is the time failures and date rules are judged
+    against when the CIB has no ``execution-date``; None keeps every failure
+    (deterministic) and judges date rules at the current time, as Pacemaker does.
     """
     return _import(load(path, max_bytes), now)
 
@@ -77,9 +78,12 @@ def loads_cib(text: str | bytes, *, source: str | None = None, now: int | None =
 
 
 def _import(document: Document, now: int | None) -> CibImport:
+    dates.set_now(document, now)
     imported = configuration.unpack(document)
     state = status.unpack(document, imported, now)
     warnings = list(imported.warnings)
+    moment = dates.evaluated_at(document)
+    warnings += [*([moment] if moment else []), *attributes.notes(document)]
     config, state = tickets.apply(document, imported.config, state, imported.refs, warnings)
     config = health.apply(document, config, state, imported.options)
     locks = shutdown_lock.bans(document, config, state, imported.options, now)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes, constraints, health, resources
+from placement.cib import attributes, constraints, health, remote, resources
 from placement.cib import defaults as defaults_sets
 from placement.cib.values import is_true, parse_bool, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
@@ -21,15 +21,20 @@ from placement.model import (
     Clone,
     ClusterOptions,
     Colocation,
+    Comparison,
     Config,
     FencingAction,
     FencingLevel,
     Group,
+    Location,
     Meta,
     Node,
+    NodeKind,
     NoQuorumPolicy,
+    Operator,
     Order,
     Primitive,
+    Rule,
     Strategy,
     frozen_map,
 )
@@ -60,6 +65,7 @@ def unpack(document: Document) -> Imported:
     options = _options(document, section)
     cluster = _cluster(document, root, options)
     nodes, node_ids = _nodes(document, section.find("nodes"))
+    remote.add_hosted_nodes(document, section.find("resources"), nodes)
     rsc_sets = defaults_sets.sets(document, section.find("rsc_defaults"), operations=False)
     op_sets = defaults_sets.sets(document, section.find("op_defaults"), operations=True)
     early: list[str] = []  # what the defaults and resources adjust, before constraints add theirs
@@ -81,7 +87,7 @@ def unpack(document: Document) -> Imported:
         nodes=frozen_map(nodes),
         resources=frozen_map(unpacked.resources),
         constraints=tuple(constraints.unpack(document, section.find("constraints"), refs, warnings))
-        + _container_constraints(containers),
+        + _container_constraints(containers, nodes),
         fencing_levels=_fencing_levels(document, section.find("fencing-topology"), nodes),
         resource_defaults=defaults,
         op_defaults=frozen_map(defaults_sets.unconditional(op_sets)),
@@ -166,11 +172,9 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
         ident = document.require(element, "id")
         name = (element.get("uname") or ident).strip()
         kind = (element.get("type") or "member").strip().lower()
-        if kind == "remote":
-            raise Unsupported("remote node", name)
         if kind == "ping":
             raise Unsupported("ping node", name)
-        if kind not in ("member", "normal"):
+        if kind not in ("member", "normal", "remote"):
             raise document.error(element, f"node {name!r}: unknown type {kind!r}")
         if name in nodes:
             raise document.error(element, f"node {name!r} is defined twice")
@@ -193,6 +197,8 @@ def _nodes(document: Document, section: Element | None) -> tuple[dict[str, Node]
             maintenance=is_true(values.get("maintenance")),
             score=score,
             span=document.span(element),
+            # Its connection is filled in from <resources> (`placement.cib.remote`).
+            kind=NodeKind.REMOTE if kind == "remote" else NodeKind.CLUSTER,
         )
         ids[ident] = name
     return nodes, ids
@@ -258,14 +264,23 @@ def _containers(unpacked: resources.Resources, warnings: list[str]) -> dict[str,
     return found
 
 
-def _container_constraints(containers: dict[str, str]) -> tuple[Colocation | Order, ...]:
+def _container_constraints(
+    containers: dict[str, str], nodes: dict[str, Node]
+) -> tuple[Colocation | Order | Location, ...]:
     """A contained resource runs with its container and starts after it (and stops before).
 
     compat(pacemaker): ``pcmk__primitive_internal_constraints`` adds exactly this mandatory
     colocation and ordering for a resource with a ``container``.
     """
-    out: list[Colocation | Order] = []
+    out: list[Colocation | Order | Location] = []
     for rid, container in containers.items():
+        guest = next((name for name, node in nodes.items() if node.via == container), None)
+        if guest is not None:
+            # compat(pacemaker): a container that brings up a remote or guest node puts the
+            # resource on that node instead of beside the container (every other node -INFINITY).
+            rule = Rule(Comparison("#uname", Operator.NE, guest), score=-INFINITY)
+            out.append(Location(resource=rid, rules=(rule,), id=f"container-{rid}-on-{guest}"))
+            continue
         out.append(Colocation(rid, container, INFINITY, id=f"container-{rid}-with-{container}"))
         out.append(Order(container, rid, id=f"container-{container}-then-{rid}"))
     return tuple(out)

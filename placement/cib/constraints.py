@@ -11,11 +11,12 @@ is Pacemaker's. Tickets depend on the status and are left to `placement.cib.tick
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import rules
+from placement.cib import attributes, rules
 from placement.cib.values import parse_bool, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import Unsupported
@@ -94,6 +95,7 @@ def _location(document: Document, element: Element, refs: References, warnings: 
             # compat(pacemaker): pcmk__new_location refuses the constraint, not the CIB.
             raise Skip(f"resource-discovery {element.get('resource-discovery')!r} is not valid") from None
     rule_elements = element.findall("rule")
+    per_resource = False
     node = element.get("node")
     score = INFINITY
     if node is not None and element.get("score") is not None:
@@ -103,15 +105,19 @@ def _location(document: Document, element: Element, refs: References, warnings: 
         located = {"node": node}
         score = _score(document, element, f"location {cid!r}", warnings)
     elif rule_elements:
-        located = {"rules": tuple(rules.rule(document, r) for r in rule_elements)}
+        # A rule reading the resource's params or meta (value-source) differs per resource.
+        per_resource = rules.uses_value_source(document, rule_elements)
+        located = {"rules": () if per_resource else tuple(rules.rule(document, r) for r in rule_elements)}
     else:
         # compat(pacemaker): "Ignoring constraint because it contains no rules".
         raise Skip("it has no rule and no node with a score")
     common = dict(score=score, role=role, discovery=discovery, id=cid, span=document.span(element))
     pattern = element.get("rsc-pattern")
-    if pattern is not None:
+    if pattern is not None and not per_resource:
         return [Location(pattern=pattern, **located, **common)]
-    if element.get("rsc") is not None:
+    if pattern is not None:
+        targets = [(name, role) for name in _matching(document, pattern)]
+    elif element.get("rsc") is not None:
         targets = [(name, role) for name in refs.expand(element.get("rsc", ""))]
     else:
         sets = element.findall("resource_set")
@@ -122,15 +128,31 @@ def _location(document: Document, element: Element, refs: References, warnings: 
             resolved = resource_set_of(document, resource_set, refs)
             set_role = resolved.role if resolved.role is Role.PROMOTED else None
             targets.extend((name, set_role or role) for name in resolved.resources)
+
+    def located_for(name: str) -> dict[str, object]:
+        if not per_resource:
+            return located
+        resource = attributes.resource_values(document, name)
+        return {"rules": tuple(rules.rule(document, r, resource) for r in rule_elements)}
+
     return [
         # one constraint per resource; ids stay unique when a tag or set expands to several
         Location(
             resource=name,
-            **located,
+            **located_for(name),  # type: ignore[arg-type]
             **{**common, "role": target_role, "id": cid if len(targets) == 1 else f"{cid}-{name}"},
         )
         for name, target_role in targets
     ]
+
+
+def _matching(document: Document, pattern: str) -> list[str]:
+    """Top-level resources whose id ``rsc-pattern`` matches (unanchored; ``!`` inverts)."""
+    inverted = pattern.startswith("!")
+    compiled = re.compile(pattern[1:] if inverted else pattern)
+    section = document.root.find("configuration/resources")
+    ids = [child.get("id", "") for child in (section if section is not None else ()) if child.get("id")]
+    return [rid for rid in ids if (compiled.search(rid) is not None) != inverted]
 
 
 def _location_role(document: Document, element: Element) -> Role | None:
@@ -162,7 +184,7 @@ def _colocation(document: Document, element: Element, refs: References, warnings
     sets = element.findall("resource_set")
     if sets:
         return ColocationSet(
-            sets=tuple(resource_set_of(document, s, refs) for s in sets),
+            sets=_colocation_sets(document, [document.resolve(s) for s in sets], refs, score, cid),
             score=score,
             node_attribute=node_attribute,
             id=cid,
@@ -203,6 +225,29 @@ def _colocation(document: Document, element: Element, refs: References, warnings
         id=cid,
         span=document.span(element),
     )
+
+
+def _colocation_sets(
+    document: Document, elements: list[Element], refs: References, score: int, cid: str
+) -> tuple[ResourceSet, ...]:
+    """The sets of a colocation, a ``listed`` one reversed.
+
+    compat(pacemaker): ``unpack_colocation_set`` reads ``ordering`` (the only place 2.1.5
+    does): with the default ``group`` each member is placed with the one before it, with
+    any other value each member with the one after it — the chain of the reversed list.
+    Between sets (``colocate_rsc_sets``) it is ignored, so a ``listed`` set among several
+    cannot be written as a reversed set.
+    """
+    found = []
+    for element in elements:
+        resolved = resource_set_of(document, element, refs)
+        listed = (element.get("ordering") or "group").lower() != "group"
+        if listed and resolved.sequential and score > 0:
+            if len(elements) > 1:
+                raise Unsupported("resource set ordering=listed among several sets", element.get("id"))
+            resolved = replace(resolved, resources=resolved.resources[::-1])
+        found.append(resolved)
+    return tuple(found)
 
 
 def _colocation_role(document: Document, element: Element, attribute: str, warnings: list[str]) -> Role | None:
@@ -323,9 +368,8 @@ def resource_set_of(document: Document, element: Element, refs: References) -> R
     """A ``<resource_set>`` with its references expanded (templates and tags in place)."""
     element = document.resolve(element)
     sid = element.get("id")
-    ordering = (element.get("ordering") or "group").strip().lower()
-    if ordering != "group":
-        raise Unsupported(f"resource set ordering={ordering}", sid)
+    # compat(pacemaker): ``ordering`` matters only to colocations (`_colocation_sets`);
+    # orders and locations ignore it.
     if element.get("score") is not None:
         raise Unsupported("score on a resource set", sid)
     members: list[str] = []

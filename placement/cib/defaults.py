@@ -6,8 +6,11 @@ rules these are static: which resources and operations match is known at import.
 such sets are applied where they match, the way ``get_meta_attributes`` and
 ``unpack_operation`` would see them: sets in order (``score`` first, then the later set
 first), the first value for a name wins, and a value only fills what the resource (or
-the group or clone around it) or the operation leaves unset. Sets guarded by anything
-else (dates, node attributes) raise `Unsupported`.
+the group or clone around it) or the operation leaves unset. The rest of a rule is
+decided for everyone at once (`placement.cib.rules.holds`): dates at the scheduler's
+"now", node-attribute expressions false (Pacemaker unpacks defaults without a node). A
+set whose rule reads neither the resource nor the operation is thus simply kept or
+dropped.
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes, resources
+from placement.cib import attributes, resources, rules
 from placement.cib.values import parse_duration_ms, parse_score_or_none
 from placement.cib.xml import Document
-from placement.errors import Unsupported
 from placement.hierarchy import Hierarchy
 from placement.model import Agent, Config, Meta, Operation, Primitive, frozen_map
 
@@ -51,9 +53,14 @@ def sets(document: Document, section: Element | None, operations: bool) -> list[
         for reference in element.findall("nvpair"):
             name, value = attributes.pair(document, reference)
             values.setdefault(name, value)
-        rules = element.findall("rule")
-        applies = _all(document, rules, operations) if rules else None
-        result.append(DefaultSet(values, applies))
+        found_rules = element.findall("rule")
+        if not found_rules:
+            result.append(DefaultSet(values))
+        elif not any(_reads_resource(document, r) for r in found_rules):
+            if rules.set_applies(document, element, rules.Scope()):
+                result.append(DefaultSet(values))  # decided now: applies to everyone
+        else:
+            result.append(DefaultSet(values, _predicate(document, element, operations)))
     return result
 
 
@@ -134,51 +141,15 @@ def _unset_where_set(extra: Meta, own: Meta) -> Meta:
 # ----------------------------------------------------------------------------- rules
 
 
-def _all(document: Document, rules: list[Element], operations: bool) -> Predicate:
-    predicates = [_rule(document, rule, operations) for rule in rules]
-    return lambda agent, name, interval: all(p(agent, name, interval) for p in predicates)
+def _reads_resource(document: Document, rule: Element) -> bool:
+    """Whether a rule's truth depends on the resource or operation it is asked about."""
+    return any(child.tag in ("rsc_expression", "op_expression") for child in document.resolve(rule).iter())
 
 
-def _rule(document: Document, rule: Element, operations: bool, depth: int = 0) -> Predicate:
-    rule = document.resolve(rule)
-    if depth > 64:
-        raise document.error(rule, "rules nested more than 64 deep")
-    parts: list[Predicate] = []
-    for child in rule:
-        child = document.resolve(child)
-        if child.tag == "rsc_expression":
-            parts.append(_resource_expression(child))
-        elif child.tag == "op_expression" and operations:
-            parts.append(_operation_expression(document, child))
-        elif child.tag == "rule":
-            parts.append(_rule(document, child, operations, depth + 1))
-        else:
-            raise Unsupported(f"rule with <{child.tag}> in defaults", rule.get("id"))
-    if (rule.get("boolean-op") or "and").strip().lower() == "or":
-        return lambda agent, name, interval: any(p(agent, name, interval) for p in parts)
-    return lambda agent, name, interval: all(p(agent, name, interval) for p in parts)
+def _predicate(document: Document, element: Element, operations: bool) -> Predicate:
+    def applies(agent: Agent, name: str | None, interval: int | None) -> bool:
+        # compat(pacemaker): rsc_defaults rules get no operation data (get_meta_attributes).
+        operation = (name, interval or 0) if operations and name is not None else None
+        return rules.set_applies(document, element, rules.Scope(agent=agent, operation=operation))
 
-
-def _resource_expression(element: Element) -> Predicate:
-    wanted = {key: element.get(key) for key in ("class", "provider", "type")}
-
-    def holds(agent: Agent, name: str | None, interval: int | None) -> bool:
-        actual = {"class": agent.standard, "provider": agent.provider, "type": agent.type}
-        return all(value is None or actual[key] == value for key, value in wanted.items())
-
-    return holds
-
-
-def _operation_expression(document: Document, element: Element) -> Predicate:
-    wanted_name = document.require(element, "name")
-    interval_text = element.get("interval")
-    wanted_interval = parse_duration_ms(interval_text) if interval_text is not None else None
-    if interval_text is not None and wanted_interval is None:
-        raise document.error(element, f"op_expression {element.get('id')!r}: interval is not a duration")
-
-    def holds(agent: Agent, name: str | None, interval: int | None) -> bool:
-        if name is None:
-            return False  # an operation rule never matches a resource as a whole
-        return name == wanted_name and (wanted_interval is None or interval == wanted_interval)
-
-    return holds
+    return applies

@@ -4,8 +4,9 @@ Pacemaker's resource section nests: a group holds primitives, a clone holds a pr
 or a group. `Config.resources` lists every resource in definition order with a
 container after its children, which is the order produced here.
 
-What placement cannot plan with raises `Unsupported`: bundles, remote and guest
-nodes (``ocf:pacemaker:remote`` primitives, the ``remote-node`` meta). A ``container``
+What placement cannot plan with raises `Unsupported`: bundles. Remote and guest nodes
+(``ocf:pacemaker:remote`` primitives, the ``remote-node`` meta) are found by
+`placement.cib.remote`. A ``container``
 meta is remembered in `Resources.containers`; `placement.cib.configuration` turns it
 into the colocation and order Pacemaker implies.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes
+from placement.cib import attributes, rules
 from placement.cib.values import parse_bool, parse_duration_ms, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import InvalidInput, Unsupported
@@ -26,9 +27,7 @@ from placement.model import Agent, Clone, Group, Meta, Operation, Primitive, Res
 _REQUIRES: Final = frozenset({"nothing", "quorum", "fencing", "unfencing"})
 _MULTIPLE_ACTIVE: Final = frozenset({"stop_start", "stop_only", "block", "stop_unexpected"})
 # Meta attributes that turn a resource into something placement does not model.
-_UNSUPPORTED_META: Final = {
-    "remote-node": "guest node (remote-node meta)",
-}
+_UNSUPPORTED_META: Final[dict[str, str]] = {}
 _HOST_SEPARATORS: Final = re.compile(r"[\s,;]+")
 # Attributes of <op> with their own field; the rest go to Operation.options.
 _OP_FIELDS: Final = frozenset({"id", "name", "interval", "timeout", "role", "on-fail"})
@@ -106,23 +105,23 @@ def _primitive(document: Document, element: Element, templates: dict[str, Elemen
     standard = document.require(source, "class")
     agent_type = document.require(source, "type")
     agent = Agent(standard, source.get("provider"), agent_type)
-    if agent.standard == "ocf" and agent.provider == "pacemaker" and agent.type == "remote":
-        raise Unsupported("remote node connection", rid)
 
     def layered(tag: str) -> dict[str, str]:
         # A template's sets come first; the primitive's own values override them.
-        inherited = attributes.merged(document, template, tag) if template is not None else {}
-        return {**inherited, **attributes.merged(document, element, tag)}
+        # compat(pacemaker): only meta-attribute rules see the agent (get_meta_attributes).
+        scope = rules.Scope(agent=agent) if tag == "meta_attributes" else None
+        inherited = attributes.merged(document, template, tag, scope=scope) if template is not None else {}
+        return {**inherited, **attributes.merged(document, element, tag, scope=scope)}
 
     params = layered("instance_attributes")
     meta_values = layered("meta_attributes")
     if meta_values.get("container"):
         out.containers[rid] = meta_values["container"].strip()
-    operations = _operations(document, element)
+    operations = _operations(document, element, agent)
     if template is not None:
         own = {(op.name, op.interval_ms, op.role) for op in operations}
         operations = (
-            tuple(op for op in _operations(document, template) if (op.name, op.interval_ms, op.role) not in own)
+            tuple(op for op in _operations(document, template, agent) if (op.name, op.interval_ms, op.role) not in own)
             + operations
         )
     return Primitive(
@@ -162,20 +161,23 @@ def _fence_targets(document: Document, element: Element, params: dict[str, str],
     return known
 
 
-def _operations(document: Document, element: Element) -> tuple[Operation, ...]:
+def _operations(document: Document, element: Element, agent: Agent) -> tuple[Operation, ...]:
     operations: list[Operation] = []
     for block in element.findall("operations"):
         block = document.resolve(block)
         for op in block.findall("op"):
             op = document.resolve(op)
-            operations.append(_operation(document, op))
+            operations.append(_operation(document, op, agent))
     return tuple(operations)
 
 
-def _operation(document: Document, op: Element) -> Operation:
+def _operation(document: Document, op: Element, agent: Agent) -> Operation:
     ident = op.get("id")
     name = document.require(op, "name")
-    op_meta = attributes.merged(document, op, "meta_attributes")
+    # compat(pacemaker): unpack_operation judges the op's meta rules with the agent, the
+    # op's name and the interval written on the <op> itself.
+    scope = rules.Scope(agent=agent, operation=(name, parse_duration_ms(op.get("interval", "0")) or 0))
+    op_meta = attributes.merged(document, op, "meta_attributes", scope=scope)
     values = {**op_meta, **{k: v for k, v in op.attrib.items()}}
     interval_ms = parse_duration_ms(values.get("interval", "0"))
     if interval_ms is None:

@@ -17,14 +17,15 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 from xml.etree.ElementTree import Element
 
-from placement.cib import attributes, migration
+from placement.cib import attributes, migration, remote
 from placement.cib.configuration import Imported
 from placement.cib.history import OnFail, Op, Outcome, Policy, replay
 from placement.cib.values import is_true, parse_int_prefix, parse_score_or_none
 from placement.cib.xml import Document
 from placement.errors import Unsupported
 from placement.hierarchy import Hierarchy
-from placement.model import Config, NoQuorumPolicy, Primitive, Role, frozen_map
+from placement.model import Config, NodeKind, NoQuorumPolicy, Primitive, Role, frozen_map
+from placement.remote import is_hosted
 from placement.score import add
 from placement.state import FailCount, FailedOperation, Instance, NodeState, NodeStatus, State
 
@@ -54,6 +55,7 @@ class _Node:
     standby: bool = False
     maintenance: bool = False
     shutdown: bool = False
+    fenced_before: bool = False  # a remote node's node_state says it was fenced (node_fenced)
 
     def to_state(self) -> NodeState:
         if self.unclean:
@@ -90,19 +92,25 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
         now = parse_int_prefix(execution_date)
     startup_fencing = is_true(options.get("startup-fencing", "true"))
     # compat(pacemaker): a node never seen is unclean only if it could be fenced.
-    nodes = {name: _Node(name, unclean=startup_fencing and fencing) for name in config.nodes}
+    nodes = {name: _Node(name, unclean=startup_fencing and fencing and not is_hosted(node))
+             for name, node in config.nodes.items()}
     for name, node in config.nodes.items():
         nodes[name].standby = node.standby
         nodes[name].maintenance = node.maintenance
     status = root.find("status")
     states: list[tuple[_Node, Element]] = []
     quorum = is_true(root.get("have-quorum"))
+    hosted_states: list[tuple[_Node, Element]] = []
     for element in status.findall("node_state") if status is not None else ():
-        if is_true(element.get("remote_node")):
-            raise Unsupported("remote node", element.get("uname") or element.get("id"))
         node = _find_node(element, nodes, imported.node_ids)
         if node is None:
             continue  # compat(pacemaker): state of a node no longer configured is ignored
+        if is_hosted(config.nodes[node.name]):
+            # compat(pacemaker): unpack_handle_remote_attrs; membership follows the connection.
+            _unpack_transient(document, element, node)
+            node.fenced_before = (element.get("node_fenced") or "0").strip() not in ("", "0")
+            hosted_states.append((node, element))
+            continue
         _unpack_node(document, element, node, config, fencing, quorum)
         states.append((node, element))
 
@@ -110,6 +118,19 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     for node, element in states:
         if node.online or fencing:
             unpacker.node(document, node, element)
+    # Remote and guest nodes after the cluster nodes: their connections' histories say
+    # whether they are up (compat(pacemaker): unpack_node_history's passes).
+    remote.settle_online(config, nodes, unpacker.found, fencing, unpacker.resets)
+    for node, element in hosted_states:
+        if node.online or fencing or config.nodes[node.name].kind is NodeKind.GUEST:
+            unpacker.node(document, node, element)
+    active_on = {i.node for found in unpacker.found.values() for i, _, _ in found if i is not None}
+    for name, configured in config.nodes.items():
+        if configured.kind is NodeKind.GUEST and nodes[name].unclean and name in active_on:
+            # compat(pacemaker): pe_fence_node (resources active on the lost guest) marks its
+            # container failed: recovered, not merely moved.
+            unpacker.failed_containers.update((configured.via or "", i.node) for i, _, _ in
+                                              unpacker.found.get(configured.via or "", ()) if i is not None)
     instances = unpacker.instances()
     _promotion_scores_by_instance(config, nodes, unpacker.history_numbered)
 
@@ -146,6 +167,18 @@ def _unpack_node(
 ) -> None:
     """Membership, transient attributes and the derived flags of one ``node_state``."""
     node.unclean = False
+    _unpack_transient(document, element, node)
+    expected_up = not node.shutdown and element.get("expected", "").lower() == "member"
+    if fencing:
+        _online_with_fencing(element, node, expected_up)
+    else:
+        _online_without_fencing(element, node, expected_up)
+    if not quorum and node.online and config.cluster.no_quorum is NoQuorumPolicy.SUICIDE:
+        node.unclean = True  # compat(pacemaker): the partition fences itself (§2)
+
+
+def _unpack_transient(document: Document, element: Element, node: _Node) -> None:
+    """Transient attributes and what they say: standby, maintenance, a requested shutdown."""
     transient = element.find("transient_attributes")
     if transient is not None:
         node.attributes = attributes.merged(document, transient, "instance_attributes")
@@ -155,13 +188,6 @@ def _unpack_node(
         node.maintenance = is_true(node.attributes["maintenance"])
     shutdown = node.attributes.get("shutdown", "")
     node.shutdown = bool(shutdown) and shutdown != "0"
-    expected_up = not node.shutdown and element.get("expected", "").lower() == "member"
-    if fencing:
-        _online_with_fencing(element, node, expected_up)
-    else:
-        _online_without_fencing(element, node, expected_up)
-    if not quorum and node.online and config.cluster.no_quorum is NoQuorumPolicy.SUICIDE:
-        node.unclean = True  # compat(pacemaker): the partition fences itself (§2)
 
 
 def _in_cluster(element: Element) -> bool:
@@ -336,6 +362,7 @@ class _History:
         self.failed_containers: set[tuple[str, str]] = set()  # (primitive, node) to recover
         self.node_order: list[str] = []  # nodes in the order their histories were unpacked
         self.history_numbered: tuple[Instance, ...] = ()
+        self.resets: set[str] = set()  # remote connections whose failure resets their node
 
     def policy(self, rid: str | None) -> Policy:
         """How failures of primitive ``rid`` (None: an orphan) are handled."""
@@ -406,8 +433,16 @@ class _History:
         policy = self.policy(rid)
         active = outcome.role is not Role.STOPPED
         on_fail = outcome.on_fail
-        if active and not node.online and not node.maintenance and policy.managed and self.fencing:
+        guest = self.config.nodes[node.name].kind is NodeKind.GUEST
+        if active and not node.online and not node.maintenance and policy.managed and (self.fencing or guest):
+            # compat(pacemaker): a guest is "fenced" by recovering its container, fencing or not.
             node.unclean = True  # "… is thought to be active there"
+        reset = remote.needs_reset(self.config, rid, outcome, policy.on_fail_of)
+        if reset:
+            self.resets.add(rid)
+        if node.unclean and guest and active:
+            # compat(pacemaker): the guest's reset stops what ran there; it may start again.
+            self.failed_containers.add((rid, node.name))
         if node.unclean:
             on_fail = OnFail.IGNORE  # the node will be fenced; that settles every failure on it
         # A failure that fences the node still marks this copy failed (process_rsc_state).
@@ -437,7 +472,10 @@ class _History:
                     interval_ms=op.interval_ms,
                     rc=op.rc,
                     reason=op.reason,
-                    on_fail=_ON_FAIL_WORD[failure.on_fail],
+                    # compat(pacemaker): a reset connection with a reconnect interval stays
+                    # stopped until its failure is cleared (next_role Stopped): banned.
+                    on_fail="stop" if reset and remote.reconnect_ms(self.config, rid) else
+                    _ON_FAIL_WORD[failure.on_fail],
                 )
             )
         instance = None

@@ -32,7 +32,7 @@ def command(cib: Path, output: Path | None, state_out: Path | None) -> None:
     """Print the configuration of the Pacemaker CIB XML file CIB as .place text.
 
     Exit 1 for malformed or invalid XML (file:line:col), 3 for a feature placement
-    cannot represent yet (bundles, remote nodes, tickets, date rules…).
+    cannot represent yet (bundles, remote and guest nodes…).
     """
     result = import_cib(cib)
     for warning in result.warnings:

@@ -43,6 +43,7 @@ from placement.model import (
     Location,
     Meta,
     Node,
+    NodeKind,
     Operation,
     Operator,
     Order,
@@ -324,6 +325,10 @@ class Builder(Transformer):
     def capacity(self, children: list) -> tuple[str, list[Token]]:
         return ("capacity", children)  # key=value tokens, for `sizes`
 
+    def hosted(self, children: list) -> tuple[str, NodeKind, str | None]:
+        via = children[-1] if len(children) > 1 else None
+        return ("hosted", NodeKind(str(children[0])), None if via is None else self.text(via))
+
     @_statement
     def node(self, meta: Span, children: list) -> Node:
         name, *items = children
@@ -331,9 +336,12 @@ class Builder(Transformer):
         flags: list[Param | Flag] = []
         capacity: Mapping[str, int] = EMPTY
         score = 0
+        hosted: dict[str, object] = {}
         for item in items:
             if isinstance(item, tuple) and item[0] == "score":
                 score = item[1]
+            elif isinstance(item, tuple) and item[0] == "hosted":
+                hosted = {"kind": item[1], "via": item[2]}
             elif isinstance(item, tuple):
                 capacity = self.sizes(item[1], "capacity")
             elif isinstance(item, Flag) or item.key in vocab.NODE_FLAGS:
@@ -348,6 +356,7 @@ class Builder(Transformer):
             score=score,
             span=self.span_of(meta),
             **values,
+            **hosted,  # type: ignore[arg-type]
         )
 
     # ------------------------------------------------------------------ resources

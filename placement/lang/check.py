@@ -26,6 +26,7 @@ from placement.model import (
     Config,
     Group,
     Location,
+    NodeKind,
     Order,
     OrderKind,
     OrderSet,
@@ -33,6 +34,7 @@ from placement.model import (
     Role,
     Span,
 )
+from placement.remote import is_connection_agent
 from placement.score import INFINITY
 
 INVERSE_ACTION = {Action.START: Action.STOP, Action.STOP: Action.START,
@@ -61,6 +63,7 @@ def check(config: Config) -> list[Diagnostic]:
     report = _Report(config)
     _check_containment(config, report)
     _check_fencing(config, report)
+    _check_hosted_nodes(config, report)
     for constraint in config.constraints:
         if isinstance(constraint, Location):
             _check_location(config, constraint, report)
@@ -75,6 +78,34 @@ def check(config: Config) -> list[Diagnostic]:
     _check_order_cycles(config, report)
     _check_contradictions(config, report)
     return report.items
+
+
+def _check_hosted_nodes(config: Config, report: _Report) -> None:
+    """A remote node needs an ``ocf:pacemaker:remote`` connection, a guest a plain primitive.
+
+    Each resource brings up one node at most, and neither may be cloned: one connection is
+    one node (Pacemaker creates the nodes from top-level primitives and group members).
+    """
+    brought_up: dict[str, str] = {}
+    for name, node in config.nodes.items():
+        if node.via is None:
+            continue
+        where = f"{node.kind.value} node '{name}'"
+        if not _resource(config, node.via, node.span, where, report):
+            continue
+        item = config.resources[node.via]
+        if not isinstance(item, Primitive) or report.hierarchy.clone_of(node.via) is not None:
+            report.error(node.span, f"{where}: '{node.via}' must be a primitive that is not cloned")
+            continue
+        connection = is_connection_agent(item.agent)
+        if node.kind is NodeKind.REMOTE and not connection:
+            report.error(node.span, f"{where}: '{node.via}' must be an ocf:pacemaker:remote connection,"
+                         f" not {item.agent}")
+        elif node.kind is NodeKind.GUEST and (connection or item.agent.is_fencing):
+            report.error(node.span, f"{where}: '{node.via}' must run the guest (a VM or container), not {item.agent}")
+        if node.via in brought_up:
+            report.error(node.span, f"{where}: '{node.via}' already brings up node '{brought_up[node.via]}'")
+        brought_up.setdefault(node.via, name)
 
 
 def _describe(constraint: object, kind: str) -> str:

@@ -29,6 +29,7 @@ from placement.model import (
     Location,
     Meta,
     Node,
+    NodeKind,
     Operation,
     Order,
     OrderKind,
@@ -150,7 +151,10 @@ def _cluster_lines(config: Config) -> list[str]:
 
 def _node_lines(nodes: Iterable[Node]) -> Iterable[str]:
     for node in nodes:
-        words = ["node", _name(node.name), *_pairs(node.attributes)]
+        words = ["node", _name(node.name)]
+        if node.kind is not NodeKind.CLUSTER:
+            words += [node.kind.value, *(["via", _name(node.via)] if node.via is not None else [])]
+        words += _pairs(node.attributes)
         words += [flag for flag in ("standby", "maintenance") if getattr(node, flag)]
         if node.score:
             words += ["score", format_score(node.score)]

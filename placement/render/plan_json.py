@@ -6,6 +6,7 @@ from typing import Any
 
 from placement.model import Role
 from placement.planning import Plan
+from placement.remote import guest_connections
 from placement.state import State
 
 ROLE_NAMES = {Role.STARTED: "Started", Role.PROMOTED: "Promoted", Role.UNPROMOTED: "Unpromoted"}
@@ -20,7 +21,8 @@ def plan_document(plan: Plan, after: State) -> dict[str, Any]:
             {"resource": i.resource if i.clone_instance is None else f"{i.resource}:{i.clone_instance}",
              "role": ROLE_NAMES[i.role], "node": i.node}
             for i in sorted(after.instances, key=lambda i: (i.resource, i.node))
-        ],
+        ] + [{"resource": guest, "role": "Started", "node": host, "connection": True}
+             for guest, host in guest_connections(plan.config, after)],
         "stopped": sorted(rid for rid in plan.config.primitives if rid not in active),
         "fenced": list(plan.details.fenced),
         "unfenceable": list(plan.details.unfenceable),

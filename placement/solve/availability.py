@@ -6,9 +6,9 @@ the transition builder all ask the same questions here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from placement.model import Config, NoQuorumPolicy
+from placement.model import Config, NodeKind, NoQuorumPolicy
 from placement.state import NodeStatus, State
 
 # Reasons are constants so explanations and tests name them the same way.
@@ -19,6 +19,7 @@ STANDBY = "is in standby"
 MAINTENANCE = "is in maintenance"
 SHUTTING_DOWN = "is shutting down"
 UNKNOWN_NODE = "is not a configured node"
+NO_CONNECTION = "is a remote node without a connection resource"
 
 
 def unavailable_reason(config: Config, state: State, node: str) -> str | None:
@@ -35,6 +36,17 @@ def unavailable_reason(config: Config, state: State, node: str) -> str | None:
     if configured is None:
         return UNKNOWN_NODE
     now = state.node(node)
+    if configured.kind is not NodeKind.CLUSTER:
+        # A remote or guest node comes up when its connection (container) runs: the solver
+        # ties that to its placement (`placement.solve.hosting`), so "down" is not a reason.
+        if configured.via is None:
+            return NO_CONNECTION
+        if now.status is NodeStatus.OFFLINE or (
+            configured.kind is NodeKind.GUEST and now.status in (NodeStatus.UNCLEAN, NodeStatus.FENCED)
+        ):
+            # compat(pacemaker): a guest is "fenced" by recovering its container, and may run
+            # resources again in the same transition (pe_fence_node leaves it clean).
+            now = replace(now, status=NodeStatus.ONLINE)
     by_status = {
         NodeStatus.OFFLINE: OFFLINE,
         NodeStatus.UNCLEAN: UNCLEAN,
@@ -80,6 +92,12 @@ def can_fence(config: Config, state: State, node: str) -> bool:
     >>> can_fence(config, State(), "bob"), can_fence(config, State(), "alice")
     (True, False)
     """
+    configured = config.nodes.get(node)
+    if configured is not None and configured.kind is NodeKind.GUEST:
+        # compat(pacemaker): a guest is fenced by stopping its container, which needs no
+        # device: possible while the container's host is up or can itself be fenced.
+        hosts = [i.node for i in state.instances_of(configured.via or "")]
+        return all(state.node(h).status.is_up or (h != node and can_fence(config, state, h)) for h in hosts)
     if not config.cluster.fencing:
         return False
     # compat(pacemaker): without quorum a node still in our membership can be fenced
@@ -87,6 +105,10 @@ def can_fence(config: Config, state: State, node: str) -> bool:
     inquorate = not state.quorum and config.cluster.no_quorum is not NoQuorumPolicy.IGNORE
     if inquorate and not state.node(node).in_membership:
         return False
+    if configured is not None and configured.kind is NodeKind.REMOTE:
+        # compat(pacemaker): a remote node is fenced through the cluster's devices, whose host
+        # lists name cluster nodes; pe_can_fence only asks that a device exists.
+        return bool(fence_devices(config))
     return any(not config.primitives[device].fences or node in config.primitives[device].fences
                for device in fence_devices(config))
 

@@ -49,6 +49,9 @@ class ColocatedScores:
         self.dependents_of: dict[str, list[Edge]] = {}
         current = problem.table.current
         for link in problem.links:
+            ends = {link.dependent.resource, link.primary.resource}
+            if link.on is not None or not ends <= self.config.resources.keys():
+                continue  # a remote node's "what runs here needs the connection" link: no scores
             dependent, primary = self._owner(link.dependent.resource), self._owner(link.primary.resource)
             self.primaries_of.setdefault(dependent, []).append((primary, link.score, link.attribute, True))
             influence = link.influence

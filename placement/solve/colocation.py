@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from placement.solve.solution import SolutionView
 
 KIND = "colocation"
+# A link "attribute" every node shares: the primary may run anywhere (remote/guest hosting).
+ANYWHERE = "#anywhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,9 @@ class Link:
     score: int
     attribute: str | None = None
     span: Span | None = field(default=None, compare=False)
+    # The dependent's nodes where the link binds (None = every node): a remote node's
+    # resources need its connection only there (`placement.solve.hosting`).
+    on: frozenset[str] | None = None
     # ``influence`` of the constraint (None: the dependent's ``critical`` meta, default true):
     # only the greedy reference reads it, for the primary's attenuated pull (§5).
     influence: bool | None = field(default=None, compare=False)
@@ -45,7 +50,13 @@ class Link:
     def mandatory(self) -> bool:
         return abs(self.score) >= INFINITY
 
+    def binds(self, node: str) -> bool:
+        """Whether a dependent copy on ``node`` is bound by this link."""
+        return self.on is None or node in self.on
+
     def __str__(self) -> str:
+        if self.attribute == ANYWHERE:
+            return f"{self.id}: what runs on {', '.join(sorted(self.on or ()))} needs {self.primary} running"
         verb = "with" if self.score > 0 else "apart from"
         where = f" (same {self.attribute})" if self.attribute else ""
         # Unnamed constraints get a synthetic id (``colocation#6``) that is not worth printing.
@@ -71,7 +82,7 @@ def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: 
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,
-                constraint.influence,
+                influence=constraint.influence,
             )
         ]
     return _lower_sets(constraint, resolver, name, whole)
@@ -127,6 +138,8 @@ def encode(ctx: EncodeContext, link: Link) -> None:
 def _encode_mandatory(ctx: EncodeContext, link: Link) -> None:
     for unit in link.dependent.units:
         for node in ctx.problem.nodes_of(unit):
+            if not link.binds(node):
+                continue
             here = ctx.lit(unit, node, link.dependent.role)
             if here is None or (unit, node) in ctx.problem.exempt:
                 continue  # a copy left alone where it runs is not moved by constraints
@@ -142,7 +155,7 @@ def _encode_mandatory(ctx: EncodeContext, link: Link) -> None:
 def _encode_reward(ctx: EncodeContext, link: Link) -> None:
     for unit in link.dependent.units:
         for node in ctx.problem.nodes_of(unit):
-            here = ctx.lit(unit, node, link.dependent.role)
+            here = ctx.lit(unit, node, link.dependent.role) if link.binds(node) else None
             if here is None:
                 continue
             value = ctx.problem.attribute(node, link.attribute)
@@ -169,7 +182,7 @@ def satisfied(view: SolutionView, link: Link) -> list[str]:
     problems = []
     for unit in link.dependent.units:
         for node in view.nodes_in_role(unit, link.dependent.role):
-            if (unit, node) in view.problem.exempt:
+            if (unit, node) in view.problem.exempt or not link.binds(node):
                 continue
             together = view.active_at(link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit)
             if link.score > 0 and not together:
@@ -184,6 +197,8 @@ def reward(view: SolutionView, link: Link) -> int:
     earned = 0
     for unit in link.dependent.units:
         for node in view.nodes_in_role(unit, link.dependent.role):
+            if not link.binds(node):
+                continue
             if view.active_at(link.primary, link.attribute, view.problem.attribute(node, link.attribute), unit):
                 earned += link.score
     return earned

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from functools import cmp_to_key
 
 from placement.model import Group, Strategy
+from placement.remote import hosting_resources
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
 from placement.solve.coloc_scores import ColocatedScores
@@ -93,7 +94,7 @@ class _Run:
 
     def _delta(self, unit: Unit, link, node: str) -> int | None:
         """What one colocation with assigned primaries adds to ``unit`` on ``node`` (None: nothing)."""
-        if link.dependent.role is not None:
+        if link.dependent.role is not None or not link.binds(node):
             return None
         primaries = [k for k in link.primary.units if k != unit.key]
         if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
@@ -477,6 +478,8 @@ class _Run:
                 continue
             for key in link.dependent.units:
                 for node in view.nodes_in_role(key, link.dependent.role):
+                    if not link.binds(node):
+                        continue
                     value = self.problem.attribute(node, link.attribute)
                     together = view.active_at(link.primary, link.attribute, value, key)
                     if together != (link.score > 0):
@@ -516,7 +519,11 @@ def _copies(units: list[Unit]) -> list[list[Unit]]:
 def greedy(problem: Problem) -> Solution:
     """Pacemaker's answer for ``problem``, as closely as a one-pass port gets it."""
     run = _Run(problem)
-    for root in assignment_order(problem, dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units)):
+    # compat(pacemaker): allocate_resources assigns remote connections first (a guest's
+    # connection pulls in its container, its primary), then the rest in assignment order.
+    hosting = hosting_resources(problem.config)
+    ordered = assignment_order(problem, dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units))
+    for root in sorted(ordered, key=lambda root: root not in hosting):
         run.assign(root)
     run.promote()
     run.block()

@@ -12,11 +12,15 @@ from collections.abc import Iterable
 
 from placement.hierarchy import Hierarchy
 from placement.model import Config, Discovery, Location, Role, Rule
+from placement.remote import hosting_resources, is_connection_agent, is_hosted
+from placement.score import INFINITY
 from placement.solve.rules import node_attributes, rule_score
 from placement.solve.terms import Term
 from placement.state import State
 
 KIND = "location"
+# compat(pacemaker): rsc_avoids_remote_nodes — connections, fence devices and guest containers.
+NOT_ON_REMOTE = Term("remote-node", "connections, guest containers and fence devices stay off it", -INFINITY)
 
 
 class LocationIndex:
@@ -56,6 +60,8 @@ class LocationIndex:
         self._terms_of: dict[int, tuple[tuple[str, Term, Role | None], ...]] = {}
         self._exclusive: dict[str, frozenset[str] | None] = {}
         self._rules: dict[tuple, tuple[tuple[str, int], ...]] = {}
+        self._hosted = tuple(name for name, node in config.nodes.items() if is_hosted(node))
+        self._hosting = frozenset(hosting_resources(config)) if self._hosted else frozenset()
 
     def attributes(self, node: str) -> dict[str, str]:
         """Node attributes as rules see them (`node_attributes`), computed once per configured node."""
@@ -103,7 +109,17 @@ class LocationIndex:
                         per_node[node] = [term]
                     else:
                         found.append(term)
+        if self._hosted and not promoted and self._avoids_hosted(primitive):
+            for node in self._hosted:
+                per_node.setdefault(node, []).append(NOT_ON_REMOTE)
         return per_node
+
+    def _avoids_hosted(self, primitive: str) -> bool:
+        """`placement.remote.must_avoid_hosted_nodes`, with the hosting resources computed once."""
+        item = self._config.primitives.get(primitive)
+        return item is not None and (
+            item.agent.is_fencing or is_connection_agent(item.agent) or primitive in self._hosting
+        )
 
     def _location_terms(self, location: Location) -> Iterable[tuple[str, Term, Role | None]]:
         """The terms ``location`` gives, one per contribution, made once."""

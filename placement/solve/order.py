@@ -114,15 +114,20 @@ def keeps_running(problem: Problem, precedence: Precedence) -> bool:
     """Whether a ``then`` copy that runs now may keep running without ``first``.
 
     compat(pacemaker): §7 — with ``symmetrical=false`` only ``first``'s stop is not ordered
-    before ``then``'s: a ``first`` that runs now and stops leaves ``then`` alone
-    (``bug-5014-A-stop-B-started``). A ``first`` that is not running and cannot start has an
-    unrunnable start, and that still stops ``then`` (``asymmetrical-order-restart``:
-    ``Stop B due to unrunnable A start``).
+    before ``then``'s, and ``handle_asymmetric_ordering`` ignores the order for a ``then``
+    that runs and stays where it is: whatever ``first`` does — stops
+    (``bug-5014-A-stop-B-started``), is unmanaged, cannot start — ``then`` keeps running.
+    Only a ``then`` that must restart (it failed) needs ``first``'s start: if that is
+    unrunnable, ``then`` stops (``asymmetrical-order-restart``: ``Stop B due to unrunnable
+    A start``), unless ``first`` runs now.
     """
     if precedence.symmetrical:
         return False
     current = problem.table.current
-    return any(current.of(key) for first in precedence.firsts for key in first.units)
+    if any(current.of(key) for first in precedence.firsts for key in first.units):
+        return True
+    primitives = {problem.by_key[key].primitive for key in precedence.then.units}
+    return not any(i.failed for i in problem.state.instances if i.resource in primitives)
 
 
 def encode(ctx: EncodeContext, precedence: Precedence) -> None:

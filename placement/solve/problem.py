@@ -25,7 +25,7 @@ from placement.model import (
     Role,
     Strategy,
 )
-from placement.solve import colocation, order
+from placement.solve import colocation, hosting, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
 from placement.solve.blocked_stops import held_copies
 from placement.solve.refs import RefResolver
@@ -102,6 +102,8 @@ class Problem:
         """The value colocations compare: the node itself, or one of its attributes (None if unset)."""
         if name is None:
             return node
+        if name == colocation.ANYWHERE:
+            return name
         return self._attributes[node].get(name)
 
     def nodes_with(self, name: str | None, value: str | None) -> list[str]:
@@ -110,6 +112,8 @@ class Problem:
             return []
         if name is None:
             return [value]
+        if name == colocation.ANYWHERE:
+            return list(self.nodes)
         return [node for node in self.nodes if self._attributes[node].get(name) == value]
 
     @cached_property
@@ -228,6 +232,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     relations: list[colocation.Link | order.Precedence] = []
     for index, constraint in enumerate(config.constraints):
         relations.extend(LOWERINGS[type(constraint)](constraint, resolver, config, index))
+    relations.extend(hosting.lower(config, resolver, table.units, allowed))
     links = [r for r in relations if isinstance(r, colocation.Link)]
     precedences = [r for r in relations if isinstance(r, order.Precedence)]
     _hold_blocked_stops(table, hierarchy, state, config, precedences, allowed, pinned, frozen, blocked, not_running)

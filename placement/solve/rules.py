@@ -27,7 +27,9 @@ def node_attributes(config: Config, state: State, node: str) -> dict[str, str]:
     """
     configured = config.nodes[node].attributes if node in config.nodes else {}
     attributes = {**configured, **state.node(node).attributes}
-    attributes.update({"#uname": node, "#kind": "cluster"})
+    # compat(pacemaker): #kind is "remote" on a remote node and "container" on a guest.
+    kind = config.nodes[node].kind.value if node in config.nodes else "cluster"
+    attributes.update({"#uname": node, "#kind": {"guest": "container"}.get(kind, kind)})
     attributes.setdefault("#id", node)  # an importer that knows the node's id sets it
     if config.cluster.name is not None:
         attributes["#cluster-name"] = config.cluster.name

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from placement.model import Config
+from placement.model import Config, NodeKind
+from placement.remote import connection_changes
 from placement.state import State
 from placement.target import Placement
 from placement.transition.action import Action, Op
@@ -55,7 +56,8 @@ def build_transition(config: Config, state: State, placement: Placement) -> Tran
     changes, blocked = compute_changes(config, state, placement)
     changes = add_restarts(config, state, changes, fenced)
     graph, changes = _acyclic_graph(config, changes, fenced)
-    items = summarize(changes, fenced, config.cluster.fencing_action.value, blocked)
+    items = summarize([*changes, *connection_changes(config, changes)], fenced, config.cluster.fencing_action.value,
+                      blocked, {n: node.via for n, node in config.nodes.items() if node.kind is NodeKind.GUEST})
     return Transition(graph, tuple(changes), fenced, unfenceable, tuple(blocked), tuple(items))
 
 

@@ -8,10 +8,11 @@ The graph builder turns each change into actions; the summary prints them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from placement.hierarchy import Hierarchy
 from placement.model import Config, Role
+from placement.remote import allows_migration, guest_resets
 from placement.solve.availability import can_fence
 from placement.state import Instance, NodeStatus, State
 from placement.target import Assignment, Placement
@@ -71,8 +72,11 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
     fenced, unfenceable = nodes_to_fence(config, state)
     changes: list[Change] = []
     blocked: list[Blocked] = []
+    reset = guest_resets(config, state, fenced)
     for rid in config.primitives:
         current = list(state.instances_of(rid))
+        if reset:
+            current = [replace(i, failed=True) if i.node in reset or rid in reset else i for i in current]
         target = list(placement.assignments_of(rid))
         if _unchanged(current, target) and not any(i.node in unfenceable for i in current):
             continue  # the common case in a large cluster: nothing to compare further
@@ -88,7 +92,8 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
             if instance.node in unfenceable:
                 # It may still run there: it can be neither stopped nor recovered elsewhere.
                 blocked.append(Blocked(rid, instance.node, f"{instance.node} is unclean and cannot be fenced"))
-        for change in _diff(rid, current, target, meta.allow_migrate or False, promotable):
+        for change in _diff(rid, current, target, allows_migration(config, rid, meta.allow_migrate or False),
+                            promotable):
             if change.source in unfenceable:
                 continue
             if change.source in fenced and change.kind is ChangeKind.MIGRATE:

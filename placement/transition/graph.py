@@ -25,6 +25,7 @@ from placement.hierarchy import Hierarchy
 from placement.model import Action as OrderAction
 from placement.model import Colocation, Config, Role, Strategy
 from placement.score import INFINITY
+from placement.transition import hosting
 from placement.transition.action import Action, Op
 from placement.transition.changes import Change, ChangeKind
 from placement.transition.dependencies import precedences
@@ -90,6 +91,7 @@ def build_graph(config: Config, changes: list[Change], fenced: tuple[str, ...]) 
                 builder.order(fence, action, f"fencing first: {fence.node} is fenced before anything starts")
     _add_precedences(builder)
     _add_role_and_node_orderings(builder)
+    hosting.add_orderings(builder, config, set(fenced))
     return builder.graph
 
 

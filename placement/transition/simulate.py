@@ -12,8 +12,8 @@ from dataclasses import replace
 import networkx as nx
 
 from placement.hierarchy import Hierarchy
-from placement.model import Config, Role, frozen_map
-from placement.state import Instance, NodeStatus, State
+from placement.model import Config, NodeKind, Role, frozen_map
+from placement.state import Instance, NodeState, NodeStatus, State
 from placement.transition.action import Action, Op
 from placement.transition.schedule import execution_order
 
@@ -30,7 +30,17 @@ def simulate(config: Config, state: State, graph: nx.DiGraph) -> State:
     fenced: set[str] = set()
 
     def status(node: str) -> NodeStatus:
-        return nodes[node].status if node in nodes else NodeStatus.ONLINE
+        current = nodes[node].status if node in nodes else NodeStatus.ONLINE
+        configured = config.nodes.get(node)
+        if configured is None or configured.kind is NodeKind.CLUSTER:
+            return current
+        # A remote or guest node is up exactly while its connection (container) runs; a
+        # guest's fencing is its container's recovery, after which it is up again.
+        if current is NodeStatus.UNCLEAN or (current is NodeStatus.FENCED and configured.kind is NodeKind.REMOTE):
+            return current
+        if not any(i.resource == configured.via for i in instances):
+            return NodeStatus.OFFLINE
+        return NodeStatus.ONLINE if current in (NodeStatus.OFFLINE, NodeStatus.FENCED) else current
 
     def find(action: Action) -> Instance:
         candidates = [i for i in instances if i.resource == action.resource and i.node == action.node]
@@ -65,6 +75,13 @@ def simulate(config: Config, state: State, graph: nx.DiGraph) -> State:
             instances[instances.index(instance)] = replace(instance, role=role)
         elif action.op is Op.MIGRATE_TO:
             find(action)  # the source must run it; it keeps running until the stop
+    for name, configured in config.nodes.items():
+        # A remote/guest node's membership follows its connection; standby and maintenance
+        # are the administrator's and stay.
+        recorded = nodes[name].status if name in nodes else NodeStatus.ONLINE
+        follows = recorded in (NodeStatus.ONLINE, NodeStatus.OFFLINE, NodeStatus.FENCED, NodeStatus.UNCLEAN)
+        if configured.kind is not NodeKind.CLUSTER and follows and status(name) is not recorded:
+            nodes[name] = replace(nodes.get(name, NodeState()), status=status(name))
     for name, node_state in list(nodes.items()):
         if node_state.shutdown and not any(i.node == name for i in instances):
             nodes[name] = replace(node_state, status=NodeStatus.OFFLINE, shutdown=False)

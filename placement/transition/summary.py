@@ -32,11 +32,18 @@ class SummaryItem:
 
 
 def summarize(changes: list[Change], fenced: tuple[str, ...], fencing_action: str,
-              blocked: list[Blocked]) -> list[SummaryItem]:
-    """Fences first, then one item per change, then what is blocked."""
+              blocked: list[Blocked], guests: dict[str, str | None] | None = None) -> list[SummaryItem]:
+    """Fences first, then one item per change, then what is blocked.
+
+    ``guests`` maps guest nodes to their containers: a guest's fence is its container's
+    recovery, which crm_simulate names ("Fence (reboot) vm1 (resource: vm1-domain) …").
+    """
     # Names line up in a column, as in crm_simulate, however long they are.
     width = max([12, *(len(c.instance_name) for c in changes), *(len(b.resource) for b in blocked)])
+    guests = guests or {}
     items = [SummaryItem("fence", node, None, None,
+                         f"Fence ({fencing_action}) {node} (resource: {guests[node]}) 'guest is unclean'"
+                         if node in guests else
                          f"Fence ({fencing_action}) {node} 'peer is no longer part of the cluster'")
              for node in fenced]
     items += [_item(change, width) for change in changes]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
 
@@ -72,3 +74,28 @@ def crm_simulate(tmp_path, text: str) -> str:
     path = tmp_path / "pacemaker.xml"
     path.write_text(text)
     return subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
+
+
+def pacemaker_placement(path: str | os.PathLike[str]) -> set[tuple[str, str]]:
+    """(resource, node) pairs running after ``crm_simulate -S`` on the CIB at ``path``."""
+    done = subprocess.run(
+        ["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    status = ET.fromstring(done.stdout).find("revised_cluster_status")
+    assert status is not None
+    return {
+        (resource.get("id", ""), node.get("name", ""))
+        for resource in status.iter("resource")
+        if resource.get("role") not in (None, "Stopped")
+        for node in resource.iter("node")
+    }
+
+
+def our_placement(path: str | os.PathLike[str]) -> set[tuple[str, str]]:
+    """(resource, node) pairs running once placement's plan for the CIB at ``path`` is applied."""
+    from placement.cib import import_cib
+    from placement.planning import plan
+
+    imported = import_cib(path)
+    return {(i.resource, i.node) for i in plan(imported.planning_config, imported.state).apply().instances}

@@ -109,11 +109,6 @@ def test_nodes_with_attributes_utilization_standby_and_score() -> None:
     assert (bob.standby, bob.maintenance) == (False, True)
 
 
-def test_remote_node_is_unsupported() -> None:
-    with pytest.raises(Unsupported, match=r"unsupported: remote node \(rem1\)"):
-        config_of(cib(nodes='<node id="rem1" uname="rem1" type="remote"/>'))
-
-
 # ----------------------------------------------------------------------------- defaults
 
 
@@ -130,16 +125,6 @@ def test_rsc_defaults_stickiness_goes_to_cluster_and_the_rest_to_resource_defaul
     assert (config.resource_defaults.migration_threshold, config.resource_defaults.managed) == (3, False)
     assert dict(config.op_defaults) == {"timeout": "90s"}
     assert Hierarchy(config).effective_meta("r").stickiness == 100
-
-
-def test_rules_in_defaults_are_unsupported() -> None:
-    extra = (
-        '<rsc_defaults><meta_attributes id="d"><rule id="r" score="0">'
-        '<date_expression id="de" operation="lt" end="2020-01-01"/></rule>'
-        '<nvpair id="d1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>'
-    )
-    with pytest.raises(Unsupported, match="rule with <date_expression> in defaults"):
-        config_of(cib(extra=extra))
 
 
 def test_resource_defaults_for_some_agents_apply_where_they_match() -> None:
@@ -351,8 +336,6 @@ def test_templates_give_agent_and_attributes_that_the_primitive_overrides() -> N
     ("resources", "feature"),
     [
         ('<bundle id="b"><docker image="x"/></bundle>', "bundle"),
-        ('<primitive id="rn" class="ocf" provider="pacemaker" type="remote"/>', "remote node connection"),
-        (dummy("vm", meta("vm", remote_node="guest1")), "guest node"),
     ],
 )
 def test_unrepresentable_resources_are_unsupported(resources: str, feature: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from placement.cib import import_cib
-from placement.errors import InvalidInput, Unsupported
+from placement.errors import InvalidInput
 from placement.model import (
     Action,
     BoolExpr,
@@ -74,19 +74,6 @@ def test_location_rules_nested_and_or_defined_and_types() -> None:
     )
     assert (r2.score_attribute, r2.role, r2.expression) == ("weight", Role.PROMOTED, Defined("weight"))
     assert r3.score == -INFINITY and r3.expression == Defined("#uname")  # an empty rule matches every node
-
-
-@pytest.mark.parametrize(
-    ("expression", "feature"),
-    [
-        ('<date_expression id="d" operation="in_range" start="2020-01-01"/>', "date rule"),
-        ('<expression id="e" attribute="x" operation="eq" value="y" value-source="param"/>', "value-source"),
-        ('<rsc_expression id="e" type="Dummy"/>', "resource expression"),
-    ],
-)
-def test_time_and_resource_dependent_rules_are_unsupported(expression: str, feature: str) -> None:
-    with pytest.raises(Unsupported, match=feature):
-        constraints(f'<rsc_location id="l" rsc="a"><rule id="r" score="1">{expression}</rule></rsc_location>')
 
 
 def test_rsc_pattern_keeps_the_pattern() -> None:

@@ -10,16 +10,13 @@ places the resources where the import's plan does.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from placement.cib import import_cib
 from placement.model import Colocation, Location, Order, OrderKind
-from placement.planning import plan
-from tests.cib.cibxml import cib, dummy
+from tests.cib.cibxml import cib, dummy, our_placement, pacemaker_placement
 
 THREE = dummy("a") + dummy("b") + dummy("c")
 
@@ -108,27 +105,8 @@ def test_pacemaker_accepts_it_so_the_import_does_with_a_warning(tmp_path: Path, 
     assert all(warning.startswith(f"{tmp_path / name}.xml:") for warning in result.warnings)
 
 
-def _pacemaker_placement(path: Path) -> set[tuple[str, str]]:
-    done = subprocess.run(
-        ["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    status = ET.fromstring(done.stdout).find("revised_cluster_status")
-    assert status is not None
-    return {
-        (resource.get("id", ""), node.get("name", ""))
-        for resource in status.iter("resource")
-        if resource.get("role") not in (None, "Stopped")
-        for node in resource.iter("node")
-    }
-
-
 @pytest.mark.skipif(shutil.which("crm_simulate") is None, reason="crm_simulate (pacemaker-cli-utils) not installed")
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_crm_simulate_accepts_the_same_cib_and_places_alike(tmp_path: Path, name: str) -> None:
     path = _write(tmp_path, name)
-    expected = _pacemaker_placement(path)
-    imported = import_cib(path)
-    result = plan(imported.planning_config, imported.state)
-    ours = {(i.resource, i.node) for i in result.apply().instances}
-    assert ours == expected
+    assert our_placement(path) == pacemaker_placement(path)

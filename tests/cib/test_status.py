@@ -102,11 +102,6 @@ def test_node_states_are_matched_by_id_then_uname() -> None:
     assert state.node("n1").status is NodeStatus.ONLINE
 
 
-def test_remote_node_state_is_unsupported() -> None:
-    with pytest.raises(Unsupported, match="remote node"):
-        status_of(nodes("n1"), node_state("n1") + '<node_state id="r1" uname="r1" remote_node="true"/>')
-
-
 # ----------------------------------------------------------------------------- fail counts
 
 

@@ -161,15 +161,18 @@ def test_a_clone_of_a_clone_is_unsupported():
 
 
 def test_asymmetrical_order_blocks_starts_only():
-    """§7: with symmetrical=false a running `then` keeps running when a running `first` stops
-    (bug-5014-A-stop-B-started); a `first` that is not running and cannot start still stops
-    `then` (asymmetrical-order-restart: "Stop B due to unrunnable A start")."""
+    """§7, handle_asymmetric_ordering: with symmetrical=false a `then` that runs and stays
+    keeps running whatever `first` does — stops (bug-5014-A-stop-B-started) or cannot
+    start at all; only a `then` that must restart (it failed) needs `first`'s start
+    (asymmetrical-order-restart: "Stop B due to unrunnable A start")."""
     resources = [primitive("a", target_role=Role.STOPPED), primitive("b")]
     order = (Order("a", "b", symmetrical=False, id="a-then-b"),)
     both_running = State(instances=(Instance("a", "alice"), Instance("b", "bob")))
     assert solve(config(NODES, resources, order), both_running).nodes_of("b") == ("bob",)
     only_b_running = State(instances=(Instance("b", "bob"),))
-    assert solve(config(NODES, resources, order), only_b_running).nodes_of("b") == ()
+    assert solve(config(NODES, resources, order), only_b_running).nodes_of("b") == ("bob",)
+    b_failed = State(instances=(Instance("b", "bob", failed=True),))
+    assert solve(config(NODES, resources, order), b_failed).nodes_of("b") == ()
     assert solve(config(NODES, resources, order)).nodes_of("b") == ()
     symmetric = (Order("a", "b", id="a-then-b"),)
     assert solve(config(NODES, resources, symmetric), both_running).nodes_of("b") == ()
