@@ -121,6 +121,10 @@ class QuorumEffect:
     may_keep: bool  # active resources (that require quorum) may keep running (and move)
     may_promote: bool
     reason: str | None = None
+    # compat(pacemaker): effective_quorum_policy — with no-quorum-policy=demote a promotable
+    # copy that runs now is treated as if quorate (it may keep running or recover), but
+    # capped at Unpromoted; everything else stops as with "stop".
+    keeps_promotable: bool = False
 
 
 def quorum_effect(config: Config, state: State) -> QuorumEffect:
@@ -138,5 +142,7 @@ def quorum_effect(config: Config, state: State) -> QuorumEffect:
     reason = f"no quorum (policy {policy.value})"
     if policy is NoQuorumPolicy.FREEZE:
         return QuorumEffect(False, True, False, reason)
-    # stop, demote and suicide (downgraded to stop when it cannot fence) all stop what requires quorum.
+    if policy is NoQuorumPolicy.DEMOTE:
+        return QuorumEffect(False, False, False, reason, keeps_promotable=True)
+    # stop and suicide (downgraded to stop when it cannot fence) stop what requires quorum.
     return QuorumEffect(False, False, False, reason)

@@ -216,6 +216,8 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
         if keep:
             pinned[key] = frozenset(keep)
         reason = _may_not_run(config, quorum, table.meta(unit.primitive).requires, bool(now))
+        if reason is not None and quorum.keeps_promotable and unit.promotable and now and not config.cluster.stop_all:
+            reason = None  # no-quorum-policy=demote: a running promotable copy stays (unpromoted)
         if reason is not None:
             allowed[key] = {n: table.score(key, n) for n in sorted(keep)}
             if not keep:
@@ -227,7 +229,9 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
             allowed[key] = table.allowed(key)
         if not allowed[key]:
             not_running[key] = _nowhere(table.scores(key))
-    promotable, pinned_promoted = _promotion(table, allowed, frozen, quorum.may_promote)
+    promotable, pinned_promoted = _promotion(
+        table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable
+    )
     resolver = RefResolver(config, hierarchy, table.units)
     relations: list[colocation.Link | order.Precedence] = []
     for index, constraint in enumerate(config.constraints):
@@ -304,7 +308,11 @@ def _nowhere(scores: dict[str, NodeScore]) -> str:
 
 
 def _promotion(
-    table: ScoreTable, allowed: dict[str, dict[str, NodeScore]], frozen: set[str], may_promote: bool
+    table: ScoreTable,
+    allowed: dict[str, dict[str, NodeScore]],
+    frozen: set[str],
+    may_promote: bool,
+    stay_promoted: bool = True,
 ) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]]]:
     promotable: dict[str, dict[str, NodeScore]] = {}
     pinned: dict[str, frozenset[str]] = {}
@@ -320,10 +328,12 @@ def _promotion(
             promotable[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
             continue
         promotable[unit.key] = {
-            node: scores[node] for node in allowed[unit.key] if scores[node].total >= 0 and (may_promote or node in now)
+            node: scores[node]
+            for node in allowed[unit.key]
+            if scores[node].total >= 0 and (may_promote or (stay_promoted and node in now))
         }
     for keys in copies.values():
-        _copy_promotion(table, keys, allowed, frozen, may_promote, promotable, pinned)
+        _copy_promotion(table, keys, allowed, frozen, may_promote, promotable, pinned, stay_promoted)
     return promotable, pinned
 
 
@@ -335,6 +345,7 @@ def _copy_promotion(
     may_promote: bool,
     promotable: dict[str, dict[str, NodeScore]],
     pinned: dict[str, frozenset[str]],
+    stay_promoted: bool = True,
 ) -> None:
     """Where one copy of a promotable clone's group may be promoted: as a whole, or not at all.
 
@@ -357,7 +368,9 @@ def _copy_promotion(
     nodes = [
         node
         for node in table.nodes
-        if scores[node].total >= 0 and (may_promote or node in now) and all(may(key, node) for key in keys)
+        if scores[node].total >= 0
+        and (may_promote or (stay_promoted and node in now))
+        and all(may(key, node) for key in keys)
     ]
     head = keys[0]
     counted_on_head = Term("promotion", f"counted with its copy's first member {head}", 0)
