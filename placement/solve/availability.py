@@ -131,8 +131,9 @@ def quorum_effect(config: Config, state: State) -> QuorumEffect:
     """The no-quorum-policy applied to this state (SEMANTICS.md §2 "Quorum").
 
     >>> from placement.model import ClusterOptions
-    >>> quorum_effect(Config(cluster=ClusterOptions(no_quorum=NoQuorumPolicy.FREEZE)), State(quorum=False))
-    QuorumEffect(may_start=False, may_keep=True, may_promote=False, reason='no quorum (policy freeze)')
+    >>> effect = quorum_effect(Config(cluster=ClusterOptions(no_quorum=NoQuorumPolicy.FREEZE)), State(quorum=False))
+    >>> effect.may_start, effect.may_keep, effect.may_promote, effect.keeps_promotable, effect.reason
+    (False, True, False, False, 'no quorum (policy freeze)')
     """
     if state.quorum:
         return QuorumEffect(True, True, True)
