@@ -38,6 +38,9 @@ class NodeState:
     status: NodeStatus = NodeStatus.ONLINE
     attributes: Mapping[str, str] = _no_items()
     shutdown: bool = False
+    # An UNCLEAN node still in this partition's membership ("UNCLEAN (online)": a failed
+    # stop, on-fail=fence, suicide): it can be fenced even without quorum (pe_can_fence).
+    in_membership: bool = False
 
 
 ONLINE = NodeState()

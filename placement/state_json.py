@@ -37,6 +37,7 @@ def to_document(state: State) -> dict[str, Any]:
                 "status": node.status.value,
                 "attributes": dict(node.attributes),
                 "shutdown": node.shutdown,
+                **({"in_membership": True} if node.in_membership else {}),
             }
             for name, node in sorted(state.nodes.items())
         },
@@ -136,7 +137,7 @@ def from_document(document: Any, path: str | None = None) -> State:
     raw_nodes = read.typed(top.get("nodes", {}), "nodes", dict, {})
     for name, raw in raw_nodes.items():
         where = f"nodes.{name}"
-        item = read.object(raw, where, {"status", "attributes", "shutdown"})
+        item = read.object(raw, where, {"status", "attributes", "shutdown", "in_membership"})
         attributes = read.typed(item.get("attributes", {}), f"{where}.attributes", dict, {})
         for key, value in attributes.items():
             read.typed(value, f"{where}.attributes.{key}", str, "")
@@ -144,6 +145,7 @@ def from_document(document: Any, path: str | None = None) -> State:
             read.enum(item.get("status", "online"), f"{where}.status", NodeStatus, NodeStatus.ONLINE),
             frozen_map({k: v for k, v in attributes.items() if isinstance(v, str)}),
             bool(read.typed(item.get("shutdown", False), f"{where}.shutdown", bool, False)),
+            bool(read.typed(item.get("in_membership", False), f"{where}.in_membership", bool, False)),
         )
     instances = []
     for index, raw in enumerate(read.typed(top.get("instances", []), "instances", list, [])):

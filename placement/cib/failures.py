@@ -10,6 +10,8 @@ recorded — even if a later operation succeeded (SEMANTICS.md §9):
   as does a failure ``on-fail=ignore`` could not ignore (a missing agent);
 * a **fatal** error (rc 6, not configured) bans it from every node (``fatal-error``);
 * ``on-fail=stop`` makes its role after failure Stopped: banned from every node;
+* a **probe** that could not run the agent (not installed, invalid parameters) means "not
+  running", but bans that node too (``masked-probe-failure``) unless it has expired;
 * a primitive found active on several nodes with ``multiple-active=stop_only`` is stopped
   everywhere (``pcmk__multiply_active``), which for one run is a ban from every node.
 
@@ -73,6 +75,8 @@ def _bans_of(failure: FailedOperation, cloned: bool) -> list[Location]:
         why = {"stop": "stop-failure"}.get(
             failure.operation, "on-fail-stop" if failure.on_fail == "stop" else "hard-error"
         )
+        if probe and failure.on_fail == "ban":
+            why = "masked-probe-failure"
         ident = f"{why}-{failure.resource}-{failure.node}"
         return [Location(resource=failure.resource, node=failure.node, score=-INFINITY, id=ident)]
     return []

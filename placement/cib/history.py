@@ -240,8 +240,13 @@ class _Replay:
     def apply(self, op: Op) -> None:
         status, rc = op.status, op.rc
         if op.is_probe and (rc in (OcfRc.NOT_INSTALLED, OcfRc.INVALID_PARAM) or status == Exec.NOT_INSTALLED):
-            # compat(pacemaker): a probe that cannot even run the agent means "not running here".
-            status, rc = Exec.DONE, OcfRc.NOT_RUNNING
+            # compat(pacemaker): a probe that cannot even run the agent means "not running
+            # here" — and, unless it expired, bans the node ("masked-probe-failure").
+            if self.policy.expired(op):
+                return
+            self.role = Role.STOPPED  # update_resource_state: stopped, earlier failures stand
+            self.failures.append(Failure(op, OnFail.MIGRATE, True, False))
+            return
         if status == Exec.CANCELLED:
             return
         if status in (Exec.DONE, Exec.ERROR):

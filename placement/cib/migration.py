@@ -7,6 +7,7 @@ SEMANTICS.md §11) where the resource counts as active:
 
 * both steps done: the resource is on the target only (the source is "dangling");
 * ``migrate_from`` missing or pending: active on both nodes (a partial migration);
+* ``migrate_to`` itself still pending: nothing yet — active where the rest says;
 * a step failed: active on the source and failed, and on the target too unless the
   target has newer history.
 
@@ -53,7 +54,12 @@ def settle(histories: dict[str, Outcome], online: set[str]) -> Verdict:
             op is not anchor and _newer_elsewhere(op, anchor, migrate_from is not None) for op in target_ops
         )
         target_up = target in online
-        if not migrate_to.succeeded and not migrate_to.pending:
+        if migrate_to.pending:
+            # compat(pacemaker): unpack_rsc_op leaves a pending migrate_to alone: the resource
+            # is where its other history puts it (a stop is forced on the target only if the
+            # source is unclean, which is an action, not a place where it runs).
+            continue
+        if not migrate_to.succeeded:
             # compat(pacemaker): unpack_migrate_to_failure: assume it may run on the target.
             known_on_target = any(not op.pending for op in target_ops)
             if known_on_target and not target_newer and target_up:

@@ -68,7 +68,12 @@ class _Node:
             status = NodeStatus.STANDBY
         else:
             status = NodeStatus.ONLINE
-        return NodeState(status=status, attributes=frozen_map(self.attributes), shutdown=self.shutdown)
+        return NodeState(
+            status=status,
+            attributes=frozen_map(self.attributes),
+            shutdown=self.shutdown,
+            in_membership=self.unclean and self.online,
+        )
 
 
 def unpack(document: Document, imported: Imported, now: int | None = None) -> State:
@@ -134,7 +139,7 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
             unpacker.failed_containers.update((configured.via or "", i.node) for i, _, _ in
                                               unpacker.found.get(configured.via or "", ()) if i is not None)
     instances = unpacker.instances()
-    _promotion_scores_by_instance(config, nodes, instances)
+    _promotion_scores_by_instance(config, nodes, unpacker.history_numbered)
 
     return State(
         nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
@@ -356,12 +361,15 @@ class _History:
             and any(p.agent.is_fencing for p in config.primitives.values())
             and (quorum or config.cluster.no_quorum is NoQuorumPolicy.IGNORE)
         )
+        self.has_device = fencing and any(p.agent.is_fencing for p in config.primitives.values())
         self.found: dict[str, list[tuple[Instance | None, str, Outcome]]] = {}  # by primitive
         self.failed: list[FailedOperation] = []
         self.policies: dict[str, Policy] = {}
         self.failures_ignored: set[str] = set()  # primitives with a failure on-fail=ignore forgave
         self.containers = containers or {}
         self.failed_containers: set[tuple[str, str]] = set()  # (primitive, node) to recover
+        self.node_order: list[str] = []  # nodes in the order their histories were unpacked
+        self.history_numbered: tuple[Instance, ...] = ()
         self.resets: set[str] = set()  # remote connections whose failure resets their node
 
     def policy(self, rid: str | None) -> Policy:
@@ -399,6 +407,7 @@ class _History:
         return policy
 
     def node(self, document: Document, node: _Node, element: Element) -> None:
+        self.node_order.append(node.name)
         resources = element.find("lrm/lrm_resources")
         if resources is None:
             return
@@ -433,6 +442,10 @@ class _History:
         if not managed or not self.stop_orphans:
             raise Unsupported("orphan resource left running", history_id)
 
+    def can_fence_node(self, node: _Node) -> bool:
+        """``pe_can_fence``: without quorum a node still in our membership can be fenced."""
+        return self.can_fence or (self.has_device and node.online)
+
     def record(self, rid: str, history_id: str, node: _Node, outcome: Outcome) -> None:
         policy = self.policy(rid)
         active = outcome.role is not Role.STOPPED
@@ -460,7 +473,7 @@ class _History:
         elif on_fail is OnFail.RESTART_CONTAINER and rid in self.containers:
             container = self.containers[rid]
             self.failed_containers.update((p, node.name) for p in self.hierarchy.primitives_in(container))
-        if not self.can_fence and any(f.hard and f.op.task == "stop" for f in outcome.failures):
+        if not self.can_fence_node(node) and any(f.hard and f.op.task == "stop" for f in outcome.failures):
             # compat(pacemaker): check_recoverable: a stop that can never succeed and a node
             # that cannot be fenced leave the resource blocked where it is.
             failed, managed = active, False
@@ -514,8 +527,35 @@ class _History:
         blocked = self._blocked_by_multiple_active(result)
         if blocked:
             result = [replace(i, managed=False) if i.resource in blocked else i for i in result]
+        # The history's own numbers still name per-instance promotion scores (promotion_score
+        # looks an instance up by its history name first).
+        self.history_numbered = tuple(result)
+        result = self._number_anonymous(result)
         # The order the state JSON writer uses, so a state survives the round trip unchanged.
         return tuple(sorted(result, key=lambda i: (i.resource, i.node, i.clone_instance or "")))
+
+    def _number_anonymous(self, copies: list[Instance]) -> list[Instance]:
+        """compat(pacemaker): ``find_anonymous_clone`` — an anonymous clone's history names no
+        instance that counts: each node, in the order the status lists them, takes the first
+        instance number not yet active. Promotion breaks ties by that number (§8)."""
+        numbers: dict[str, dict[str, str]] = {}  # clone → node → instance number
+        active: dict[str, set[str]] = {}
+        for copy in copies:
+            clone = self.hierarchy.clone_of(copy.resource)
+            if clone is not None and not clone.globally_unique:
+                active.setdefault(clone.id, set()).add(copy.node)
+        for clone_id, nodes in active.items():
+            order = [n for n in self.node_order if n in nodes] + sorted(nodes - set(self.node_order))
+            numbers[clone_id] = {node: str(index) for index, node in enumerate(order)}
+        if not numbers:
+            return copies
+        renumbered = []
+        for copy in copies:
+            clone = self.hierarchy.clone_of(copy.resource)
+            if clone is not None and clone.id in numbers:
+                copy = replace(copy, clone_instance=numbers[clone.id][copy.node])
+            renumbered.append(copy)
+        return renumbered
 
     def _blocked_by_multiple_active(self, instances: list[Instance]) -> set[str]:
         """Primitives that ``multiple-active=block`` leaves alone where they run.
@@ -566,6 +606,10 @@ class _History:
         # primitive shows it (several copies only exist when it is multiply active).
         if verdict.failed or any(c.failed for c in copies):
             copies = [replace(c, failed=True) for c in copies]
+        # compat(pacemaker): so is "managed": a block (on-fail=block, a maintenance node)
+        # found on one copy clears pe_rsc_managed for the primitive, and every copy stays.
+        if any(not c.managed for c in copies):
+            copies = [replace(c, managed=False) for c in copies]
         return copies
 
 

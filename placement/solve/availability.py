@@ -78,7 +78,8 @@ def fence_devices(config: Config) -> tuple[str, ...]:
 def can_fence(config: Config, state: State, node: str) -> bool:
     """Whether ``node`` can be fenced now (SEMANTICS.md §10 ``pe_can_fence``).
 
-    Fencing must be enabled, the partition must have quorum (or ignore its loss), and some
+    Fencing must be enabled, the partition must have quorum (or ignore its loss, or the node
+    must still be in its membership: an unclean node that is online), and some
     fence device must be able to target ``node`` (its ``fences`` list is empty or names it).
     compat(pacemaker): like the scheduler, this does not ask whether the device runs or
     could run somewhere — fencing is done by the fencer, not as a resource action. If the
@@ -99,7 +100,10 @@ def can_fence(config: Config, state: State, node: str) -> bool:
         return all(state.node(h).status.is_up or (h != node and can_fence(config, state, h)) for h in hosts)
     if not config.cluster.fencing:
         return False
-    if not state.quorum and config.cluster.no_quorum is not NoQuorumPolicy.IGNORE:
+    # compat(pacemaker): without quorum a node still in our membership can be fenced
+    # ("We can fence X without quorum because they're in our membership").
+    inquorate = not state.quorum and config.cluster.no_quorum is not NoQuorumPolicy.IGNORE
+    if inquorate and not state.node(node).in_membership:
         return False
     if configured is not None and configured.kind is NodeKind.REMOTE:
         # compat(pacemaker): a remote node is fenced through the cluster's devices, whose host
@@ -117,14 +121,19 @@ class QuorumEffect:
     may_keep: bool  # active resources (that require quorum) may keep running (and move)
     may_promote: bool
     reason: str | None = None
+    # compat(pacemaker): effective_quorum_policy — with no-quorum-policy=demote a promotable
+    # copy that runs now is treated as if quorate (it may keep running or recover), but
+    # capped at Unpromoted; everything else stops as with "stop".
+    keeps_promotable: bool = False
 
 
 def quorum_effect(config: Config, state: State) -> QuorumEffect:
     """The no-quorum-policy applied to this state (SEMANTICS.md §2 "Quorum").
 
     >>> from placement.model import ClusterOptions
-    >>> quorum_effect(Config(cluster=ClusterOptions(no_quorum=NoQuorumPolicy.FREEZE)), State(quorum=False))
-    QuorumEffect(may_start=False, may_keep=True, may_promote=False, reason='no quorum (policy freeze)')
+    >>> effect = quorum_effect(Config(cluster=ClusterOptions(no_quorum=NoQuorumPolicy.FREEZE)), State(quorum=False))
+    >>> effect.may_start, effect.may_keep, effect.may_promote, effect.keeps_promotable, effect.reason
+    (False, True, False, False, 'no quorum (policy freeze)')
     """
     if state.quorum:
         return QuorumEffect(True, True, True)
@@ -134,5 +143,7 @@ def quorum_effect(config: Config, state: State) -> QuorumEffect:
     reason = f"no quorum (policy {policy.value})"
     if policy is NoQuorumPolicy.FREEZE:
         return QuorumEffect(False, True, False, reason)
-    # stop, demote and suicide (downgraded to stop when it cannot fence) all stop what requires quorum.
+    if policy is NoQuorumPolicy.DEMOTE:
+        return QuorumEffect(False, False, False, reason, keeps_promotable=True)
+    # stop and suicide (downgraded to stop when it cannot fence) stop what requires quorum.
     return QuorumEffect(False, False, False, reason)

@@ -42,6 +42,9 @@ class Link:
     # The dependent's nodes where the link binds (None = every node): a remote node's
     # resources need its connection only there (`placement.solve.hosting`).
     on: frozenset[str] | None = None
+    # ``influence`` of the constraint (None: the dependent's ``critical`` meta, default true):
+    # only the greedy reference reads it, for the primary's attenuated pull (§5).
+    influence: bool | None = field(default=None, compare=False)
 
     @property
     def mandatory(self) -> bool:
@@ -79,6 +82,7 @@ def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: 
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,
+                influence=constraint.influence,
             )
         ]
     return _lower_sets(constraint, resolver, name, whole)

@@ -1,31 +1,37 @@
 """A port of Pacemaker's one-by-one assignment: the reference answer and the solver's first hint.
 
 SEMANTICS.md §6: top-level resources are assigned in configuration order, stably sorted
-by priority (highest first); each first pulls in the primaries it is colocated with. A
+by priority (highest first) — and with a placement strategy by ``cmp_resources``
+(`placement.solve.sequence`); each first pulls in the primaries it is colocated with. A
 resource takes the allowed node with (1) the highest score after the colocations of
-already-assigned primaries, (2) for ``balanced``, the most free capacity, (3) except for
-``minimal``, the fewest copies assigned so far in this run, (4) its current node,
-(5) the lowest node name (byte order). With a positive winning score a resource stays on
-its current node when that node ties for the best score. Groups place their first member
-with the summed scores of all members; clones place currently active copies first, then
-the rest; promotion is decided after placement; mandatory orders then block.
+already-assigned primaries and the attenuated influence of its dependents
+(`placement.solve.coloc_scores`), (2) for ``balanced``, more free capacity on more
+attributes, (3) except for ``minimal``, the fewest copies assigned so far in this run,
+(4) its current node, (5) the lowest node name (byte order). With a positive winning score
+a resource stays on its current node when that node ties for the best score. Groups place
+their first member with the summed scores of all members; clones place currently active
+copies first, then the rest; promotion is decided after placement; mandatory orders then
+block.
 
-Deliberate simplifications (documented in docs/solver.md): a dependent's preferences do
-not pull its primary (Pacemaker's attenuated "influence", §5), and finite colocations are
-never rolled back. The objective only uses this answer as a reference and hint, so these
-only change which of several equally good placements is preferred.
+Deliberate simplifications (documented in docs/solver.md): clone instances feel no
+influence from their dependents, and a dependent's own finite colocations are never rolled
+back. The objective only uses this answer as a reference and hint, so these only change
+which of several equally good placements is preferred.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cmp_to_key
 
-from placement.model import Strategy
+from placement.model import Group, Strategy
 from placement.remote import hosting_resources
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
+from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.problem import Problem, role_matches
+from placement.solve.sequence import assignment_order, capacity_points
 from placement.solve.solution import Solution, SolutionView
 from placement.solve.units import Unit
 
@@ -51,12 +57,26 @@ class _Run:
         for link in problem.links:
             for key in link.dependent.units:
                 self.links_of[key].append(link)
+        for links in self.links_of.values():
+            links.sort(key=self._primary_rank)  # compat(pacemaker): cmp_primary_priority
         # What each unit takes of a node's capacity (only what is checked), and each node's
         # free capacity in all, kept up to date: `choose` asks for both for every candidate.
         self.checked = problem.capacity is not None
         self.need_of = {unit.key: _need([unit]) for unit in problem.units} if self.checked else {}
-        self.free_total = {node: sum(free.values()) for node, free in self.free.items()}
         self.name_order = {node: node.encode() for node in problem.nodes}  # §6.2: byte order
+        self.position = {node: index for index, node in enumerate(problem.nodes)}
+        self.colocated = ColocatedScores(problem)
+
+    def _primary_rank(self, link) -> tuple:
+        """Higher priority first, then clones (promotable first), groups, primitives, then id."""
+        primary = link.primary.resource
+        hierarchy = self.problem.hierarchy
+        clone = hierarchy.clone_of(primary)
+        if clone is not None:
+            variant, name = (0 if clone.promotable else 1), clone.id
+        else:
+            variant, name = (2 if isinstance(self.problem.config.resources.get(primary), Group) else 3), primary
+        return (-(self.problem.table.meta(hierarchy.root(primary)).priority or 0), variant, name.encode())
 
     # ----------------------------------------------------------------- scoring
 
@@ -67,28 +87,51 @@ class _Run:
             return -INFINITY
         value = score.total
         for link in self.links_of.get(unit.key, ()):
-            if link.dependent.role is not None or not link.binds(node):
-                continue
-            primaries = [k for k in link.primary.units if k != unit.key]
-            if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
-                continue
-            here = self.problem.attribute(node, link.attribute)
-            where = {
-                self.problem.attribute(n, link.attribute)
-                for k in primaries
-                for n in self.placed.get(k, ())
-                if role_matches(link.primary.role, n in self.promoted.get(k, ()))
-            }
-            together = here is not None and here in where
-            if link.score >= INFINITY:
-                value = add(value, 0 if together else -INFINITY)
-            elif link.score <= -INFINITY:
-                value = add(value, -INFINITY if together else 0)
-            elif together:
-                value = add(value, link.score)
-            elif not where and link.score > 0:
-                value = add(value, -link.score)  # compat(pacemaker): §5, primary not running anywhere
+            delta = self._delta(unit, link, node)
+            if delta is not None:
+                value = add(value, delta)
         return value
+
+    def _delta(self, unit: Unit, link, node: str) -> int | None:
+        """What one colocation with assigned primaries adds to ``unit`` on ``node`` (None: nothing)."""
+        if link.dependent.role is not None or not link.binds(node):
+            return None
+        primaries = [k for k in link.primary.units if k != unit.key]
+        if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
+            return None
+        here = self.problem.attribute(node, link.attribute)
+        where = {
+            self.problem.attribute(n, link.attribute)
+            for k in primaries
+            for n in self.placed.get(k, ())
+            if role_matches(link.primary.role, n in self.promoted.get(k, ()))
+        }
+        together = here is not None and here in where
+        if link.score >= INFINITY:
+            return 0 if together else -INFINITY
+        if link.score <= -INFINITY:
+            return -INFINITY if together else 0
+        if together:
+            return link.score
+        if not where and link.score > 0:
+            return -link.score  # compat(pacemaker): §5, primary not running anywhere
+        return None
+
+    def head_scores(self, unit: Unit, candidates: list[str]) -> dict[str, int]:
+        """compat(pacemaker): ``apply_this_with`` — the colocations folded in one at a time,
+        a finite negative one rolled back when it would leave no node with a score ≥ 0."""
+        allowed = self.problem.allowed.get(unit.key, {})
+        table = {n: allowed[n].total if n in allowed else -INFINITY for n in candidates}
+        for link in self.links_of.get(unit.key, ()):
+            applied = dict(table)
+            for node in candidates:
+                delta = self._delta(unit, link, node)
+                if delta is not None:
+                    applied[node] = add(applied[node], delta)
+            if -INFINITY < link.score < 0 and not any(v >= 0 for v in applied.values()):
+                continue
+            table = applied
+        return table
 
     def fits(self, units: list[Unit], node: str) -> bool:
         if not self.checked:
@@ -100,52 +143,84 @@ class _Run:
         free = self.free[node]
         return all(free.get(attribute, 0) >= amount for attribute, amount in need.items())
 
-    def take(self, unit: Unit, node: str) -> None:
+    def take(self, unit: Unit, node: str, counted: bool = True) -> None:
         self.placed[unit.key].add(node)
-        self.assigned_count[node] += 1
+        self.assigned_count[node] += counted
         if self.checked:
             free = self.free[node]
             for attribute, amount in self.need_of[unit.key].items():
                 free[attribute] = free.get(attribute, 0) - amount
-            self.free_total[node] = sum(free.values())
 
     def choose(self, members: list[Unit], candidates: list[str], current: frozenset[str]) -> str | None:
         """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2."""
-        scored = []
+        scored = [(node, value) for node, value in self.values(members, candidates).items() if value >= 0]
+        if not scored:
+            return None
+        # compat(pacemaker): assign_best_node — a unique clone instance does not stay on an
+        # equally good current node: distribute_children already kept it there if it should.
+        if members[0].instance is not None and members[0].clone is not None:
+            current = frozenset()
+            keep = False
+        else:
+            keep = True
+        return self._best(members, scored, current, keep)
+
+    def values(self, members: list[Unit], candidates: list[str]) -> dict[str, int]:
+        """The score of a copy of ``members`` on each candidate node, before the §6.2 tie-breaks."""
+        values: dict[str, int] = {}
         if len(members) == 1 and not self.links_of.get(members[0].key):
             # One primitive without colocations (the common case): its static score is all.
             allowed = self.problem.allowed.get(members[0].key, {})
             for node in candidates:
                 score = allowed.get(node)
-                if score is not None and score.total >= 0:
-                    scored.append((node, score.total))
+                if score is not None:
+                    values[node] = score.total
         else:
+            values = self.head_scores(members[0], candidates)
             for node in candidates:
-                value = 0
-                for index, unit in enumerate(members):
+                for unit in members[1:]:
                     score = self.node_score(unit, node)
-                    # Later members may only pull, never stop the first one (compat: influence discarded).
-                    value = add(value, score) if index == 0 or score > -INFINITY else value
-                if value >= 0:
-                    scored.append((node, value))
-        if not scored:
-            return None
+                    # Later members may only pull, never stop the first one (their part is rolled back).
+                    if score > -INFINITY:
+                        values[node] = add(values[node], score)
+        influencing = self._influencing(members)
+        if influencing and values:
+            # compat(pacemaker): §5 ``apply_with_this`` — the dependents' attenuated preferences.
+            values = self.colocated.with_this(influencing, values)
+        return values
+
+    def _best(
+        self, members: list[Unit], scored: list[tuple[str, int]], current: frozenset[str], keep: bool
+    ) -> str | None:
         balanced = self.strategy is Strategy.BALANCED
         minimal = self.strategy is Strategy.MINIMAL
-        free_total, assigned, name_order = self.free_total, self.assigned_count, self.name_order
+        assigned, name_order = self.assigned_count, self.name_order
 
-        def rank(item: tuple[str, int]) -> tuple:
+        def plain(item: tuple[str, int]) -> tuple:
             node, value = item
-            free = free_total[node] if balanced else 0
             count = 0 if minimal else assigned[node]
-            return (-value, -free, count, node not in current, name_order[node])
+            return (-value, count, node not in current, name_order[node])
+
+        def compare(one: tuple[str, int], other: tuple[str, int]) -> int:
+            # compat(pacemaker): §6.2 ``compare_nodes`` — with ``balanced``, equal scores go to
+            # the node with more free capacity on more attributes (a point each, not the sum).
+            if one[1] != other[1]:
+                return -1 if one[1] > other[1] else 1
+            points = capacity_points(free[one[0]], free[other[0]])
+            if points:
+                return points
+            left, right = plain(one), plain(other)
+            return -1 if left < right else (1 if left > right else 0)
+
+        free = self.free
+        rank = cmp_to_key(compare) if balanced else plain
 
         fits = self._fitting(members)
         first = min(scored, key=rank)
         if fits(first[0]):
             # The usual case: the best node has room. Only an equally good current node can win.
             best_node, best = first
-            if best > 0 and best_node not in current:
+            if keep and best > 0 and best_node not in current:
                 stay = [(node, best) for node in current if (node, best) in scored and fits(node)]
                 if stay:
                     return min(stay, key=rank)[0]
@@ -159,11 +234,21 @@ class _Run:
         if first is None:
             return None
         best_node, best = first
-        if best > 0:
+        if keep and best > 0:
             for node, value in scored:
                 if value == best and node in current and fits(node):
                     return node
         return best_node
+
+    def _influencing(self, members: list[Unit]) -> list[str]:
+        """The resources whose dependents pull a copy of ``members`` (none for clone copies)."""
+        head = members[0]
+        if head.clone is not None or not self.colocated.dependents_of:
+            return []
+        rids = [unit.primitive for unit in members]
+        if head.group is not None:
+            rids.append(head.group)
+        return rids if any(rid in self.colocated.dependents_of for rid in rids) else []
 
     def _fitting(self, members: list[Unit]) -> Callable[[str], bool]:
         """A test "this node has room for ``members``"."""
@@ -195,6 +280,8 @@ class _Run:
         copies = _copies(units)
         if units and units[0].multi:
             self.assign_anonymous(units)
+        elif units and units[0].instance is not None and units[0].clone is not None:
+            self.assign_unique(copies)
         else:
             for members in copies:
                 self.assign_copy(members, set())
@@ -207,8 +294,11 @@ class _Run:
         pinned = self.problem.pinned.get(head.key)
         if pinned:
             for unit in members:
-                for node in sorted(self.problem.pinned.get(unit.key, ())):
-                    self.take(unit, node)
+                # compat(pacemaker): an unmanaged primitive is assigned to one node only
+                # (``pe__current_node``), so a copy left on a second node counts for nobody's
+                # tie-break (§6.2 ``num_resources``); it still runs, and takes capacity, there.
+                for index, node in enumerate(sorted(self.problem.pinned.get(unit.key, ()), key=self.position.get)):
+                    self.take(unit, node, counted=index == 0)
             return sorted(pinned)[0]
         available = self.available
         candidates = [n for n in self.problem.allowed.get(head.key, ()) if n in available and n not in exclude]
@@ -217,11 +307,55 @@ class _Run:
         node = self.choose(members, candidates, self.problem.table.current.of(head.key))
         if node is None:
             return None
-        for unit in members:
-            if self.node_score(unit, node) < 0 or not self.fits([unit], node) or not self._clone_room(unit, node):
+        for index, unit in enumerate(members):
+            # (The head's score was judged by `choose`, with Pacemaker's rollbacks.)
+            if index and self.node_score(unit, node) < 0:
+                break
+            if not self.fits([unit], node) or not self._clone_room(unit, node):
                 break
             self.take(unit, node)
         return node
+
+    def assign_unique(self, copies: list[list[Unit]]) -> None:
+        """compat(pacemaker): §8 ``distribute_children`` for a globally-unique clone.
+
+        Active, healthy instances are pre-assigned to their current node first — if it can
+        take them, scores at least as well as the best node, and holds fewer than
+        ``clone-max / available nodes`` (at least 1) of this clone so far — which is what
+        rebalances a clone crowded on few nodes; then every instance left is placed in order.
+        """
+        problem = self.problem
+        optimal = max(1, len(copies) // max(1, len(self.available)))
+        count: dict[str, int] = defaultdict(int)
+        failed = self._failed_copies()
+        done: set[str] = set()
+        for members in copies:
+            head = members[0]
+            now = sorted(problem.table.current.of(head.key), key=self.position.get)
+            if not now or head.key in failed or head.key in problem.pinned:
+                continue
+            node = now[0]
+            if node not in self.available or count[node] >= optimal or not self._clone_room(head, node):
+                continue
+            candidates = [n for n in problem.allowed.get(head.key, ()) if n in self.available]
+            candidates = [n for n in candidates if self._clone_room(head, n)]
+            values = self.values(members, candidates)
+            best = max(values.values(), default=-INFINITY)
+            if values.get(node, -INFINITY) >= max(0, best) and self.fits(members, node):
+                self._take_copy(members, node)
+                count[node] += 1
+                done.add(head.key)
+        for members in copies:
+            if members[0].key not in done:
+                self.assign_copy(members, set())
+
+    def _failed_copies(self) -> set[str]:
+        """Unit keys of clone copies whose current copy has failed (they are recovered, not kept)."""
+        failed = {(i.resource, i.node) for i in self.problem.state.instances if i.failed}
+        if not failed:
+            return set()
+        current = self.problem.table.current
+        return {u.key for u in self.problem.units if any((u.primitive, n) in failed for n in current.of(u.key))}
 
     def _clone_room(self, unit: Unit, node: str) -> bool:
         if unit.clone is None or unit.instance is None:
@@ -256,8 +390,8 @@ class _Run:
             used.add(node)
 
     def _take_copy(self, members: list[Unit], node: str) -> None:
-        for unit in members:
-            if self.node_score(unit, node) < 0 or not self.fits([unit], node):
+        for index, unit in enumerate(members):
+            if (index and self.node_score(unit, node) < 0) or not self.fits([unit], node):
                 break
             self.take(unit, node)
 
@@ -266,7 +400,10 @@ class _Run:
     def promote(self) -> None:
         """compat(pacemaker): §8 — promote the best-scoring copies, up to the limits.
 
-        Ties go to the copy promoted now, then to the lower clone instance number. A group
+        Ties go to the copy promoted now (``cmp_promotable_instance``: higher current role),
+        then to one that has not failed, then to the one the clone's colocations pull most
+        towards its node (``pcmk__cmp_instance``), then to the lower clone instance number. A
+        group
         copy is promoted as a whole, where every member runs and may be promoted, with the
         summed score its first member carries.
         """
@@ -274,7 +411,9 @@ class _Run:
         numbers = problem.table.current.instance_numbers
         members_of = promotable.copies(problem)
         current = problem.table.current.promoted
-        by_clone: dict[str, list[tuple[int, bool, int, str, str]]] = defaultdict(list)
+        by_clone: dict[str, list[tuple[int, int, bool, int, int, str, str]]] = defaultdict(list)
+        running = problem.table.current
+        failed = {(i.resource, i.node) for i in problem.state.instances if i.failed}
         for key, nodes in problem.promotable.items():
             unit = problem.by_key[key]
             assert unit.clone is not None
@@ -286,17 +425,31 @@ class _Run:
                 if all(node in self.placed.get(m, ()) and node in problem.promotable.get(m, {}) for m in members):
                     number = numbers.get((unit.primitive, node), "")
                     order = int(number) if number.isdigit() else unit.instance if unit.instance is not None else 1 << 30
-                    by_clone[unit.clone].append((score.total, node in now, order, key, node))
+                    broken = any((problem.by_key[m].primitive, node) in failed for m in members)
+                    role = 2 if node in now else 1 if node in running.of(key) else 0  # its role now
+                    pull = self.colocated.instance_pull(unit.clone, node) if role else 0
+                    by_clone[unit.clone].append(
+                        (self._priority(unit.clone, score.total, node), role, broken, pull, order, key, node)
+                    )
         for clone, options in by_clone.items():
             most, per_node = problem.promoted_limits(clone)
             on_node: dict[str, int] = defaultdict(int)
             count = 0
-            for _score, _now, _order, key, node in sorted(options, key=lambda o: (-o[0], not o[1], o[2], o[3], o[4])):
+            ranked = sorted(options, key=lambda o: (-o[0], -o[1], o[2], -o[3], o[4], o[5], o[6]))
+            for _score, _now, _failed, _pull, _order, key, node in ranked:
                 if count < most and on_node[node] < per_node:
                     for member in members_of.get(key, (key,)):
                         self.promoted[member].add(node)
                     on_node[node] += 1
                     count += 1
+
+    def _priority(self, clone: str, score: int, node: str) -> int:
+        """compat(pacemaker): ``sort_promotable_instances`` — a copy's promotion priority is its
+        promotion score added to the clone's own score on its node (locations of any role),
+        unless the promotion score is negative."""
+        if score < 0:
+            return score
+        return add(score, self.colocated.table(clone).get(node, 0))
 
     def block(self) -> None:
         """Stop what mandatory orders, mandatory colocations and group chains no longer allow."""
@@ -367,13 +520,10 @@ def greedy(problem: Problem) -> Solution:
     """Pacemaker's answer for ``problem``, as closely as a one-pass port gets it."""
     run = _Run(problem)
     # compat(pacemaker): allocate_resources assigns remote connections first (a guest's
-    # connection pulls in its container, its primary), then the rest by priority.
+    # connection pulls in its container, its primary), then the rest in assignment order.
     hosting = hosting_resources(problem.config)
-    sequence = sorted(
-        dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units),
-        key=lambda root: (root not in hosting, -(problem.table.meta(root).priority or 0)),
-    )
-    for root in sequence:
+    ordered = assignment_order(problem, dict.fromkeys(run.roots_of_unit[u.key] for u in problem.units))
+    for root in sorted(ordered, key=lambda root: root not in hosting):
         run.assign(root)
     run.promote()
     run.block()

@@ -27,6 +27,7 @@ from placement.model import (
 )
 from placement.solve import colocation, hosting, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
+from placement.solve.blocked_stops import held_copies
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
 from placement.solve.scores import ScoreTable
@@ -215,6 +216,8 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
         if keep:
             pinned[key] = frozenset(keep)
         reason = _may_not_run(config, quorum, table.meta(unit.primitive).requires, bool(now))
+        if reason is not None and quorum.keeps_promotable and unit.promotable and now and not config.cluster.stop_all:
+            reason = None  # no-quorum-policy=demote: a running promotable copy stays (unpromoted)
         if reason is not None:
             allowed[key] = {n: table.score(key, n) for n in sorted(keep)}
             if not keep:
@@ -226,7 +229,9 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
             allowed[key] = table.allowed(key)
         if not allowed[key]:
             not_running[key] = _nowhere(table.scores(key))
-    promotable, pinned_promoted = _promotion(table, allowed, frozen, quorum.may_promote)
+    promotable, pinned_promoted = _promotion(
+        table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable
+    )
     resolver = RefResolver(config, hierarchy, table.units)
     relations: list[colocation.Link | order.Precedence] = []
     for index, constraint in enumerate(config.constraints):
@@ -234,6 +239,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     relations.extend(hosting.lower(config, resolver, table.units, allowed))
     links = [r for r in relations if isinstance(r, colocation.Link)]
     precedences = [r for r in relations if isinstance(r, order.Precedence)]
+    _hold_blocked_stops(table, hierarchy, state, config, precedences, allowed, pinned, frozen, blocked, not_running)
     capacity = None
     if config.cluster.strategy is not Strategy.DEFAULT:
         capacity = {name: dict(node.capacity) for name, node in config.nodes.items()}
@@ -257,6 +263,33 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     )
 
 
+def _hold_blocked_stops(
+    table: ScoreTable,
+    hierarchy: Hierarchy,
+    state: State,
+    config: Config,
+    precedences: list[order.Precedence],
+    allowed: dict[str, dict[str, NodeScore]],
+    pinned: dict[str, frozenset[str]],
+    frozen: set[str],
+    blocked: dict[str, str],
+    not_running: dict[str, str],
+) -> None:
+    """Pin the copies whose stop waits for a blocked stop (`placement.solve.blocked_stops`)."""
+    held = held_copies(config, state, hierarchy, table.units, table.current.nodes, precedences)
+    for key, (nodes, why) in held.items():
+        if key in frozen:
+            continue
+        pinned[key] = pinned.get(key, frozenset()) | nodes
+        blocked[key] = why
+        not_running.pop(key, None)
+        if not table.by_key[key].multi:
+            frozen.add(key)
+            allowed[key] = {n: table.score(key, n) for n in sorted(pinned[key])}
+        else:
+            allowed[key] = {**allowed.get(key, {}), **{n: table.score(key, n) for n in sorted(nodes)}}
+
+
 def _may_not_run(config: Config, quorum: object, requires: str | None, active: bool) -> str | None:
     if config.cluster.stop_all:
         return STOP_ALL
@@ -275,7 +308,11 @@ def _nowhere(scores: dict[str, NodeScore]) -> str:
 
 
 def _promotion(
-    table: ScoreTable, allowed: dict[str, dict[str, NodeScore]], frozen: set[str], may_promote: bool
+    table: ScoreTable,
+    allowed: dict[str, dict[str, NodeScore]],
+    frozen: set[str],
+    may_promote: bool,
+    stay_promoted: bool = True,
 ) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]]]:
     promotable: dict[str, dict[str, NodeScore]] = {}
     pinned: dict[str, frozenset[str]] = {}
@@ -291,10 +328,12 @@ def _promotion(
             promotable[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
             continue
         promotable[unit.key] = {
-            node: scores[node] for node in allowed[unit.key] if scores[node].total >= 0 and (may_promote or node in now)
+            node: scores[node]
+            for node in allowed[unit.key]
+            if scores[node].total >= 0 and (may_promote or (stay_promoted and node in now))
         }
     for keys in copies.values():
-        _copy_promotion(table, keys, allowed, frozen, may_promote, promotable, pinned)
+        _copy_promotion(table, keys, allowed, frozen, may_promote, promotable, pinned, stay_promoted)
     return promotable, pinned
 
 
@@ -306,6 +345,7 @@ def _copy_promotion(
     may_promote: bool,
     promotable: dict[str, dict[str, NodeScore]],
     pinned: dict[str, frozenset[str]],
+    stay_promoted: bool = True,
 ) -> None:
     """Where one copy of a promotable clone's group may be promoted: as a whole, or not at all.
 
@@ -328,7 +368,9 @@ def _copy_promotion(
     nodes = [
         node
         for node in table.nodes
-        if scores[node].total >= 0 and (may_promote or node in now) and all(may(key, node) for key in keys)
+        if scores[node].total >= 0
+        and (may_promote or (stay_promoted and node in now))
+        and all(may(key, node) for key in keys)
     ]
     head = keys[0]
     counted_on_head = Term("promotion", f"counted with its copy's first member {head}", 0)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import xml.etree.ElementTree as ET
 
+from click.testing import CliRunner
+
 from placement.cib import loads_cib
+from placement.cli import cli
 from placement.model import Config
 from placement.state import State
 
@@ -54,6 +58,22 @@ def load(text: str) -> tuple[Config, State]:
 
 def config_of(text: str) -> Config:
     return load(text)[0]
+
+
+def whatif(tmp_path, text: str) -> dict:
+    """``placement whatif --cib`` on ``text`` (written under ``tmp_path``), its JSON answer."""
+    path = tmp_path / "cib.xml"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["whatif", "--cib", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def crm_simulate(tmp_path, text: str) -> str:
+    """Pacemaker's own ``crm_simulate -S`` output for ``text`` (tests skip without it)."""
+    path = tmp_path / "pacemaker.xml"
+    path.write_text(text)
+    return subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True).stdout
 
 
 def pacemaker_placement(path: str | os.PathLike[str]) -> set[tuple[str, str]]:

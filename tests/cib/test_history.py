@@ -73,7 +73,10 @@ def test_probes_read_as_information() -> None:
     found_promoted = replay([op("monitor", 1, rc=8, target=7)], policy(promotable=True))
     assert found_promoted.role is Role.PROMOTED and found_promoted.failures == ()
     missing_agent = replay([op("monitor", 1, rc=5, target=7)], policy())
-    assert missing_agent.role is Role.STOPPED and missing_agent.failures == ()
+    # Not running, and nothing to recover — but the node is banned ("masked-probe-failure",
+    # crm_simulate starts the resource elsewhere).
+    assert missing_agent.role is Role.STOPPED and missing_agent.on_fail is OnFail.IGNORE
+    assert [(f.on_fail, f.hard) for f in missing_agent.failures] == [(OnFail.MIGRATE, True)]
 
 
 def test_migrations_settle_as_pacemaker_reads_them() -> None:
