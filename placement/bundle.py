@@ -203,6 +203,11 @@ def bundle_containers(config: Config) -> frozenset[str]:
     return frozenset(c for bundle in config.bundles.values() for c in containers(bundle))
 
 
+def same_bundle(config: Config, first: str, second: str) -> bool:
+    """Whether ``first`` and ``second`` are two containers of one bundle (kept apart as replicas)."""
+    return any(first in names and second in names for names in map(containers, config.bundles.values()))
+
+
 def members(bundle: Bundle) -> tuple[str, ...]:
     """The resources a location on the bundle applies to: its containers and IPs."""
     return containers(bundle) + tuple(ip_id(bundle, a) for a in addresses(bundle))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from placement.bundle import same_bundle
 from placement.model import Clone, Group
 from placement.score import INFINITY, add
 from placement.solve.problem import Problem
@@ -52,6 +53,8 @@ class ColocatedScores:
             ends = {link.dependent.resource, link.primary.resource}
             if link.on is not None or not ends <= self.config.resources.keys():
                 continue  # a remote node's "what runs here needs the connection" link: no scores
+            if same_bundle(self.config, link.dependent.resource, link.primary.resource):
+                continue  # replicas spread like clone instances (distribute_children), no influence
             dependent, primary = self._owner(link.dependent.resource), self._owner(link.primary.resource)
             self.primaries_of.setdefault(dependent, []).append((primary, link.score, link.attribute, True))
             influence = link.influence

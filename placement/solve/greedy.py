@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import cmp_to_key
 
+from placement.bundle import containers as bundle_containers
 from placement.model import Group, Strategy
 from placement.remote import hosting_resources
 from placement.score import INFINITY, add
@@ -71,6 +72,10 @@ class _Run:
         """Higher priority first, then clones (promotable first), groups, primitives, then id."""
         primary = link.primary.resource
         hierarchy = self.problem.hierarchy
+        bundle = self.problem.config.bundles.get(primary)
+        if bundle is not None:  # a bundle is Pacemaker's highest variant; its meta is its containers'
+            priority = self.problem.table.meta(bundle_containers(bundle)[0]).priority
+            return (-(priority or 0), -1, primary.encode())
         clone = hierarchy.clone_of(primary)
         if clone is not None:
             variant, name = (0 if clone.promotable else 1), clone.id
