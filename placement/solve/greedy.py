@@ -203,8 +203,12 @@ class _Run:
 
         def plain(item: tuple[str, int]) -> tuple:
             node, value = item
-            count = 0 if minimal else assigned[node]
-            return (-value, count, node not in current, name_order[node])
+            # compat(pacemaker): compare_nodes with ``minimal`` goes from the score straight to
+            # the node name: neither the assigned count nor the current node counts there
+            # (assign_best_node still keeps a current node whose score is positive).
+            if minimal:
+                return (-value, 0, False, name_order[node])
+            return (-value, assigned[node], node not in current, name_order[node])
 
         def compare(one: tuple[str, int], other: tuple[str, int]) -> int:
             # compat(pacemaker): §6.2 ``compare_nodes`` — with ``balanced``, equal scores go to

@@ -119,3 +119,22 @@ def test_a_copy_pinned_over_capacity_stays_and_leaves_no_room_for_others(increme
     placement = solve(cfg, state, incremental=incremental)
     assert placement.nodes_of("held") == ("alice",)
     assert placement.nodes_of("web") == ("bob",)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "stickiness", "where"),
+    [
+        (Strategy.MINIMAL, 0, ("alice",)),  # compare_nodes: score, then straight to the name
+        (Strategy.MINIMAL, 10, ("bob",)),  # assign_best_node keeps a current node scoring > 0
+        (Strategy.UTILIZATION, 0, ("bob",)),  # elsewhere the current node wins the tie
+    ],
+)
+def test_with_minimal_an_unsticky_resource_goes_to_the_first_node_by_name(strategy, stickiness, where):
+    from placement.state import Instance, State
+
+    cfg = config(
+        [node("alice", {"cpu": 2}), node("bob", {"cpu": 2})],
+        [primitive("web", {"cpu": 1}, stickiness=stickiness)],
+        strategy=strategy,
+    )
+    assert solve(cfg, State(instances=(Instance("web", "bob"),))).nodes_of("web") == where
