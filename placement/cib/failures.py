@@ -56,7 +56,10 @@ def bans(config: Config, state: State) -> tuple[Location, ...]:
 
 
 def _bans_of(failure: FailedOperation, cloned: bool) -> list[Location]:
-    if failure.on_fail == "ignore":
+    # compat(pacemaker): unpack_rsc_op "pretends" these succeeded and never reaches
+    # unpack_rsc_op_failure, so no ban: any failure under on-fail=ignore, and a stop of a
+    # contained resource whose container is recovered anyway (restart-container).
+    if failure.on_fail == "ignore" or (failure.on_fail == "restart-container" and failure.operation == "stop"):
         return []
     probe = failure.operation == "monitor" and failure.interval_ms == 0
     everywhere = failure.rc == _FATAL_RC or (failure.on_fail == "stop" and not cloned)

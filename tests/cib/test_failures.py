@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
+import pytest
+
 from placement.cib.failures import bans
 from placement.model import Defined
 from placement.score import INFINITY
 from placement.state import FailedOperation, State
-from tests.cib.cibxml import ONLINE, cib, config_of, dummy, load
+from tests.cib.cibxml import ONLINE, cib, config_of, dummy, load, our_placement, pacemaker_placement
 
 CONFIG = config_of(cib(dummy("r") + f'<clone id="c">{dummy("k")}</clone>'))
 
@@ -21,6 +25,43 @@ def banned(*failures: FailedOperation) -> list[tuple[str, str | None]]:
 
 def test_a_stop_failure_bans_that_node() -> None:
     assert banned(FailedOperation("r", "alice", "stop", rc=1, on_fail="fence")) == [("r", "alice")]
+
+
+def test_failures_pacemaker_pretends_succeeded_ban_nothing() -> None:
+    """unpack_rsc_op: on-fail=ignore, and a contained resource's failed stop (its container
+    is recovered), never reach unpack_rsc_op_failure's "__stop_fail__" ban."""
+    assert banned(FailedOperation("r", "alice", "stop", rc=1, on_fail="ignore")) == []
+    assert banned(FailedOperation("r", "alice", "stop", rc=1, on_fail="restart-container")) == []
+    assert banned(FailedOperation("r", "alice", "start", rc=5, on_fail="restart-container")) == [("r", "alice")]
+
+
+def test_a_contained_resource_whose_stop_failed_restarts_with_its_container_in_place(tmp_path) -> None:
+    group = (
+        '<group id="g"><meta_attributes id="gm"><nvpair id="gc" name="container" value="box"/></meta_attributes>'
+        + dummy("box")
+        + dummy("app")
+        + "</group>"
+    )
+    ops = (
+        '<lrm_resource id="box" class="ocf" provider="pacemaker" type="Dummy">'
+        '<lrm_rsc_op id="b1" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"'
+        ' transition-key="1:1:0:x"/></lrm_resource>'
+        '<lrm_resource id="app" class="ocf" provider="pacemaker" type="Dummy">'
+        '<lrm_rsc_op id="a1" operation="start" call-id="2" rc-code="0" op-status="0" interval="0"'
+        ' transition-key="2:1:0:x"/>'
+        '<lrm_rsc_op id="a2" operation="stop" call-id="3" rc-code="1" op-status="0" interval="0"'
+        ' transition-key="3:1:0:x"/></lrm_resource>'
+    )
+    status = (
+        f'<node_state id="1" uname="alice" {ONLINE}><lrm id="l1"><lrm_resources>{ops}</lrm_resources></lrm>'
+        f'</node_state><node_state id="2" uname="bob" {ONLINE}/>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(cib(group, status=status, options='<nvpair id="o" name="stonith-enabled" value="false"/>'))
+    assert our_placement(path) == {("box", "alice"), ("app", "alice")}
+    if shutil.which("crm_simulate") is None:
+        pytest.skip("crm_simulate (pacemaker-cli-utils) not installed")
+    assert pacemaker_placement(path) == {("box", "alice"), ("app", "alice")}
 
 
 def test_hard_errors_ban_that_node_but_not_from_a_probe() -> None:
