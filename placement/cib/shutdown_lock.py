@@ -27,7 +27,8 @@ from __future__ import annotations
 from placement.cib.values import is_true, parse_duration_ms, parse_int_prefix
 from placement.cib.xml import Document
 from placement.hierarchy import Hierarchy
-from placement.model import Comparison, Config, Location, Operator, Primitive, Rule
+from placement.model import Comparison, Config, Location, Operator, Rule
+from placement.remote import is_connection_agent
 from placement.score import INFINITY
 from placement.state import NodeStatus, State
 
@@ -54,7 +55,7 @@ def bans(
         active.setdefault(instance.resource, set()).add(instance.node)
     found: list[Location] = []
     for rid, primitive in config.primitives.items():
-        if primitive.agent.is_fencing or _is_remote_connection(primitive) or hierarchy.clone_of(rid) is not None:
+        if primitive.agent.is_fencing or is_connection_agent(primitive.agent) or hierarchy.clone_of(rid) is not None:
             continue
         where = locked.get(rid)
         if where is not None and active.get(rid):
@@ -89,7 +90,3 @@ def _history_locks(document: Document) -> list[tuple[str, tuple[str, str]]]:
                 found.append(((entry.get("id") or "").split(":")[0], (node, stamp)))
     return found
 
-
-def _is_remote_connection(primitive: Primitive) -> bool:
-    agent = primitive.agent
-    return agent.standard == "ocf" and agent.provider == "pacemaker" and agent.type == "remote"

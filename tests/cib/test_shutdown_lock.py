@@ -9,15 +9,12 @@ is installed — Pacemaker's own placement of the same CIB must equal ours.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from placement.cib import import_cib
-from placement.planning import plan
-from tests.cib.cibxml import ONLINE, cib, dummy, option
+from tests.cib.cibxml import ONLINE, cib, dummy, option, our_placement, pacemaker_placement
 
 NODES = "".join(f'<node id="{n}" uname="{n}"/>' for n in ("alice", "bob", "carol"))
 RESOURCES = (
@@ -52,25 +49,6 @@ def _write(tmp_path: Path, status: str, *, lock: bool = True, limit: str = "", d
     return path
 
 
-def _ours(path: Path) -> set[tuple[str, str]]:
-    imported = import_cib(path)
-    result = plan(imported.planning_config, imported.state)
-    return {(i.resource, i.node) for i in result.apply().instances}
-
-
-def _pacemakers(path: Path) -> set[tuple[str, str]]:
-    done = subprocess.run(["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    revised = ET.fromstring(done.stdout).find("revised_cluster_status")
-    assert revised is not None
-    return {
-        (resource.get("id", "").split(":")[0], node.get("name", ""))
-        for resource in revised.iter("resource")
-        if resource.get("role") not in (None, "Stopped")
-        for node in resource.iter("node")
-    }
-
-
 def _shutting_down(tmp_path: Path, lock: bool = True) -> Path:
     on_bob = _history("a", "start") + _history("g1", "start") + _history("g2", "start") + _history("cd", "start")
     others = _history("cd", "start")
@@ -95,27 +73,27 @@ def test_a_node_shutting_down_keeps_its_primitives_and_groups_but_not_clone_copi
     imported = import_cib(_shutting_down(tmp_path))
     assert sorted(ban.resource for ban in imported.locks) == ["a", "g1", "g2"]
     assert any("shutdown-lock=true is state" in warning for warning in imported.warnings)
-    placed = _ours(_shutting_down(tmp_path))
+    placed = our_placement(_shutting_down(tmp_path))
     assert not any(rid in ("a", "g1", "g2") for rid, _ in placed)  # stopped on bob, started nowhere
     assert ("cd", "carol") in placed  # clone copies are never locked
 
 
 def test_without_the_option_a_shutdown_moves_everything(tmp_path: Path) -> None:
     assert import_cib(_shutting_down(tmp_path, lock=False)).locks == ()
-    placed = _ours(_shutting_down(tmp_path, lock=False))
+    placed = our_placement(_shutting_down(tmp_path, lock=False))
     assert {rid for rid, _ in placed} >= {"a", "g1", "g2"}
     assert all(node != "bob" for _, node in placed)
 
 
 def test_a_lock_in_the_history_outlives_the_shutdown(tmp_path: Path) -> None:
     assert sorted(ban.resource for ban in import_cib(_locked_in_history(tmp_path)).locks) == ["a", "g1", "g2"]
-    assert {rid for rid, _ in _ours(_locked_in_history(tmp_path))} == {"cd"}
+    assert {rid for rid, _ in our_placement(_locked_in_history(tmp_path))} == {"cd"}
 
 
 def test_a_lock_expires_after_the_limit(tmp_path: Path) -> None:
     path = _locked_in_history(tmp_path, limit="5m")  # locked at 1000, now 2000 > 1000 + 300
     assert import_cib(path).locks == ()
-    assert {rid for rid, _ in _ours(path)} == {"a", "g1", "g2", "cd"}
+    assert {rid for rid, _ in our_placement(path)} == {"a", "g1", "g2", "cd"}
     assert import_cib(_locked_in_history(tmp_path, limit="1h")).locks != ()
 
 
@@ -139,4 +117,4 @@ def test_a_lock_is_cancelled_when_the_resource_runs_elsewhere(tmp_path: Path) ->
 )
 def test_pacemaker_places_alike(tmp_path: Path, scenario) -> None:
     path = scenario(tmp_path)
-    assert _ours(path) == _pacemakers(path)
+    assert our_placement(path) == pacemaker_placement(path)
