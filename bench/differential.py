@@ -132,7 +132,8 @@ def main() -> int:
     if args.json_report:
         args.json_report.write_text(json.dumps({
             "seed": args.seed, "clusters": total, "counts": counts,
-            "cases": {i: {"status": v.status, "kind": v.kind, "actions": v.actions, "why": v.why, "features": sorted(f)}
+            "cases": {i: {"status": v.status, "kind": v.kind, "actions": v.actions, "why": v.why, "features": sorted(f),
+                          "planned": v.planned}
                       for i, (v, f) in results.items()},
             "causes": [{"example": i, "signature": s, "features": sorted(f), "clusters": explained.get(i, [])}
                        for s, f, i in causes],
@@ -141,6 +142,10 @@ def main() -> int:
     same = sum(v.actions == "match" for v in compared)
     print(f"actions (secondary, the Transition Summary as the harness compares it): {same}/{len(compared)} match")
     print(f"time: {judged:.0f}s judging, {time.time() - began - judged:.0f}s shrinking; CIBs in {save}")
+    planned = collections.Counter(v.status for v, _ in results.values() if v.planned)
+    if planned:
+        print(f"judged on Pacemaker's plan (its simulation of the transition stalls): {sum(planned.values())} "
+              f"({', '.join(f'{n} {status}' for status, n in sorted(planned.items()))})")
     print(
         f"differential: {counts['match']}/{total} match ({100 * counts['match'] / max(total, 1):.1f}%), "
         f"{counts['better']} better ({100 * counts['better'] / max(total, 1):.1f}%), "

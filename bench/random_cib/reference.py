@@ -12,10 +12,13 @@ import importlib.util
 import json
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+
+from bench.random_cib.planned import planned_placement
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "pacemaker-scheduler"
@@ -61,6 +64,7 @@ class Reference:
 
     expected: dict | None
     problem: str = ""  # the CIB was refused (a generator bug) or crm_simulate failed
+    planned: bool = False  # the simulation stalled: ``expected`` is Pacemaker's plan (`planned`)
 
 
 def run(path: Path, timeout: float = 60) -> Reference:
@@ -77,8 +81,24 @@ def run(path: Path, timeout: float = 60) -> Reference:
         return Reference(None, "crm_simulate timed out")
     if rc != 0 and "Transition failed" in err:
         # The scheduler answered, but the graph it made cannot complete in simulation
-        # (an action waits on one that never runs): no final status to compare with.
-        return Reference(None, f"incomplete: {err.strip()[-300:]}")
+        # (an action waits on one that never runs): no final status to compare with, so
+        # compare with what it planned.
+        return _planned(path, timeout, err)
     if rc != 0:
         return Reference(None, f"crm_simulate failed: {err.strip()[-400:]}")
     return Reference(json.loads(out))
+
+
+def _planned(path: Path, timeout: float, err: str) -> Reference:
+    """Pacemaker's plan for a CIB whose simulated transition stalls (`planned_placement`)."""
+    text = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    xml = subprocess.run(["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True,
+                         text=True, timeout=timeout, check=False)
+    try:
+        placement = planned_placement(xml.stdout)
+    except (ValueError, ET.ParseError) as error:
+        return Reference(None, f"incomplete: {error}; {err.strip()[-300:]}")
+    actions = harness()._ref_summary_actions(text.stdout)
+    fenced = sorted({a["resource"] for a in actions if a["op"] == "fence"})
+    return Reference({"placement": placement, "fenced": fenced, "actions": actions}, planned=True)

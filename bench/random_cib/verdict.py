@@ -4,9 +4,10 @@ The verdict is the conformance test's: the harness's ``judge`` decides *match* (
 active instances, same fenced nodes); a placement mismatch with the same fenced nodes is
 re-scored by `placement.cib.compare.judge` and counts as *better* only when proven.
 placement exiting 3 is *unsupported*; any other failure of placement is an *error*, and
-a CIB the reference refuses is *invalid* (a generator bug, never counted as agreement),
-and one whose simulated transition cannot complete is *incomplete* (Pacemaker gives no
-final status to compare with).
+a CIB the reference refuses is *invalid* (a generator bug, never counted as agreement).
+When Pacemaker's simulated transition cannot complete, its answer is read as the plan it
+made (`bench.random_cib.planned`) and the verdict says so (``planned``); *incomplete* is
+left for a stalled simulation whose plan cannot be read either.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import tempfile
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.random_cib import reference
@@ -34,6 +35,7 @@ class Verdict:
     diff: dict = field(default_factory=dict)
     actions: str = "absent"  # the secondary metric: match / mismatch / absent
     kind: str = ""  # a mismatch's re-scoring outcome (`KINDS`), an error's first words
+    planned: bool = False  # judged on Pacemaker's plan: its simulation of it stalled
 
     def signature(self) -> tuple[str, ...]:
         """What kind of disagreement this is, for "is it still the same failure?"."""
@@ -65,6 +67,11 @@ def _placement(path: Path, time_limit: float) -> tuple[int, str, str]:
 def judge_path(path: Path, time_limit: float = 20) -> Verdict:
     """The verdict for the CIB at ``path``."""
     ref = reference.run(path)
+    verdict = _judge(path, ref, time_limit)
+    return replace(verdict, planned=True) if ref.planned else verdict
+
+
+def _judge(path: Path, ref: reference.Reference, time_limit: float) -> Verdict:
     if ref.expected is None:
         return Verdict("incomplete" if ref.problem.startswith("incomplete") else "invalid", ref.problem)
     code, stdout, problem = _placement(path, time_limit)

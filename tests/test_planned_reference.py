@@ -1,0 +1,54 @@
+"""Pacemaker's plan read from ``crm_simulate --output-as=xml`` (`bench.random_cib.planned`),
+for clusters whose simulated transition stalls. Pure XML in, placement out: no Pacemaker needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.random_cib.planned import planned_placement
+
+
+def _document(resources: str, actions: str) -> str:
+    return (f'<pacemaker-result><cluster_status><nodes/><resources>{resources}</resources></cluster_status>'
+            f"<actions>{actions}</actions></pacemaker-result>")
+
+
+def _resource(rid: str, node: str | None, role: str = "Started") -> str:
+    if node is None:
+        return f'<resource id="{rid}" role="Stopped" active="false"/>'
+    return f'<resource id="{rid}" role="{role}" active="true"><node name="{node}"/></resource>'
+
+
+def test_runnable_actions_apply_and_blocked_ones_do_not() -> None:
+    document = _document(
+        _resource("a", "n1") + _resource("b", "n1") + _resource("c", None) + _resource("d", "n2"),
+        '<rsc_action action="move" resource="a" source="n1" dest="n2"/>'
+        '<rsc_action action="stop" resource="b" node="n1"/>'
+        '<rsc_action action="start" resource="c" node="n2" blocked="true"/>'
+        '<rsc_action action="restart" resource="d" node="n2"/>',
+    )
+    assert planned_placement(document) == [
+        {"resource": "a", "role": "Started", "node": "n2"},
+        {"resource": "d", "role": "Started", "node": "n2"},
+    ]
+
+
+def test_clone_instances_and_roles() -> None:
+    clone = ('<clone id="db-clone" multi_state="true">' + _resource("db:0", "n1", "Promoted")
+             + _resource("db:1", "n2", "Unpromoted") + _resource("db:2", None) + "</clone>")
+    document = _document(
+        clone,
+        '<rsc_action action="demote" resource="db:0" role="Promoted" next-role="Unpromoted" source="n1" dest="n1"/>'
+        '<rsc_action action="promote" resource="db:1" role="Unpromoted" next-role="Promoted" source="n2" dest="n2"/>'
+        '<rsc_action action="start" resource="db:2" node="n3"/>',
+    )
+    assert planned_placement(document) == [
+        {"resource": "db", "role": "Promoted", "node": "n2"},
+        {"resource": "db", "role": "Unpromoted", "node": "n1"},
+        {"resource": "db", "role": "Unpromoted", "node": "n3"},  # a promotable start is unpromoted
+    ]
+
+
+def test_a_document_without_a_status_is_refused() -> None:
+    with pytest.raises(ValueError, match="no cluster status"):
+        planned_placement("<pacemaker-result/>")
