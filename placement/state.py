@@ -41,6 +41,11 @@ class NodeState:
     # An UNCLEAN node still in this partition's membership ("UNCLEAN (online)": a failed
     # stop, on-fail=fence, suicide): it can be fenced even without quorum (pe_can_fence).
     in_membership: bool = False
+    # A node that is joining (STANDBY until it has joined): nothing can run there, not even
+    # a probe, so a resource whose state there is unknown cannot start anywhere yet (its
+    # start waits for that probe). ``probed`` names the primitives whose state there is known.
+    pending: bool = False
+    probed: frozenset[str] = frozenset()
 
 
 ONLINE = NodeState()

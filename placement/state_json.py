@@ -38,6 +38,7 @@ def to_document(state: State) -> dict[str, Any]:
                 "attributes": dict(node.attributes),
                 "shutdown": node.shutdown,
                 **({"in_membership": True} if node.in_membership else {}),
+                **({"pending": True, "probed": sorted(node.probed)} if node.pending else {}),
             }
             for name, node in sorted(state.nodes.items())
         },
@@ -137,15 +138,20 @@ def from_document(document: Any, path: str | None = None) -> State:
     raw_nodes = read.typed(top.get("nodes", {}), "nodes", dict, {})
     for name, raw in raw_nodes.items():
         where = f"nodes.{name}"
-        item = read.object(raw, where, {"status", "attributes", "shutdown", "in_membership"})
+        item = read.object(raw, where, {"status", "attributes", "shutdown", "in_membership", "pending", "probed"})
         attributes = read.typed(item.get("attributes", {}), f"{where}.attributes", dict, {})
         for key, value in attributes.items():
             read.typed(value, f"{where}.attributes.{key}", str, "")
+        probed = read.typed(item.get("probed", []), f"{where}.probed", list, [])
+        for index, value in enumerate(probed):
+            read.typed(value, f"{where}.probed[{index}]", str, "")
         nodes[name] = NodeState(
             read.enum(item.get("status", "online"), f"{where}.status", NodeStatus, NodeStatus.ONLINE),
             frozen_map({k: v for k, v in attributes.items() if isinstance(v, str)}),
             bool(read.typed(item.get("shutdown", False), f"{where}.shutdown", bool, False)),
             bool(read.typed(item.get("in_membership", False), f"{where}.in_membership", bool, False)),
+            bool(read.typed(item.get("pending", False), f"{where}.pending", bool, False)),
+            frozenset(value for value in probed if isinstance(value, str)),
         )
     instances = []
     for index, raw in enumerate(read.typed(top.get("instances", []), "instances", list, [])):

@@ -35,6 +35,9 @@ from placement.cib.xml import Document
 _PER_NODE_OWNERS = frozenset({"primitive", "template", "group", "clone", "master", "op"})
 # What the merges of a document noted, by its root element (see `notes`).
 _NOTES: WeakKeyDictionary[Element, list[str]] = WeakKeyDictionary()
+# Per-document lookups that `resource_values` needs for every resource it is asked about.
+_PARENTS: WeakKeyDictionary[Element, dict[Element, Element]] = WeakKeyDictionary()
+_NODE_ATTRIBUTES: WeakKeyDictionary[Element, dict[str, dict[str, str]]] = WeakKeyDictionary()
 
 
 def notes(document: Document) -> list[str]:
@@ -111,7 +114,7 @@ def resource_values(document: Document, rid: str) -> rules.Resource:
     """The params (per node) and meta of resource ``rid``, as a location rule's
     ``value-source`` reads them (``pe_rsc_params(rsc, node)`` and ``rsc->meta``)."""
     section = document.root.find("configuration/resources")
-    parent_of = {child: parent for parent in (section.iter() if section is not None else ()) for child in parent}
+    parent_of = _parents(document)
     chain = [document.by_id[rid]]
     while chain[-1] in parent_of and parent_of[chain[-1]] is not section:
         chain.append(parent_of[chain[-1]])
@@ -143,9 +146,27 @@ def resource_values(document: Document, rid: str) -> rules.Resource:
     return rules.Resource(params=params, meta=meta, nodes=tuple(nodes))
 
 
+def _parents(document: Document) -> dict[Element, Element]:
+    """Each element of ``<resources>`` → its parent; built once per document (the status
+    import asks for many resources' values)."""
+    cached = _PARENTS.get(document.root)
+    if cached is None:
+        section = document.root.find("configuration/resources")
+        cached = {child: parent for parent in (section.iter() if section is not None else ()) for child in parent}
+        _PARENTS[document.root] = cached
+    return cached
+
+
 def _node_attributes(document: Document) -> dict[str, dict[str, str]]:
     """Each configured node's attributes as ``add_node_attrs`` builds them: built-ins, the
-    configured sets, then the transient ones from the status."""
+    configured sets, then the transient ones from the status (built once per document)."""
+    cached = _NODE_ATTRIBUTES.get(document.root)
+    if cached is None:
+        cached = _NODE_ATTRIBUTES[document.root] = _read_node_attributes(document)
+    return cached
+
+
+def _read_node_attributes(document: Document) -> dict[str, dict[str, str]]:
     dc = document.root.get("dc-uuid")
     transient = {
         state.get("id"): state.find("transient_attributes")

@@ -61,9 +61,10 @@ def apply(document: Document, config: Config, state: State, options: dict[str, s
         if health == 0:
             continue
         locations.extend(
-            Location(resource=rid, node=name, score=health, id=f"node-health-{name}-{rid}")
+            Location(resource=target, node=name, score=health, id=f"node-health-{name}-{target}")
             for rid in hierarchy.top_level
             if health > 0 or rid not in spared
+            for target in _scored(hierarchy, rid)
         )
     return replace(config, constraints=config.constraints + tuple(locations)) if locations else config
 
@@ -77,3 +78,12 @@ def _allows_unhealthy(document: Document, rid: str) -> bool:
         return is_true(own["allow-unhealthy-nodes"])
     found = default_sets.sets(document, document.root.find("configuration/rsc_defaults"), operations=False)
     return is_true(default_sets.unconditional(found).get("allow-unhealthy-nodes"))
+
+
+def _scored(hierarchy: Hierarchy, rid: str) -> list[str]:
+    """What carries a top-level resource's health score: the resource itself, or each
+    member of a group in it — compat(pacemaker): ``resource_location`` scores every member
+    of a group, where a location constraint on the group scores its first member only
+    (`placement.solve.location`)."""
+    primitives = hierarchy.primitives_in(rid)
+    return primitives if any(hierarchy.group_of(p) is not None for p in primitives) else [rid]

@@ -19,8 +19,9 @@ from xml.etree.ElementTree import Element
 
 from placement.cib import attributes, migration, remote
 from placement.cib.configuration import Imported
+from placement.cib.digests import Definitions
 from placement.cib.history import OnFail, Op, Outcome, Policy, replay
-from placement.cib.values import is_true, parse_int_prefix, parse_score_or_none
+from placement.cib.values import is_true, parse_int_prefix, parse_score_or_none, version_below
 from placement.cib.xml import Document
 from placement.errors import Unsupported
 from placement.hierarchy import Hierarchy
@@ -56,6 +57,8 @@ class _Node:
     maintenance: bool = False
     shutdown: bool = False
     fenced_before: bool = False  # a remote node's node_state says it was fenced (node_fenced)
+    pending: bool = False  # up but not ready to run anything (joining)
+    probed: set[str] = field(default_factory=set)  # primitives with a history here (known_on)
 
     def to_state(self) -> NodeState:
         if self.unclean:
@@ -73,6 +76,8 @@ class _Node:
             attributes=frozen_map(self.attributes),
             shutdown=self.shutdown,
             in_membership=self.unclean and self.online,
+            pending=self.pending and self.online and not self.unclean,
+            probed=frozenset(self.probed) if self.pending else frozenset(),
         )
 
 
@@ -140,6 +145,7 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
                                               unpacker.found.get(configured.via or "", ()) if i is not None)
     instances = unpacker.instances()
     _promotion_scores_by_instance(config, nodes, unpacker.history_numbered)
+    _unprobed_is_known(nodes, config, options, imported.containers)
 
     return State(
         nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
@@ -148,8 +154,10 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
             # compat(pacemaker): pcmk__threshold_reached ignores the migration threshold of a
             # resource whose failures are being ignored (on-fail=ignore).
             count
-            for count in _fail_counts(nodes, config, imported.containers)
+            for count in _fail_counts(nodes, config, imported.containers, root.get("crm_feature_set"))
             if count.resource not in unpacker.failures_ignored
+            # compat(pacemaker): a fail count being cleared bans nothing (check_failure_threshold).
+            and (count.resource, count.node) not in unpacker.params_changed
         ),
         failed_operations=tuple(unpacker.failed),
         quorum=quorum,
@@ -160,6 +168,17 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
 
 
 # ----------------------------------------------------------------------------- nodes
+
+
+def _unprobed_is_known(nodes: dict[str, _Node], config: Config, options: dict[str, str],
+                       containers: dict[str, str]) -> None:
+    """Count as known on a pending node what Pacemaker would not probe there anyway
+    (``pcmk__probe_rsc_on_node``): everything when start-up probes are disabled, a
+    resource inside a container always (`placement.solve.probes` decides the rest)."""
+    probes = is_true(options.get("enable-startup-probes", "true"))
+    for node in nodes.values():
+        if node.pending:
+            node.probed.update(containers if probes else config.primitives)
 
 
 def _find_node(element: Element, nodes: dict[str, _Node], node_ids: dict[str, str]) -> _Node | None:
@@ -240,7 +259,7 @@ def _online_with_fencing(element: Element, node: _Node, expected_up: bool) -> No
         node.unclean = True  # "peer failed Pacemaker membership criteria"
     elif not terminate and expected == "down":
         if in_cluster or peer_online:
-            node.standby = True  # up but not ready to run resources (pending)
+            node.standby = node.pending = True  # up but not ready to run resources
     elif terminate and join == "down" and not in_cluster and not peer_online:
         node.online = False  # "was just shot"
     elif not in_cluster:
@@ -252,7 +271,7 @@ def _online_with_fencing(element: Element, node: _Node, expected_up: bool) -> No
     elif join == "member":
         pass
     elif join in ("pending", "down"):
-        node.standby = True  # pending: not ready to run resources
+        node.standby = node.pending = True  # not ready to run resources
     else:
         node.unclean = True  # "peer was in an unknown state"
 
@@ -288,19 +307,26 @@ def _promotion_scores_by_instance(config: Config, nodes: dict[str, _Node], insta
                 node.attributes[bare] = chosen
 
 
-def _fail_counts(nodes: dict[str, _Node], config: Config, containers: dict[str, str]) -> list[FailCount]:
+def _fail_counts(
+    nodes: dict[str, _Node], config: Config, containers: dict[str, str], feature_set: str | None
+) -> list[FailCount]:
     """Fail counts summed per resource and node from ``fail-count-*`` attributes.
 
     compat(pacemaker): a container's count includes its contained resources' counts
     (``pe_fc_fillers``), so their failures can push the container off the node.
+    compat(pacemaker): which attributes count depends on the CIB's ``crm_feature_set``
+    (``generate_fail_regex``): from 3.0.13 on only per-operation ones
+    (``fail-count-db#monitor_10000``), before it (or without one) only per-resource ones
+    (``fail-count-db``).
     """
+    per_operation = not version_below(feature_set, "3.0.13")
     primitives = config.primitives
     counts: dict[tuple[str, str], int] = {}
     last: dict[tuple[str, str], int] = {}
     for name in sorted(nodes):
         for attribute, value in nodes[name].attributes.items():
             match = _FAIL_ATTRIBUTE.match(attribute)
-            if not match:
+            if not match or (match.group(3) is not None) != per_operation:
                 continue
             resource = _primitive_id(match.group(2), primitives)
             if resource is None:
@@ -371,6 +397,10 @@ class _History:
         self.node_order: list[str] = []  # nodes in the order their histories were unpacked
         self.history_numbered: tuple[Instance, ...] = ()
         self.resets: set[str] = set()  # remote connections whose failure resets their node
+        # (primitive, node) whose last failure ran with other parameters: its fail count is
+        # cleared (`placement.cib.digests`).
+        self.params_changed: set[tuple[str, str]] = set()
+        self._definitions: Definitions | None = None
 
     def policy(self, rid: str | None) -> Policy:
         """How failures of primitive ``rid`` (None: an orphan) are handled."""
@@ -413,11 +443,15 @@ class _History:
             return
         for lrm_resource in resources.findall("lrm_resource"):
             history_id = document.require(lrm_resource, "id")
-            ops = [Op.from_xml(op, i) for i, op in enumerate(lrm_resource.findall("lrm_rsc_op"))]
+            elements = lrm_resource.findall("lrm_rsc_op")
+            ops = [Op.from_xml(op, i) for i, op in enumerate(elements)]
             if not ops:
                 continue
             rid = _primitive_id(history_id, self.config.primitives)
             outcome = replay(ops, self.policy(rid))
+            if rid is not None:
+                node.probed.add(rid)
+                self._check_last_failure(document, rid, node, elements, ops)
             if rid is None and self._is_guest(history_id):
                 # compat(pacemaker): a guest's implicit connection is a resource there; its
                 # failure while active makes the guest unclean (determine_remote_online_status).
@@ -427,6 +461,21 @@ class _History:
                 self.orphan(history_id, node, outcome)
             else:
                 self.record(rid, history_id, node, outcome)
+
+    def _check_last_failure(
+        self, document: Document, rid: str, node: _Node, elements: list[Element], ops: list[Op]
+    ) -> None:
+        """compat(pacemaker): ``should_clear_for_param_change``: an unexpired last failure of
+        a start or a monitor whose digest differs from today's definition clears the fail count."""
+        for element, op in zip(elements, ops, strict=True):
+            if op.task not in ("start", "monitor") or not element.get("id", "").endswith("_last_failure_0"):
+                continue
+            if self.policy(rid).expired(op):
+                continue
+            if self._definitions is None:
+                self._definitions = Definitions(document, self.config)
+            if self._definitions.changed(rid, node.name, op.task, op.interval_ms, element.get("op-digest")):
+                self.params_changed.add((rid, node.name))
 
     def _is_guest(self, name: str) -> bool:
         node = self.config.nodes.get(name)

@@ -129,3 +129,21 @@ def parse_int_prefix(text: str | None) -> int:
     """
     match = re.match(r"^\s*([+-]?\d+)", text or "")
     return int(match.group(1)) if match else 0
+
+
+def version_below(version: str | None, than: str) -> bool:
+    """``compare_version(version, than) < 0``: dotted numbers compared field by field, a
+    missing field as 0, and a missing version below every other.
+
+    >>> version_below(None, "3.0.13"), version_below("3.0.9", "3.0.13"), version_below("3.16.1", "3.0.13")
+    (True, True, False)
+    """
+    if version is None:
+        return True
+
+    def fields(text: str) -> list[int]:
+        return [parse_int_prefix(part) for part in text.split(".")] if text else []
+
+    mine, other = fields(version), fields(than)
+    width = max(len(mine), len(other))
+    return mine + [0] * (width - len(mine)) < other + [0] * (width - len(other))

@@ -12,11 +12,22 @@ after a resource's stop are:
 
 Held copies hold their own predecessors in turn, so the rule is applied to a fixpoint. A
 copy that is merely unmanaged needs no stop and holds nothing (its dependents may stop).
+
+The same copy needs a start the cluster may not run either (its recovery), so what must
+start after it cannot run (`waits_for_blocked_start`): the next member of its group, and
+the ``then`` of a mandatory order it is the ``first`` of, symmetrical or not
+(crm_simulate: ``Stop B ( n ) due to unrunnable A start``): a running one stops.
+
+An unmanaged member of a group (one left alone where it runs, failed or not) never stops,
+so the members before it, whose stops come after its stop, stay where they run
+(``Stop A ( n ) due to unrunnable B stop (blocked)``); and when one of those may not stay
+where it is, the unmanaged member would have to start again after it, which it may not,
+so the members after it cannot run (``due to unrunnable B start``): `unmanaged_members`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from placement.hierarchy import Hierarchy
 from placement.model import Config
@@ -86,3 +97,70 @@ def _primitives(config: Config, hierarchy: Hierarchy, resource: str) -> list[str
     if resource not in config.resources:
         return []
     return hierarchy.primitives_in(resource)
+
+
+def waits_for_blocked_start(state: State, units: Iterable[Unit], precedences: Iterable[Precedence]) -> dict[str, str]:
+    """Unit → why it may not run, for the units whose start follows a start that may not
+    run (the recovery of a blocked copy).
+
+    Only a copy outside clones is followed this way: a clone's other copies start without it.
+    """
+    stuck = {i.resource for i in state.instances if i.failed and not i.managed}
+    if not stuck:
+        return {}
+    units = tuple(units)
+    by_key = {unit.key: unit for unit in units}
+    stuck_keys = {unit.key for unit in units if unit.primitive in stuck and unit.clone is None}
+    if not stuck_keys:
+        return {}
+    found: dict[str, str] = {}
+    for unit in units:
+        if unit.clone is None and unit.after in stuck_keys:
+            found[unit.key] = _waits(by_key[unit.after].primitive)
+    for precedence in precedences:
+        if not precedence.require_all or precedence.then.role is not None:
+            continue
+        firsts = precedence.firsts
+        if not firsts or any(f.role is not None or not f.units or not set(f.units) <= stuck_keys for f in firsts):
+            continue
+        for key in precedence.then.units:
+            if key in by_key and by_key[key].clone is None:
+                found.setdefault(key, _waits(by_key[firsts[0].units[0]].primitive))
+    return found
+
+
+def unmanaged_members(
+    state: State, units: Iterable[Unit], current: Mapping[str, frozenset[str]], may_stay: Callable[[str, str], bool]
+) -> tuple[dict[str, tuple[frozenset[str], str]], dict[str, str]]:
+    """(unit → nodes where it must stay, why) for the members before an unmanaged group
+    member, and (unit → why it cannot run) for the members after one whose predecessors
+    may not all stay (``may_stay(key, node)``), outside clones."""
+    unmanaged = {(i.resource, i.node) for i in state.instances if not i.managed}
+    if not unmanaged:
+        return {}, {}
+    units = tuple(units)
+    by_key = {unit.key: unit for unit in units}
+    after: dict[str, str] = {unit.after: unit.key for unit in units if unit.after is not None}
+    held: dict[str, tuple[frozenset[str], str]] = {}
+    stopped: dict[str, str] = {}
+    for unit in units:
+        if unit.clone is not None or unit.group is None:
+            continue
+        for node in sorted(current.get(unit.key, ())):
+            if (unit.primitive, node) not in unmanaged:
+                continue
+            earlier, leaving = unit.after, False
+            while earlier is not None and node in current.get(earlier, ()):
+                held.setdefault(earlier, (frozenset({node}), f"its stop waits for the stop of {unit.primitive}, "
+                                                             "which is unmanaged"))
+                leaving = leaving or not may_stay(earlier, node)
+                earlier = by_key[earlier].after
+            follower = after.get(unit.key)
+            while leaving and follower is not None:
+                stopped.setdefault(follower, f"its start must follow a restart of {unit.primitive}, which is unmanaged")
+                follower = after.get(follower)
+    return held, stopped
+
+
+def _waits(blocked: str) -> str:
+    return f"its start must follow the recovery of {blocked}, which is blocked"

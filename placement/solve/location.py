@@ -60,6 +60,7 @@ class LocationIndex:
         self._by_root: dict[str, tuple[Location, ...]] = {}
         # Keyed by id(): the locations live in the configuration as long as this index.
         self._node_terms: dict[int, Term] = {}
+        self._zero_terms: dict[int, Term] = {}  # id(term) → the term a later group member gets
         self._terms_of: dict[int, tuple[tuple[str, Term, Role | None], ...]] = {}
         self._exclusive: dict[str, frozenset[str] | None] = {}
         self._rules: dict[tuple, tuple[tuple[str, int], ...]] = {}
@@ -126,8 +127,12 @@ class LocationIndex:
         ``Promoted`` ones only shape promotion (§8).
         """
         per_node: dict[str, list[Term]] = {}
+        follower = self._follower(primitive) if not promoted else None
         for location in self.locations_of(primitive):
+            zeroed = follower is not None and location.resource != primitive
             for node, term, role in self._location_terms(location):
+                if zeroed:
+                    term = self._zeroed(term)
                 if (role is Role.PROMOTED) == promoted:
                     found = per_node.get(node)
                     if found is None:
@@ -143,6 +148,28 @@ class LocationIndex:
                 if owner is None or owner.id != child:
                     per_node.setdefault(node, []).append(NOT_ON_BUNDLE)
         return per_node
+
+    def _follower(self, primitive: str) -> str | None:
+        """The group ``primitive`` follows when it is not its group's first member, else None.
+
+        compat(pacemaker): ``pcmk__group_apply_location`` — a location on a group (or on a
+        clone of one, or a pattern naming it) scores the group's first member; the other
+        members get the same nodes at score 0, because they run where the first one does
+        and its score already counts for the whole group. A group that prefers a node by
+        10 is 10 ahead there, not 10 per member.
+        """
+        group = self._hierarchy.group_of(primitive)
+        if group is None or not group.members or group.members[0] == primitive:
+            return None
+        return group.id
+
+    def _zeroed(self, term: Term) -> Term:
+        """``term`` as a later group member carries it: the same node, score 0."""
+        found = self._zero_terms.get(id(term))
+        if found is None:
+            name = f"{term.name} (on the group's first member)"
+            found = self._zero_terms[id(term)] = Term(term.kind, name, 0, term.span)
+        return found
 
     def _avoids_hosted(self, primitive: str) -> bool:
         """`placement.remote.must_avoid_hosted_nodes`, with the hosting resources computed once."""
@@ -201,6 +228,15 @@ class LocationIndex:
         """Nodes covered by ``resource-discovery=exclusive`` locations, or None if there are none."""
         found = self.exclusive_set(primitive)
         return None if found is None else set(found)
+
+    def undiscovered(self, primitive: str) -> frozenset[str]:
+        """Nodes where a ``resource-discovery=never`` location says not to probe ``primitive``."""
+        return frozenset(
+            node
+            for location in self.locations_of(primitive)
+            if location.discovery is Discovery.NEVER
+            for node, _term, _role in self._location_terms(location)
+        )
 
     def exclusive_set(self, primitive: str) -> frozenset[str] | None:
         """`exclusive_nodes` as a frozenset, computed once per primitive."""

@@ -27,7 +27,9 @@ from placement.model import (
 )
 from placement.solve import colocation, hosting, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
-from placement.solve.blocked_stops import held_copies
+from placement.solve.blocked_stops import held_copies, unmanaged_members, waits_for_blocked_start
+from placement.solve.group_scores import lifted_nodes
+from placement.solve.probes import waiting_starts
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
 from placement.solve.scores import ScoreTable
@@ -190,6 +192,9 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     maintenance = frozenset(
         n for n in config.nodes if state.node(n).status is NodeStatus.MAINTENANCE or config.nodes[n].maintenance
     )
+    # Group members scored on their own, whose later members may lift a node (`group_scores`).
+    leaders = {unit.after for unit in table.units if unit.after is not None}
+    followed: list[str] = []
     # (Per unit only what it needs: most units are neither stuck nor pinned, and their
     # allowed nodes come from the score table without building their whole score row.)
     for unit in table.units:
@@ -227,8 +232,19 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
             allowed[key] = {n: s for n, s in table.scores(key).items() if s.allowed or n in keep}
         else:
             allowed[key] = table.allowed(key)
+        if key in leaders:
+            followed.append(key)
         if not allowed[key]:
             not_running[key] = _nowhere(table.scores(key))
+    for key, nodes in lifted_nodes(table, followed).items():
+        allowed[key] = {**allowed[key], **nodes}
+        if allowed[key]:
+            not_running.pop(key, None)
+    for key, why in waiting_starts(table).items():
+        running = table.current.of(key)
+        allowed[key] = {node: score for node, score in allowed.get(key, {}).items() if node in running}
+        if not allowed[key]:
+            not_running.setdefault(key, why)
     promotable, pinned_promoted = _promotion(
         table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable
     )
@@ -275,8 +291,31 @@ def _hold_blocked_stops(
     blocked: dict[str, str],
     not_running: dict[str, str],
 ) -> None:
-    """Pin the copies whose stop waits for a blocked stop (`placement.solve.blocked_stops`)."""
+    """Pin the copies whose stop waits for a stop that cannot run, and keep from running
+    what must start after a start that cannot run (`placement.solve.blocked_stops`)."""
     held = held_copies(config, state, hierarchy, table.units, table.current.nodes, precedences)
+    _pin(table, held, allowed, pinned, frozen, blocked, not_running)
+    held, stopped = unmanaged_members(
+        state, table.units, table.current.nodes, lambda key, node: node in allowed.get(key, {})
+    )
+    _pin(table, held, allowed, pinned, frozen, blocked, not_running)
+    stopped.update(waits_for_blocked_start(state, table.units, precedences))
+    for key, why in stopped.items():
+        if key not in frozen and key not in pinned:
+            allowed[key] = {}
+            not_running[key] = why
+
+
+def _pin(
+    table: ScoreTable,
+    held: Mapping[str, tuple[frozenset[str], str]],
+    allowed: dict[str, dict[str, NodeScore]],
+    pinned: dict[str, frozenset[str]],
+    frozen: set[str],
+    blocked: dict[str, str],
+    not_running: dict[str, str],
+) -> None:
+    """Keep each held unit's copies where they run (a clone's others stay free)."""
     for key, (nodes, why) in held.items():
         if key in frozen:
             continue

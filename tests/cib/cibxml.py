@@ -99,3 +99,14 @@ def our_placement(path: str | os.PathLike[str]) -> set[tuple[str, str]]:
 
     imported = import_cib(path)
     return {(i.resource, i.node) for i in plan(imported.planning_config, imported.state).apply().instances}
+
+
+def agreed_placement(path: str | os.PathLike[str]) -> set[tuple[str, str]]:
+    """`our_placement` of the CIB at ``path``, asserted equal to Pacemaker's when
+    ``crm_simulate`` is installed (the tests' rule checks hold either way)."""
+    import shutil
+
+    ours = our_placement(path)
+    if shutil.which("crm_simulate"):
+        assert ours == pacemaker_placement(path), "placement disagrees with crm_simulate"
+    return ours

@@ -111,11 +111,12 @@ def test_fail_counts_are_summed_per_resource_and_node() -> None:
         '<nvpair id="a" name="fail-count-db#monitor_10000" value="2"/>'
         '<nvpair id="b" name="fail-count-db#start_0" value="INFINITY"/>'
         '<nvpair id="c" name="last-failure-db#start_0" value="1600000100"/>'
-        '<nvpair id="d" name="fail-count-web:1" value="1"/>'
-        '<nvpair id="e" name="fail-count-ghost" value="5"/></instance_attributes></transient_attributes>'
+        '<nvpair id="d" name="fail-count-web:1#monitor_5000" value="1"/>'
+        '<nvpair id="e" name="fail-count-ghost#start_0" value="5"/></instance_attributes></transient_attributes>'
     )
     resources = FENCE + dummy("db") + f'<clone id="wc">{dummy("web")}</clone>'
-    state = status_of(nodes("n1"), node_state("n1", inner=transient), resources)
+    state = status_of(nodes("n1"), node_state("n1", inner=transient), resources,
+                      root='have-quorum="1" crm_feature_set="3.16.1"')
     assert state.fail_counts == (
         FailCount("db", "n1", 1_000_000, 1600000100),
         FailCount("web", "n1", 1, None),

@@ -69,7 +69,8 @@ def test_earlier_group_members_wait_for_a_blocked_later_member():
     state = _state(Instance("m1", "alice"), Instance("m2", "alice"), BLOCKED, Instance("m4", "alice"))
     placement = solve(cfg, state)
     assert placement.nodes_of("m1") == placement.nodes_of("m2") == ("alice",)
-    assert placement.nodes_of("m4") == ()  # stops before b, so it can
+    # m4 stops before b, so it can; and it must, since its start follows b's blocked recovery.
+    assert placement.nodes_of("m4") == ()
 
 
 @settings(max_examples=30, deadline=None)

@@ -1,0 +1,102 @@
+"""What must start after a blocked copy cannot run (`placement.solve.blocked_stops.waits_for_blocked_start`).
+
+A copy that failed with ``on-fail=block`` needs a recovery the cluster may not run, so its
+start is unrunnable, and so is every start ordered after it: the next member of its group
+and the ``then`` of a mandatory order, symmetrical or not. A running one is stopped. Each
+shape is checked against the rule and, when ``crm_simulate`` is installed, against
+Pacemaker's own placement of the same CIB.
+"""
+
+# ruff: noqa: E501 - XML fixtures read best one element per line, however long.
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cib.cibxml import ONLINE, agreed_placement, cib, dummy, option
+
+DIGEST = 'op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"'
+BLOCK_ON_STOP = '<operations><op id="b-stop" name="stop" interval="0" on-fail="block"/></operations>'
+BLOCK_ON_MONITOR = '<operations><op id="b-mon" name="monitor" interval="10s" on-fail="block"/></operations>'
+
+
+def _started(rid: str, call: int) -> str:
+    return (f'<lrm_resource id="{rid}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="{rid}_last_0" operation_key="{rid}_start_0"'
+            f' operation="start" call-id="{call}" rc-code="0" op-status="0" interval="0" {DIGEST} transition-key="{call}:1:0:x" transition-magic="0:0;{call}:1:0:x"/></lrm_resource>')
+
+
+def _stop_failed(rid: str) -> str:
+    return (f'<lrm_resource id="{rid}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="{rid}_last_0" operation_key="{rid}_stop_0"'
+            f' operation="stop" call-id="9" rc-code="1" op-status="0" interval="0" {DIGEST} transition-key="9:1:0:x" transition-magic="0:1;9:1:0:x"/></lrm_resource>')
+
+
+def _monitor_failed(rid: str) -> str:
+    return (f'<lrm_resource id="{rid}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="{rid}_last_0" operation_key="{rid}_start_0"'
+            f' operation="start" call-id="3" rc-code="0" op-status="0" interval="0" {DIGEST} transition-key="3:1:0:x" transition-magic="0:0;3:1:0:x"/>'
+            f'<lrm_rsc_op id="{rid}_last_failure_0" operation_key="{rid}_monitor_10000" operation="monitor" call-id="4" rc-code="7" op-status="0"'
+            ' interval="10000" transition-key="4:1:0:x" transition-magic="0:7;4:1:0:x"/></lrm_resource>')
+
+
+def _placed(tmp_path: Path, resources: str, constraints: str, histories: str) -> set[tuple[str, str]]:
+    text = cib(resources, constraints, nodes='<node id="1" uname="alice"/><node id="2" uname="bob"/>',
+               options=option("stonith-enabled", "false"),
+               status=f'<node_state id="1" uname="alice" {ONLINE}><lrm><lrm_resources>{histories}</lrm_resources></lrm></node_state>'
+                      f'<node_state id="2" uname="bob" {ONLINE}/>',
+               root='have-quorum="1" crm_feature_set="3.16.1"')
+    path = tmp_path / "cib.xml"
+    path.write_text(text)
+    return agreed_placement(path)
+
+
+ORDERS = {
+    "symmetrical": '<rsc_order id="o" first="b" then="c" kind="Mandatory"/>',
+    "asymmetrical": '<rsc_order id="o" first="b" then="c" kind="Mandatory" symmetrical="false"/>',
+}
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("running", [True, False], ids=["then-running", "then-stopped"])
+@pytest.mark.parametrize("failure", ["stop", "monitor"])
+def test_the_then_of_a_blocked_first_cannot_run(tmp_path: Path, order: str, running: bool, failure: str) -> None:
+    ops, history = (BLOCK_ON_STOP, _stop_failed("b")) if failure == "stop" else (BLOCK_ON_MONITOR, _monitor_failed("b"))
+    histories = _started("a", 1) + history + (_started("c", 2) if running else "")
+    placed = _placed(tmp_path, dummy("a") + dummy("b", ops) + dummy("c"), ORDERS[order], histories)
+    assert ("b", "alice") in placed  # blocked where it is
+    assert ("a", "alice") in placed  # not ordered after b: untouched
+    assert not any(rid == "c" for rid, _ in placed)
+
+
+def test_an_optional_order_waits_for_nothing(tmp_path: Path) -> None:
+    placed = _placed(tmp_path, dummy("b", BLOCK_ON_STOP) + dummy("c"),
+                     '<rsc_order id="o" first="b" then="c" kind="Optional"/>', _stop_failed("b") + _started("c", 2))
+    assert any(rid == "c" for rid, _ in placed)
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_the_members_after_a_blocked_member_stop_and_those_before_stay(tmp_path: Path, position: int) -> None:
+    members = ["m0", "m1", "m2"]
+    blocked = members[position]
+    resources = '<group id="g">' + "".join(dummy(m, BLOCK_ON_STOP if m == blocked else "") for m in members) + "</group>"
+    histories = "".join(_stop_failed(m) if m == blocked else _started(m, i + 1) for i, m in enumerate(members))
+    placed = _placed(tmp_path, resources, "", histories)
+    for index, member in enumerate(members):
+        assert ((member, "alice") in placed) == (index <= position), member
+
+
+UNMANAGED = '<meta_attributes id="m1-meta"><nvpair id="m1-managed" name="is-managed" value="false"/></meta_attributes>'
+DISABLED = '<meta_attributes id="m0-meta"><nvpair id="m0-role" name="target-role" value="Stopped"/></meta_attributes>'
+
+
+@pytest.mark.parametrize("disturbance", ["none", "first-disabled", "group-banned"])
+def test_an_unmanaged_member_holds_the_members_before_it_and_stops_those_after(tmp_path: Path, disturbance: str) -> None:
+    """Group m0 m1 m2 on alice, m1 unmanaged. Nothing to do: all stay. When m0 may not
+    stay (disabled, or the group is banned from alice), m0's stop waits for m1's, which
+    never comes, so m0 stays; m1 would have to start again after m0, so m2 stops."""
+    m0 = dummy("m0", DISABLED if disturbance == "first-disabled" else "")
+    resources = '<group id="g">' + m0 + dummy("m1", UNMANAGED) + dummy("m2") + "</group>"
+    ban = '<rsc_location id="ban" rsc="g" node="alice" score="-INFINITY"/>' if disturbance == "group-banned" else ""
+    placed = _placed(tmp_path, resources, ban, _started("m0", 1) + _started("m1", 2) + _started("m2", 3))
+    assert {("m0", "alice"), ("m1", "alice")} <= placed
+    assert (("m2", "alice") in placed) == (disturbance == "none")
