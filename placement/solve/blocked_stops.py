@@ -33,7 +33,7 @@ from placement.hierarchy import Hierarchy
 from placement.model import Config
 from placement.solve.order import Precedence
 from placement.solve.units import Unit
-from placement.state import State
+from placement.state import NodeStatus, State
 
 
 def held_copies(
@@ -147,8 +147,8 @@ def unmanaged_members(
         if unit.clone is not None or unit.group is None:
             continue
         for node in sorted(current.get(unit.key, ())):
-            if (unit.primitive, node) not in unmanaged:
-                continue
+            if (unit.primitive, node) not in unmanaged or state.node(node).status is NodeStatus.UNCLEAN:
+                continue  # fencing a node implies every stop there: nothing waits
             earlier, leaving = unit.after, False
             while earlier is not None and node in current.get(earlier, ()):
                 held.setdefault(earlier, (frozenset({node}), f"its stop waits for the stop of {unit.primitive}, "
