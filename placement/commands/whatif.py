@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import click
@@ -16,6 +14,7 @@ from placement.planning import Plan, plan
 from placement.render.dot import to_dot
 from placement.render.plan_json import plan_document
 from placement.render.plan_text import plan_text
+from placement.render.svg import to_svg
 from placement.state import State
 from placement.state_json import dumps_state
 
@@ -78,7 +77,7 @@ def _output_options(function):  # type: ignore[no-untyped-def]
     function = click.option("--state-out", type=click.Path(path_type=Path),
                             help="Write the state after the transition as JSON (chain what-ifs).")(function)
     function = click.option("--svg", type=click.Path(path_type=Path),
-                            help="Draw the transition graph as SVG (needs Graphviz's dot).")(function)
+                            help="Draw the transition graph as SVG: one column per wave, fencing first.")(function)
     function = click.option("--dot", type=click.Path(path_type=Path),
                             help="Write the transition graph as Graphviz DOT.")(function)
     return click.option("--json", "as_json", is_flag=True, help="One machine-readable JSON document.")(function)
@@ -91,23 +90,13 @@ def _report(result: Plan, before: State, as_json: bool, dot: Path | None, svg: P
     if dot is not None:
         dot.write_text(to_dot(result.transition), encoding="utf-8")
     if svg is not None:
-        _write_svg(to_dot(result.transition), svg)
+        svg.write_text(to_svg(result.transition), encoding="utf-8")
     if state_out is not None:
         state_out.write_text(dumps_state(after), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(plan_document(result, after), indent=2))
     else:
         click.echo(plan_text(result, before, after), nl=False)
-
-
-def _write_svg(dot_text: str, path: Path) -> None:
-    dot_program = shutil.which("dot")
-    if dot_program is None:
-        raise click.UsageError("--svg needs Graphviz's 'dot' program (install graphviz), or use --dot")
-    done = subprocess.run([dot_program, "-Tsvg", "-o", str(path)], input=dot_text, text=True,
-                          capture_output=True, timeout=60, check=False)
-    if done.returncode != 0:
-        raise click.ClickException(f"dot failed: {done.stderr.strip()}")
 
 
 @click.command("whatif", cls=EventCommand)
