@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -43,6 +44,34 @@ def _set_attribute(value: tuple[str, str]) -> ev.SetAttribute:
     if not equals or not name:
         raise InvalidInput(f"--set-attr {node} {assignment}: expected NAME=VALUE")
     return ev.SetAttribute(node, name, text)
+
+
+def build_event(name: str, value: object) -> ev.Event:
+    """The event of one option (``name`` a key of `EVENT_OPTIONS`) given its value."""
+    build = EVENT_OPTIONS[name][3]
+    return _set_attribute(value) if build is None else build(value)  # type: ignore[arg-type]
+
+
+def events_from_words(words: Sequence[str]) -> list[ev.Event]:
+    """Events written as on the command line (``--node-down charlie --fail xray@alice``), in order.
+
+    >>> [type(e).__name__ for e in events_from_words(["--node-down", "charlie", "--standby", "bob"])]
+    ['NodeDown', 'Standby']
+    """
+    by_flag = {flag: name for name, (flag, *_) in EVENT_OPTIONS.items()}
+    events, position = [], 0
+    while position < len(words):
+        flag = words[position]
+        name = by_flag.get(flag)
+        if name is None:
+            raise InvalidInput(f"{flag!r} is not an event; events are {', '.join(by_flag)}")
+        count = 2 if name == "set_attr" else 1
+        values = words[position + 1:position + 1 + count]
+        if len(values) < count:
+            raise InvalidInput(f"{flag} needs {EVENT_OPTIONS[name][1]}")
+        events.append(build_event(name, tuple(values) if count == 2 else values[0]))
+        position += 1 + count
+    return events
 
 
 class EventCommand(click.Command):
@@ -113,10 +142,7 @@ def command(ctx: click.Context, file: Path | None, state_path: Path | None, cib:
     given, e.g. `placement whatif examples/kvm.place --node-down charlie`.
     """
     config, state = load_inputs(file, state_path, cib)
-    events = []
-    for name, value in ctx.meta.get("ordered_events", []):
-        build = EVENT_OPTIONS[name][3]
-        events.append(_set_attribute(value) if build is None else build(value))
+    events = [build_event(name, value) for name, value in ctx.meta.get("ordered_events", [])]
     result = plan(config, state, events, time_limit=time_limit)
     _report(result, state, as_json, dot, svg, state_out)
 
