@@ -98,7 +98,8 @@ class StatusServer:
     def stop(self) -> None:
         self._board.close()
         self._server.should_exit = True
-        self._thread.join(10)
+        if self._thread.is_alive():
+            self._thread.join(10)
         self._socket.close()
 
 

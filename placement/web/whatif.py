@@ -30,4 +30,4 @@ def answer(config: Config, state: State, words: str) -> dict[str, Any]:
         result = plan(config, state, events_from_words(tokens), time_limit=TIME_LIMIT)
     except PlacementError as error:
         return {"error": str(error)}
-    return {"summary": result.summary, "svg": to_svg(result.transition, title=f"if {words}")}
+    return {"summary": result.summary(), "svg": to_svg(result.transition, title=f"if {words}")}
