@@ -98,8 +98,8 @@ def test_the_page_shows_a_lost_node_fenced_and_its_resource_back_elsewhere_live(
         cluster.wait_converged()
 
         browser.get(url)
-        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, 'article[data-node="charlie"] li[data-resource="zulu"]'),
-                 30, "zulu shown on charlie")
+        zulu_on_charlie = 'article[data-node="charlie"] li[data-resource="zulu"]'
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, zulu_on_charlie), 30, "zulu shown on charlie")
         browser.execute_script(WATCH_SCRIPT)
         cluster.kill_agent("charlie")
 
