@@ -4,13 +4,15 @@ Reading is open: ``/`` (the page), ``/status.json`` (its data), ``/events`` (ser
 events, one ``cluster`` event per change) and ``/static/*`` (the page's own CSS and
 script; nothing comes from elsewhere, clusters are often air-gapped). Planning a what-if
 costs the controller's machine CPU, so ``POST /whatif`` needs a session opened by
-``POST /login`` with the cluster secret (the one of ``--secret-file``). Nothing on the
-page changes the cluster. POSTs take JSON only, which a cross-site form cannot send,
+``POST /login`` with the cluster secret (the one of ``--secret-file``), accepted only from
+a loopback client (this machine, or an ssh tunnel) since plain HTTP would carry the secret
+in clear. Nothing on the page changes the cluster. POSTs take JSON only, which a cross-site form cannot send,
 and the session cookie is SameSite=Strict.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -28,12 +30,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from placement.model import Config
+from placement.runtime.server import is_loopback
 from placement.state import State
 from placement.web import pages
 from placement.web import whatif as whatif_answer
 from placement.web.board import StatusBoard
 
 KEEPALIVE_SECONDS = 15.0
+MIN_UPDATE_SECONDS = 0.2  # a burst of journal entries reaches a browser as one update, at most five a second
 SESSION_HOURS = 8
 SECURITY_HEADERS = {
     # Only our own assets; the inline SVG needs no script. Framing is refused (clickjacking).
@@ -74,6 +78,7 @@ def create_app(board: StatusBoard, secret: bytes, answer: Answer = whatif_answer
                     continue
                 seen, html = board.current_html()
                 yield f"event: cluster\nid: {seen}\ndata: {json.dumps({'version': seen, 'html': html})}\n\n"
+                await asyncio.sleep(MIN_UPDATE_SECONDS)
 
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -88,6 +93,11 @@ def create_app(board: StatusBoard, secret: bytes, answer: Answer = whatif_answer
         return body if isinstance(body, dict) else None
 
     async def login(request: Request) -> Response:
+        if not is_loopback(request.client.host if request.client else ""):
+            # Plain HTTP: the secret would cross the network in clear. Through a tunnel it does not.
+            return JSONResponse({"error": "log in from this machine or through a tunnel "
+                                          "(ssh -L PORT:127.0.0.1:PORT host): the secret must not cross "
+                                          "the network unencrypted"}, status_code=403)
         body = await json_body(request)
         if body is None:
             return JSONResponse({"error": "expected a JSON body"}, status_code=415)

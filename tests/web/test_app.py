@@ -38,7 +38,7 @@ def board(demo_config: Config) -> StatusBoard:
 
 @pytest.fixture
 def client(board: StatusBoard) -> TestClient:
-    return TestClient(create_app(board, SECRET))
+    return TestClient(create_app(board, SECRET), client=("127.0.0.1", 50000))
 
 
 def login(client: TestClient, secret: bytes = SECRET) -> httpx.Response:
@@ -86,6 +86,13 @@ def test_a_logged_in_what_if_answers_with_the_summary_and_the_picture(client: Te
     assert 'data-action="fence charlie"' in data["html"]
     client.post("/logout", json={})
     assert client.post("/whatif", json={"words": "--node-down charlie"}).status_code == 401
+
+
+def test_the_secret_is_refused_from_another_machine(board: StatusBoard) -> None:
+    remote = TestClient(create_app(board, SECRET), client=("192.0.2.7", 50000))  # no traffic: in-process
+    refused = login(remote)
+    assert refused.status_code == 403 and "tunnel" in refused.json()["error"]
+    assert remote.get("/").status_code == 200  # reading stays open
 
 
 @pytest.mark.parametrize(("words", "says"), [

@@ -49,6 +49,8 @@ const note = () => {
   });
   const zulu = document.querySelector('#cluster li[data-resource="zulu"]');
   nodes.zulu = zulu ? zulu.closest('article').dataset.node : null;
+  nodes.actions = Array.from(document.querySelectorAll('#transition li[data-action]'))
+    .map(li => li.dataset.action + ' ' + li.dataset.state);
   window.seen.push(nodes);
 };
 note();
@@ -119,6 +121,8 @@ def test_the_page_shows_a_lost_node_fenced_and_its_resource_back_elsewhere_live(
         assert charlie.index("unclean") < charlie.index("fenced")  # down, then fenced
         first_elsewhere = next(i for i, s in enumerate(seen) if s["zulu"] in ("alice", "bob"))
         assert charlie.index("fenced") <= first_elsewhere  # fencing first, on the page too
+        shown = [a for s in seen for a in s["actions"]]
+        assert any(re.fullmatch(r"start zulu@(alice|bob) (pending|running|done)", a) for a in shown), shown
         assert sorted(cluster.running("zulu")) == [seen[-1]["zulu"]]  # the page tells the truth
         history = browser.find_element(By.CSS_SELECTOR, '#fencing tr[data-kind="fenced"][data-node="charlie"]')
         assert "charlie" in history.text
@@ -127,15 +131,15 @@ def test_the_page_shows_a_lost_node_fenced_and_its_resource_back_elsewhere_live(
         browser.find_element(By.ID, "login-secret").send_keys(secret.read_text().strip())
         browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
         wait_for(lambda: browser.find_elements(By.ID, "whatif-words"), 30, "the what-if form after logging in")
-        browser.find_element(By.ID, "whatif-words").send_keys("--node-down bob")
-        browser.find_element(By.CSS_SELECTOR, "#whatif-form button[type=submit]").click()
+        browser.find_element(By.CSS_SELECTOR, 'article[data-node="bob"] button[data-whatif]').click()
         wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '#whatif-answer svg g[data-action="fence bob"]'),
                  60, "the what-if's picture")
         assert "Fence" in browser.find_element(By.CSS_SELECTOR, "#whatif-answer pre").text
 
         shot = artefact_path(tmp_path)
-        width, height = browser.execute_script(
-            "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        width, height = browser.execute_script(  # the page down to the end of its content
+            "return [document.documentElement.scrollWidth,"
+            " Math.ceil(document.querySelector('main').getBoundingClientRect().bottom + window.scrollY)]")
         whole = browser.execute_cdp_cmd("Page.captureScreenshot", {  # the whole page, not just the window
             "format": "png", "captureBeyondViewport": True,
             "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 3000), "scale": 1}})

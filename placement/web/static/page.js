@@ -55,5 +55,19 @@ function wireForms() {
   }
 }
 
+// "What if it fails?" on a node card: ask the form (the cards are redrawn, so listen on their parent).
+document.getElementById("cluster").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-whatif]");
+  if (!button) { return; }
+  const words = document.getElementById("whatif-words");
+  if (words) {
+    words.value = button.dataset.whatif;
+    document.getElementById("whatif-form").requestSubmit();
+  } else {
+    document.getElementById("login-secret").focus();
+  }
+  document.getElementById("whatif").scrollIntoView();
+});
+
 listen();
 wireForms();
