@@ -63,10 +63,11 @@ def create_app(board: StatusBoard, secret: bytes, answer: Answer = whatif_answer
         return bool(request.session.get("authenticated"))
 
     async def page(request: Request) -> Response:
-        return HTMLResponse(pages.live_page(board.view, authenticated(request)), headers=SECURITY_HEADERS)
+        view = await run_in_threadpool(lambda: board.view)
+        return HTMLResponse(pages.live_page(view, authenticated(request)), headers=SECURITY_HEADERS)
 
     async def status_json(_: Request) -> Response:
-        return JSONResponse(board.view)
+        return JSONResponse(await run_in_threadpool(lambda: board.view))
 
     async def events(_: Request) -> Response:
         async def stream() -> AsyncIterator[str]:
@@ -76,7 +77,7 @@ def create_app(board: StatusBoard, secret: bytes, answer: Answer = whatif_answer
                 if version is None:
                     yield ": keep-alive\n\n"  # comment line: keeps proxies from closing an idle stream
                     continue
-                seen, html = board.current_html()
+                seen, html = await run_in_threadpool(board.current_html)  # keep the event loop free
                 yield f"event: cluster\nid: {seen}\ndata: {json.dumps({'version': seen, 'html': html})}\n\n"
                 await asyncio.sleep(MIN_UPDATE_SECONDS)
 

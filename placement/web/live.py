@@ -3,9 +3,11 @@
 Every decision of the controller is journalled as it is made (membership changes, plans,
 dispatches, results, fencing), so the journal is the one place the page listens to:
 `JournalTap` stands in for the controller's journal, writes through to it, and after
-each entry rebuilds the view from the controller — on the controller's own thread, so
-the page never reads the belief while it changes. A failure of the page is logged and
-never reaches the controller.
+each entry hands the board a `LiveSnapshot` taken on the controller's own thread (so the
+page never reads the belief while it changes): the belief as the controller journalled
+it, and references to its immutable configuration and transition graph. Building the
+page from it is the web server's work. A failure of the page is logged and never
+reaches the controller.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from placement.runtime.journal import Entry, Journal
 from placement.runtime.server import parse_address
 from placement.web.app import create_app
 from placement.web.board import StatusBoard
-from placement.web.view import FENCING_KINDS, HISTORY_LENGTH, Progress, live_view, single_controller
+from placement.web.view import FENCING_KINDS, HISTORY_LENGTH, LiveSnapshot, Progress, single_controller
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class JournalTap:
         self._board = board
         self._progress = Progress()
         self._history: deque[Entry] = deque((e for e in journal.entries if _kept(e)), maxlen=HISTORY_LENGTH * 2)
-        self._svg_cache: dict = {}
+        self._belief: dict[str, Any] = {}
         self._controller: Any = None
         self._thread: threading.Thread | None = None
 
@@ -52,6 +54,8 @@ class JournalTap:
         self._progress.hear(entry)
         if _kept(entry):
             self._history.append(entry)
+        if kind == "belief":
+            self._belief = entry.data["belief"]  # built by the controller for the journal; never changed after
         if self._controller is not None and threading.current_thread() is self._thread:
             self.refresh()
         return entry
@@ -59,17 +63,37 @@ class JournalTap:
     def attach(self, controller: Any) -> None:
         """Watch ``controller`` (call from the thread that runs it)."""
         self._controller, self._thread = controller, threading.current_thread()
+        self._belief = controller.belief.to_json()
         self.refresh()
 
     def refresh(self) -> None:
+        """Hand the board a snapshot: references and small copies, so the controller loses no time."""
         controller = self._controller
         try:
-            graph = getattr(controller, "graph", None)
-            view = live_view(controller.config, controller.belief, controller.agents, graph,
-                             self._progress, list(self._history), controller, self._svg_cache)
-            self._board.publish(view, (controller.config, controller.state()))
+            self._board.publish(LiveSnapshot(
+                config=controller.config,
+                belief=self._belief,
+                agents=tuple(controller.agents),
+                graph=getattr(controller, "graph", None),
+                progress=dict(self._progress.states),
+                history=tuple(self._history),
+                failed=tuple(controller.belief.failed_operations[-50:]),
+                leader=getattr(controller, "leader", None),
+            ))
         except Exception:  # the page must never take the controller down
-            log.exception("status page: cannot build the view")
+            log.exception("status page: cannot take a snapshot")
+
+
+def live_board() -> StatusBoard:
+    """A board whose snapshots are `LiveSnapshot`s, the latest drawing of the transition kept."""
+    drawings: dict = {}
+    empty = {"source": "controller", "generated": None, "nodes": [], "failed": [], "transition": None,
+             "fencing": [], "leader": single_controller()}
+    return StatusBoard(
+        None,
+        view_of=lambda snapshot: empty if snapshot is None else snapshot.view(drawings),
+        inputs_of=lambda snapshot: None if snapshot is None else snapshot.inputs(),
+    )
 
 
 class StatusServer:
@@ -106,8 +130,7 @@ class StatusServer:
 def run_with_status_page(address: str, secret: bytes, journal: Journal,
                          make_controller: Callable[[Any], Any], stop: threading.Event) -> None:
     """Run the controller ``make_controller(journal)`` builds, with its status page on ``address``."""
-    board = StatusBoard({"source": "controller", "generated": None, "nodes": [], "failed": [], "transition": None,
-                         "fencing": [], "leader": single_controller()})
+    board = live_board()
     tap = JournalTap(journal, board)
     controller = make_controller(tap)
     tap.attach(controller)

@@ -1,6 +1,6 @@
 """What the status page shows, as plain JSON-able data, from a live controller or from the agents.
 
-Two sources give one shape, so one template draws both the live page (`from_controller`)
+Two sources give one shape, so one template draws both the live page (`LiveSnapshot.view`)
 and `placement status --web` (`from_gathered`, the agents' answers of `runtime.status.gather`):
 
 ``nodes``       [{name, state, detail, resources: [{resource, role, failed}]}], state one of
@@ -17,6 +17,7 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -25,6 +26,7 @@ from placement.model import Config
 from placement.render.svg import to_svg
 from placement.runtime.belief import Belief, Membership
 from placement.runtime.journal import Entry
+from placement.state import FailedOperation, State
 from placement.transition.schedule import waves
 
 FENCING_KINDS = ("unclean", "fenced", "fence-failed")
@@ -56,17 +58,19 @@ class Progress:
         elif entry.kind in SETTLED_BY and label:
             self.states[label] = SETTLED_BY[entry.kind]
 
-    def of(self, graph: nx.DiGraph | None) -> dict[str, Any] | None:
-        if graph is None or graph.number_of_nodes() == 0:
-            return None
-        actions = [
-            {"label": action.label, "op": action.op.value, "wave": index,
-             "state": self.states.get(action.label, "pending")}
-            for index, wave in enumerate(waves(graph))
-            for action in wave
-        ]
-        done = sum(1 for a in actions if a["state"] == "done")
-        return {"actions": actions, "done": done, "total": len(actions)}
+
+
+def progress_of(states: Mapping[str, str], graph: nx.DiGraph | None) -> dict[str, Any] | None:
+    """The transition as the page lists it: each action with its wave and state, and how many are done."""
+    if graph is None or graph.number_of_nodes() == 0:
+        return None
+    actions = [
+        {"label": action.label, "op": action.op.value, "wave": index, "state": states.get(action.label, "pending")}
+        for index, wave in enumerate(waves(graph))
+        for action in wave
+    ]
+    done = sum(1 for a in actions if a["state"] == "done")
+    return {"actions": actions, "done": done, "total": len(actions)}
 
 
 def fencing_history(entries: Iterable[Entry]) -> list[dict[str, Any]]:
@@ -83,9 +87,9 @@ def single_controller() -> dict[str, str]:
     return {"name": f"{socket.gethostname()} (pid {os.getpid()})", "detail": "single controller, no election"}
 
 
-def leader_of(source: object, entries: Iterable[Entry]) -> dict[str, str]:
-    """The leader, if the controller or its journal names one (controller HA); else this single controller."""
-    named = getattr(source, "leader", None)
+def leader_of(named: object, entries: Iterable[Entry]) -> dict[str, str]:
+    """The leader the controller names (its ``leader`` attribute, with controller HA) or its journal
+    does (the latest entry whose kind mentions "leader"); else this single controller."""
     if named is None:
         told = [e for e in entries if "leader" in e.kind]
         named = told[-1].data if told else None
@@ -124,25 +128,50 @@ def _key(key: tuple[str, str, str | None]) -> tuple[str, str, str]:
     return key[0], key[1], key[2] or ""
 
 
-def live_view(config: Config, belief: Belief, agents: Iterable[str], graph: nx.DiGraph | None,
-              progress: Progress, entries: list[Entry], leader_source: object, svg_cache: dict) -> dict[str, Any]:
-    """The page's data while the controller runs (built on the controller's thread)."""
-    view = from_belief(config, belief, agents)
-    transition = progress.of(graph)
-    if transition is not None:
-        key = id(graph)
-        if key not in svg_cache:  # one drawing per plan, not per journal entry
-            svg_cache.clear()
-            svg_cache[key] = to_svg(graph)
-        transition["svg"] = svg_cache[key]
-    view.update({
-        "source": "controller",
-        "generated": time.time(),
-        "transition": transition,
-        "fencing": fencing_history(entries),
-        "leader": leader_of(leader_source, entries),
-    })
-    return view
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """What the controller's thread hands over after a journal entry: references and small copies only.
+
+    The belief comes as the JSON the controller journals after every change (already built,
+    never changed afterwards), the configuration and the graph as the immutable objects the
+    controller holds; the view itself is built on the web server's side, when a browser asks.
+    """
+
+    config: Config
+    belief: Mapping[str, Any]  # `Belief.to_json()`, from the latest ``belief`` journal entry
+    agents: tuple[str, ...]
+    graph: nx.DiGraph | None
+    progress: Mapping[str, str]  # action label → state, for the graph's plan
+    history: tuple[Entry, ...]
+    failed: tuple[FailedOperation, ...]  # the latest ones (the belief's JSON leaves them out)
+    leader: object = None
+    made: float = field(default_factory=time.time)
+
+    def view(self, drawings: dict | None = None) -> dict[str, Any]:
+        """The page's data; ``drawings`` keeps the SVG of the latest graph (one drawing per plan)."""
+        belief = Belief.from_json(dict(self.belief))
+        belief.failed_operations = list(self.failed)
+        view = from_belief(self.config, belief, self.agents)
+        transition = progress_of(self.progress, self.graph)
+        if transition is not None and self.graph is not None:
+            drawings = {} if drawings is None else drawings
+            if drawings.get("graph") is not self.graph:
+                drawings.update(graph=self.graph, svg=to_svg(self.graph))
+            transition["svg"] = drawings["svg"]
+        view.update({
+            "source": "controller",
+            "generated": self.made,
+            "transition": transition,
+            "fencing": fencing_history(self.history),
+            "leader": leader_of(self.leader, self.history),
+        })
+        return view
+
+    def inputs(self) -> tuple[Config, State]:
+        """The configuration and the state the controller plans from, for a what-if."""
+        belief = Belief.from_json(dict(self.belief))
+        belief.failed_operations = list(self.failed)
+        return self.config, belief.to_state(self.config, int(time.time()))
 
 
 def from_gathered(status: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from placement.planning import steady_state
 from placement.runtime.journal import Journal
 from placement.web.app import create_app
 from placement.web.board import StatusBoard
-from placement.web.live import JournalTap, StatusServer
+from placement.web.live import JournalTap, StatusServer, live_board
 from placement.web.view import from_belief, single_controller
 
 from .conftest import SECRET, demo_belief
@@ -31,8 +31,9 @@ def view_of(config: Config) -> dict:
 
 @pytest.fixture
 def board(demo_config: Config) -> StatusBoard:
-    board = StatusBoard(view_of(demo_config))
-    board.publish(view_of(demo_config), (demo_config, steady_state(demo_config)))
+    inputs = (demo_config, steady_state(demo_config))
+    board = StatusBoard(view_of(demo_config), inputs_of=lambda _: inputs)
+    board.publish(view_of(demo_config))
     return board
 
 
@@ -151,12 +152,11 @@ def test_a_taken_port_is_refused_at_once(board: StatusBoard) -> None:
 
 
 def test_the_tap_writes_through_and_publishes_from_the_controller_thread(tmp_path: Path, demo_config: Config) -> None:
-    board = StatusBoard({})
+    board = live_board()
     with Journal(tmp_path / "journal.jsonl") as journal:
         journal.record("fenced", node="charlie", summary="before this controller")
         tap = JournalTap(journal, board)
-        controller = SimpleNamespace(config=demo_config, belief=demo_belief(), agents={}, graph=None,
-                                     state=lambda: steady_state(demo_config))
+        controller = SimpleNamespace(config=demo_config, belief=demo_belief(), agents={}, graph=None)
         tap.attach(controller)
         before = board.version
         tap.record("unclean", node="bob", reason="agent lost")
@@ -166,7 +166,8 @@ def test_the_tap_writes_through_and_publishes_from_the_controller_thread(tmp_pat
         other.start()
         other.join()
         assert board.version == before + 1  # another thread's entry waits for the controller's next one
-        controller.belief = None  # a view that cannot be built…
+        assert board.inputs is not None and board.inputs[1].nodes["charlie"].status.value == "unclean"
+        controller.belief = None  # a snapshot that cannot be taken…
         tap.record("unclean", node="alice", reason="agent lost")  # …is logged, and the journal still written
     assert [line for line in (tmp_path / "journal.jsonl").read_text().splitlines() if '"unclean"' in line][-1]
     assert tap.last("unclean").data["node"] == "alice"  # anything else goes to the journal

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import networkx as nx
 import pytest
 
@@ -11,7 +9,16 @@ from placement.model import Config
 from placement.runtime.belief import Membership
 from placement.runtime.journal import Entry
 from placement.transition.action import Action, Op
-from placement.web.view import Progress, fencing_history, from_belief, from_gathered, leader_of, node_state
+from placement.web.view import (
+    LiveSnapshot,
+    Progress,
+    fencing_history,
+    from_belief,
+    from_gathered,
+    leader_of,
+    node_state,
+    progress_of,
+)
 
 from .conftest import demo_belief
 
@@ -49,20 +56,21 @@ def test_a_node_never_heard_from_is_offline(demo_config: Config) -> None:
 def test_progress_follows_the_journal_of_one_plan() -> None:
     graph = nx.DiGraph([(FENCE, START), (START, MONITOR)])
     progress = Progress()
-    assert progress.of(nx.DiGraph()) is None
+    assert progress_of(progress.states, nx.DiGraph()) is None
     progress.hear(entry(1, "plan", actions=[FENCE.label, START.label, MONITOR.label]))
-    assert {a["state"] for a in progress.of(graph)["actions"]} == {"pending"}
+    assert {a["state"] for a in progress_of(progress.states, graph)["actions"]} == {"pending"}
     progress.hear(entry(2, "dispatch", action=FENCE.label))
-    assert progress.of(graph)["actions"][0] == {"label": "fence charlie", "op": "fence", "wave": 0, "state": "running"}
+    running = {"label": "fence charlie", "op": "fence", "wave": 0, "state": "running"}
+    assert progress_of(progress.states, graph)["actions"][0] == running
     progress.hear(entry(3, "result", action=FENCE.label, ok=True))
     progress.hear(entry(4, "dispatch", action=START.label))
     progress.hear(entry(5, "result", action=START.label, ok=False))
-    shown = progress.of(graph)
+    shown = progress_of(progress.states, graph)
     assert [(a["label"], a["state"], a["wave"]) for a in shown["actions"]] == [
         ("fence charlie", "done", 0), ("start zulu@bob", "failed", 1), ("monitor zulu@bob", "pending", 2)]
     assert (shown["done"], shown["total"]) == (1, 3)
     progress.hear(entry(6, "plan", actions=[START.label]))  # a new plan starts over
-    assert progress.of(nx.DiGraph([(START, MONITOR)]))["done"] == 0
+    assert progress_of(progress.states, nx.DiGraph([(START, MONITOR)]))["done"] == 0
 
 
 def test_fencing_history_is_newest_first_and_only_fencing() -> None:
@@ -73,10 +81,11 @@ def test_fencing_history_is_newest_first_and_only_fencing() -> None:
 
 
 def test_the_leader_is_whoever_the_controller_or_journal_names_else_this_single_controller() -> None:
-    assert leader_of(SimpleNamespace(leader={"leader": "ctl-2", "term": 7}), [])["name"] == "ctl-2"
-    assert leader_of(SimpleNamespace(leader={"leader": "ctl-2", "term": 7}), [])["detail"] == "term=7"
-    assert leader_of(object(), [entry(1, "leader-elected", node="ctl-3")])["name"] == "ctl-3"
-    single = leader_of(object(), [])
+    assert leader_of({"leader": "ctl-2", "term": 7}, [])["name"] == "ctl-2"
+    assert leader_of({"leader": "ctl-2", "term": 7}, [])["detail"] == "term=7"
+    assert leader_of("ctl-4", [])["name"] == "ctl-4"
+    assert leader_of(None, [entry(1, "leader-elected", node="ctl-3")])["name"] == "ctl-3"
+    single = leader_of(None, [])
     assert "single controller" in single["detail"]
 
 
@@ -97,3 +106,21 @@ def test_a_snapshot_from_the_agents_marks_a_silent_fenced_node_fenced() -> None:
         ("alice", "online"), ("bob", "offline"), ("charlie", "fenced")]
     assert view["nodes"][0]["resources"] == [{"resource": "zulu", "role": "started", "failed": False}]
     assert [f["kind"] for f in view["fencing"]] == ["fenced", "unclean", "fenced"]
+
+
+def test_a_live_snapshot_builds_the_view_and_the_what_if_state_from_the_journalled_belief(demo_config: Config) -> None:
+    graph = nx.DiGraph([(FENCE, START), (START, MONITOR)])
+    belief = demo_belief()
+    snapshot = LiveSnapshot(demo_config, belief.to_json(), ("alice", "bob", "charlie"), graph,
+                            {FENCE.label: "done"}, (entry(1, "unclean", node="charlie", reason="agent lost"),), ())
+    drawings: dict = {}
+    view = snapshot.view(drawings)
+    assert [n["state"] for n in view["nodes"]] == ["online", "online", "unclean"]
+    assert view["transition"]["done"] == 1 and view["transition"]["svg"].startswith("<svg")
+    assert drawings["graph"] is graph
+    again = LiveSnapshot(demo_config, belief.to_json(), (), graph, {}, (), ())
+    assert again.view(drawings)["transition"]["svg"] is view["transition"]["svg"]  # drawn once per plan
+    config, state = snapshot.inputs()
+    assert config is demo_config
+    assert {(i.resource, i.node) for i in state.instances} >= {("zulu", "charlie"), ("xray", "alice")}
+    assert {n: s.status.value for n, s in state.nodes.items()}["charlie"] == "unclean"
