@@ -76,6 +76,19 @@ def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
         driver.quit()
 
 
+def steady(read):  # type: ignore[no-untyped-def]
+    """``read()`` retried while a live update replaces the element under it (the page redraws #cluster)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def attempt():  # type: ignore[no-untyped-def]
+        try:
+            return [read()]
+        except StaleElementReferenceException:
+            return None
+
+    return wait_for(attempt, 10, "an element the live updates leave alone for a moment")[0]
+
+
 def artefact_path(tmp_path: Path) -> Path:
     directory = Path(os.environ.get("PLACEMENT_TEST_ARTEFACTS") or tmp_path)
     directory.mkdir(parents=True, exist_ok=True)
@@ -124,14 +137,14 @@ def test_the_page_shows_a_lost_node_fenced_and_its_resource_back_elsewhere_live(
         shown = [a for s in seen for a in s["actions"]]
         assert any(re.fullmatch(r"start zulu@(alice|bob) (pending|running|done)", a) for a in shown), shown
         assert sorted(cluster.running("zulu")) == [seen[-1]["zulu"]]  # the page tells the truth
-        history = browser.find_element(By.CSS_SELECTOR, '#fencing tr[data-kind="fenced"][data-node="charlie"]')
-        assert "charlie" in history.text
+        fenced_row = '#fencing tr[data-kind="fenced"][data-node="charlie"]'
+        assert "charlie fenced" in steady(lambda: browser.find_element(By.CSS_SELECTOR, fenced_row).text)
 
         # The what-if form: log in with the cluster secret, ask, get the picture.
         browser.find_element(By.ID, "login-secret").send_keys(secret.read_text().strip())
         browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
         wait_for(lambda: browser.find_elements(By.ID, "whatif-words"), 30, "the what-if form after logging in")
-        browser.find_element(By.CSS_SELECTOR, 'article[data-node="bob"] button[data-whatif]').click()
+        steady(lambda: browser.find_element(By.CSS_SELECTOR, 'article[data-node="bob"] button[data-whatif]').click())
         wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '#whatif-answer svg g[data-action="fence bob"]'),
                  60, "the what-if's picture")
         assert "Fence" in browser.find_element(By.CSS_SELECTOR, "#whatif-answer pre").text
