@@ -59,7 +59,6 @@ class Progress:
             self.states[label] = SETTLED_BY[entry.kind]
 
 
-
 def progress_of(states: Mapping[str, str], graph: nx.DiGraph | None) -> dict[str, Any] | None:
     """The transition as the page lists it: each action with its wave and state, and how many are done."""
     if graph is None or graph.number_of_nodes() == 0:
