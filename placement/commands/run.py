@@ -31,6 +31,8 @@ import click
     help="Seconds of agent silence before its node is fenced.",
 )
 @click.option("--poll", type=float, default=0.25, show_default=True, help="Seconds between heartbeats.")
+@click.option("--http", "http_address", metavar="HOST:PORT",
+              help="Serve the live status page there (docs/status.md); e.g. 127.0.0.1:8080.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 def command(
     config_path: Path,
@@ -40,6 +42,7 @@ def command(
     dead_after: float,
     poll: float,
     log_level: str,
+    http_address: str | None,
 ) -> None:
     """Probe the agents, plan, execute the transition, watch and replan until stopped (Ctrl-C)."""
     import placement
@@ -59,4 +62,10 @@ def command(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with Journal(journal_path) as journal:
-        Controller(config_path, clients, journal, options=options).run(stop)
+        if http_address is None:
+            Controller(config_path, clients, journal, options=options).run(stop)
+        else:
+            from placement.web.live import run_with_status_page
+
+            run_with_status_page(http_address, secret, journal,
+                                 lambda tapped: Controller(config_path, clients, tapped, options=options), stop)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from placement.planning import Plan, plan
 from placement.render.dot import to_dot
 from placement.render.plan_json import plan_document
 from placement.render.plan_text import plan_text
+from placement.render.svg import to_svg
 from placement.state import State
 from placement.state_json import dumps_state
 
@@ -44,6 +44,34 @@ def _set_attribute(value: tuple[str, str]) -> ev.SetAttribute:
     if not equals or not name:
         raise InvalidInput(f"--set-attr {node} {assignment}: expected NAME=VALUE")
     return ev.SetAttribute(node, name, text)
+
+
+def build_event(name: str, value: object) -> ev.Event:
+    """The event of one option (``name`` a key of `EVENT_OPTIONS`) given its value."""
+    build = EVENT_OPTIONS[name][3]
+    return _set_attribute(value) if build is None else build(value)  # type: ignore[arg-type]
+
+
+def events_from_words(words: Sequence[str]) -> list[ev.Event]:
+    """Events written as on the command line (``--node-down charlie --fail xray@alice``), in order.
+
+    >>> [type(e).__name__ for e in events_from_words(["--node-down", "charlie", "--standby", "bob"])]
+    ['NodeDown', 'Standby']
+    """
+    by_flag = {flag: name for name, (flag, *_) in EVENT_OPTIONS.items()}
+    events, position = [], 0
+    while position < len(words):
+        flag = words[position]
+        name = by_flag.get(flag)
+        if name is None:
+            raise InvalidInput(f"{flag!r} is not an event; events are {', '.join(by_flag)}")
+        count = 2 if name == "set_attr" else 1
+        values = words[position + 1:position + 1 + count]
+        if len(values) < count:
+            raise InvalidInput(f"{flag} needs {EVENT_OPTIONS[name][1]}")
+        events.append(build_event(name, tuple(values) if count == 2 else values[0]))
+        position += 1 + count
+    return events
 
 
 class EventCommand(click.Command):
@@ -78,7 +106,7 @@ def _output_options(function):  # type: ignore[no-untyped-def]
     function = click.option("--state-out", type=click.Path(path_type=Path),
                             help="Write the state after the transition as JSON (chain what-ifs).")(function)
     function = click.option("--svg", type=click.Path(path_type=Path),
-                            help="Draw the transition graph as SVG (needs Graphviz's dot).")(function)
+                            help="Draw the transition graph as SVG: one column per wave, fencing first.")(function)
     function = click.option("--dot", type=click.Path(path_type=Path),
                             help="Write the transition graph as Graphviz DOT.")(function)
     return click.option("--json", "as_json", is_flag=True, help="One machine-readable JSON document.")(function)
@@ -91,23 +119,13 @@ def _report(result: Plan, before: State, as_json: bool, dot: Path | None, svg: P
     if dot is not None:
         dot.write_text(to_dot(result.transition), encoding="utf-8")
     if svg is not None:
-        _write_svg(to_dot(result.transition), svg)
+        svg.write_text(to_svg(result.transition), encoding="utf-8")
     if state_out is not None:
         state_out.write_text(dumps_state(after), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(plan_document(result, after), indent=2))
     else:
         click.echo(plan_text(result, before, after), nl=False)
-
-
-def _write_svg(dot_text: str, path: Path) -> None:
-    dot_program = shutil.which("dot")
-    if dot_program is None:
-        raise click.UsageError("--svg needs Graphviz's 'dot' program (install graphviz), or use --dot")
-    done = subprocess.run([dot_program, "-Tsvg", "-o", str(path)], input=dot_text, text=True,
-                          capture_output=True, timeout=60, check=False)
-    if done.returncode != 0:
-        raise click.ClickException(f"dot failed: {done.stderr.strip()}")
 
 
 @click.command("whatif", cls=EventCommand)
@@ -124,10 +142,7 @@ def command(ctx: click.Context, file: Path | None, state_path: Path | None, cib:
     given, e.g. `placement whatif examples/kvm.place --node-down charlie`.
     """
     config, state = load_inputs(file, state_path, cib)
-    events = []
-    for name, value in ctx.meta.get("ordered_events", []):
-        build = EVENT_OPTIONS[name][3]
-        events.append(_set_attribute(value) if build is None else build(value))
+    events = [build_event(name, value) for name, value in ctx.meta.get("ordered_events", [])]
     result = plan(config, state, events, time_limit=time_limit)
     _report(result, state, as_json, dot, svg, state_out)
 

@@ -128,6 +128,7 @@ class Controller:
         self._last_watch = 0.0
         self._blocked_reported: set[tuple[Action, str]] = set()
         self._last_plan: list[str] = []
+        self.graph: nx.DiGraph | None = None  # the transition being executed, for observers (the status page)
 
     # ------------------------------------------------------------------ the loop
 
@@ -198,6 +199,7 @@ class Controller:
             log.exception("planner crashed")
             self.journal.record("plan-failed", error=f"{type(error).__name__}: {error}")
             return None
+        self.graph = graph
         labels = [a.label for a in nx.lexicographical_topological_sort(graph)]
         if labels and labels != self._last_plan:
             self.journal.record("plan", actions=labels)
