@@ -25,7 +25,6 @@ import hashlib
 import os
 import re
 import sys
-import tempfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -79,22 +78,11 @@ def make_parser(transformer: Transformer | None = None) -> Lark:
     text = grammar_text()
     options: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
     path = cache_path(text, options)
-    if path is None:
-        return Lark(text, transformer=transformer, _plugins=plugins, **options)
-    if path.is_file():
-        return Lark(text, transformer=transformer, _plugins=plugins, cache=str(path), **options)
-    # Written under a private name, then renamed: a process reading the cache meanwhile
-    # sees the whole file or none.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    os.close(handle)
-    os.unlink(temporary)  # lark writes the file itself; an existing empty one would be "loaded"
-    try:
-        built = Lark(text, transformer=transformer, _plugins=plugins, cache=temporary, **options)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return built
+    if path is not None:
+        # lark reads the file if its hash matches, else builds and writes it (atomically when
+        # the atomicwrites package is there); a file it cannot read it silently rebuilds.
+        options["cache"] = str(path)
+    return Lark(text, transformer=transformer, _plugins=plugins, **options)
 
 
 def cache_directory() -> Path | None:
