@@ -3,7 +3,8 @@
 An administrator runs a command and waits for the whole process: interpreter start-up,
 imports, reading the input, solving, rendering. This bench runs each command as its own
 process (``python -m placement …`` from this checkout, so this checkout's code is what
-runs) several times and prints the minimum and the median wall time and the peak RSS of
+runs) several times and prints the minimum and the median wall time, the median CPU time
+(user + system: what the process used, whatever else shared the CPU) and the peak RSS of
 the process, on
 
 * the seed example (``examples/kvm.place``): whatif, plan, place, why, check;
@@ -62,9 +63,10 @@ CIB_COMMANDS = ("import", "check", "why", "place", "fresh", "node-down")
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall times (s) of several runs of one process, and its largest peak RSS (MiB)."""
+    """Wall and CPU times (s) of several runs of one process, and its largest peak RSS (MiB)."""
 
     walls: tuple[float, ...]
+    cpus: tuple[float, ...]  # user + system: what the process itself used, whatever else ran
     peak_mib: float
     status: int
 
@@ -76,9 +78,13 @@ class Timing:
     def median(self) -> float:
         return statistics.median(self.walls)
 
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
 
-def run_once(argv: list[str], timeout: float | None) -> tuple[float, float, int] | None:
-    """(wall s, peak RSS MiB, exit status) of one process; None when it ran past ``timeout``."""
+
+def run_once(argv: list[str], timeout: float | None) -> tuple[float, float, float, int] | None:
+    """(wall s, CPU s, peak RSS MiB, exit status) of one process; None when it ran past ``timeout``."""
     began = time.perf_counter()
     process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = None if timeout is None else began + timeout
@@ -87,7 +93,8 @@ def run_once(argv: list[str], timeout: float | None) -> tuple[float, float, int]
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
-            return time.perf_counter() - began, usage.ru_maxrss / 1024, process.returncode
+            cpu = usage.ru_utime + usage.ru_stime
+            return time.perf_counter() - began, cpu, usage.ru_maxrss / 1024, process.returncode
         if deadline is not None and time.perf_counter() > deadline:
             process.kill()
             process.wait()
@@ -96,15 +103,16 @@ def run_once(argv: list[str], timeout: float | None) -> tuple[float, float, int]
 
 
 def measure(argv: list[str], runs: int, timeout: float | None = None) -> Timing | None:
-    walls, peak, status = [], 0.0, 0
+    walls, cpus, peak, status = [], [], 0.0, 0
     for _ in range(runs):
         once = run_once(argv, timeout)
         if once is None:
             return None
         walls.append(once[0])
-        peak = max(peak, once[1])
-        status = once[2]
-    return Timing(tuple(walls), peak, status)
+        cpus.append(once[1])
+        peak = max(peak, once[2])
+        status = once[3]
+    return Timing(tuple(walls), tuple(cpus), peak, status)
 
 
 def placement_argv(arguments: list[str]) -> list[str]:
@@ -117,19 +125,22 @@ def load() -> str:
 
 
 def row(case: str, ours: Timing | None, crm: Timing | str | None) -> str:
-    """One table line: case | placement min/median | RSS | crm_simulate | ratio (crm/placement medians)."""
+    """One table line: wall min / median and CPU median of placement, its peak RSS, the same of
+    crm_simulate, and the ratios (crm_simulate / placement) of the wall and of the CPU medians."""
     if ours is None:
-        return f"| {case} | timed out | | | |"
+        return f"| {case} | timed out | | | | |"
     mark = "" if ours.status in (0, 1) else f" (exit {ours.status})"
-    text = f"| {case} | {ours.min:.2f} / {ours.median:.2f} s{mark} | {ours.peak_mib:.0f} MiB |"
+    text = f"| {case} | {ours.min:.2f} / {ours.median:.2f} s, cpu {ours.cpu:.2f} s{mark} | {ours.peak_mib:.0f} MiB |"
     if isinstance(crm, Timing):
-        return text + f" {crm.min:.2f} / {crm.median:.2f} s | {crm.median / ours.median:.1f}× |"
-    return text + f" {crm or '—'} | |"
+        return (text + f" {crm.min:.2f} / {crm.median:.2f} s, cpu {crm.cpu:.2f} s |"
+                f" {crm.median / ours.median:.1f}× | {crm.cpu / max(ours.cpu, 1e-3):.1f}× |")
+    return text + f" {crm or '—'} | | |"
 
 
 def header() -> list[str]:
-    return ["| case | placement min / median | peak RSS | crm_simulate min / median | ratio |",
-            "|---|---|---|---|---|"]
+    return ["| case | placement wall min / median, CPU | peak RSS | crm_simulate wall min / median, CPU |"
+            " ratio (wall) | ratio (CPU) |",
+            "|---|---|---|---|---|---|"]
 
 
 def bench_seed(runs: int) -> None:
