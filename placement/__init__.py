@@ -11,6 +11,8 @@ The embedded API, imported lazily so that ``import placement`` stays cheap:
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 # name → module that defines it; resolved on first use.
@@ -46,7 +48,23 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-# The function `placement.solve` shares its name with the package `placement/solve/`.
-# Importing the package here, then binding the name to the function, keeps the function:
-# Python sets a package attribute for a submodule only when it first loads it.
-from placement.solve import solve  # noqa: E402, F401
+class _Package(types.ModuleType):
+    """This package, with `placement.solve` the function, loaded on first use.
+
+    The function shares its name with the subpackage `placement/solve/`, and Python binds a
+    subpackage to its parent's attribute whenever it loads it: the setter below keeps the
+    function there instead, so ``placement.solve`` is the function however it was reached.
+    """
+
+    @property
+    def solve(self) -> Any:
+        from placement.solve import solve
+
+        return solve
+
+    @solve.setter
+    def solve(self, _subpackage: Any) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

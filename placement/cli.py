@@ -3,10 +3,15 @@
 Every sub-command lives in `placement.commands.<name>`; this module only wires them
 into one click group and turns library errors into messages and exit codes
 (0 ok, 1 invalid input, 2 usage, 3 unsupported — see `placement.errors.ExitCode`).
+
+A command's module is imported only when that command runs (or ``--help`` lists them
+all): ``placement check`` never loads the solver, OR-Tools or the CIB reader
+(docs/performance.md).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -30,9 +35,32 @@ COMMAND_MODULES = (
     "placement.commands.why",
 )
 
+# The command a module defines is named after the module, except for these.
+_COMMAND_NAMES = {"placement.commands.import_cib": "import"}
+
+
+def command_name(module: str) -> str:
+    """The name of the command ``module`` defines.
+
+    >>> command_name("placement.commands.import_cib"), command_name("placement.commands.why")
+    ('import', 'why')
+    """
+    return _COMMAND_NAMES.get(module, module.rpartition(".")[2])
+
 
 class PlacementGroup(click.Group):
-    """A click group that reports `PlacementError` cleanly instead of a traceback."""
+    """A click group that loads each command's module on first use and reports
+    `PlacementError` cleanly instead of a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *map(command_name, COMMAND_MODULES)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            for module in COMMAND_MODULES:
+                if command_name(module) == cmd_name:
+                    self.add_command(importlib.import_module(module).command)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -56,10 +84,14 @@ def cli() -> None:
     """Plan highly available clusters: place resources exactly, fence first, explain why."""
 
 
-for _module in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(_module).command)
+# One command is one short process that builds a large, long-lived model (a 10,000-resource CIB
+# is millions of objects) and frees little before it exits: the cyclic collector's default
+# thresholds would walk that heap again and again (a second of a 32×1000 what-if). Collections
+# stay, just rarer; the embedded API (`placement.plan`) leaves the host process's settings alone.
+GC_THRESHOLDS = (50_000, 50, 100)
 
 
 def main() -> None:
     """Console-script entry point."""
+    gc.set_threshold(*GC_THRESHOLDS)
     cli(prog_name="placement")

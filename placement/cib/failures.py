@@ -40,9 +40,12 @@ def bans(config: Config, state: State) -> tuple[Location, ...]:
     """Every ban the failed operations of ``state`` imply, without duplicates, in order."""
     hierarchy = Hierarchy(config)
     found: dict[str, Location] = {}
-    for rid in sorted({i.resource for i in state.instances}):
+    nodes_of: dict[str, set[str]] = {}
+    for instance in state.instances:
+        nodes_of.setdefault(instance.resource, set()).add(instance.node)
+    for rid in sorted(nodes_of):
         if rid in config.resources and hierarchy.clone_of(rid) is None:
-            nodes = {i.node for i in state.instances if i.resource == rid}
+            nodes = nodes_of[rid]
             if len(nodes) > 1 and hierarchy.effective_meta(rid).multiple_active == "stop_only":
                 ident = f"multiple-active-{rid}"
                 found[ident] = Location(resource=rid, rules=(_everywhere(ident),), id=ident)

@@ -127,8 +127,13 @@ def parse_int_prefix(text: str | None) -> int:
     >>> parse_int_prefix("2048"), parse_int_prefix("-3x"), parse_int_prefix("lots")
     (2048, -3, 0)
     """
-    match = re.match(r"^\s*([+-]?\d+)", text or "")
+    if text and text.isascii() and text.isdigit():
+        return int(text)  # the common case, without the expression
+    match = _INT_PREFIX.match(text or "")
     return int(match.group(1)) if match else 0
+
+
+_INT_PREFIX: Final = re.compile(r"^\s*([+-]?\d+)")
 
 
 def version_below(version: str | None, than: str) -> bool:

@@ -8,12 +8,11 @@ contradictions that force a resource to stay stopped.
 
 from __future__ import annotations
 
+import graphlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cached_property
-
-import networkx as nx
 
 from placement.errors import Diagnostic, Severity
 from placement.hierarchy import Hierarchy
@@ -282,9 +281,27 @@ def _mandatory_order_edges(config: Config) -> Iterable[tuple[tuple[str, Action],
             yield (then[0], INVERSE_ACTION[then[1]]), (first[0], INVERSE_ACTION[first[1]]), constraint
 
 
+def _has_cycle(edges: Iterable[tuple[tuple[str, Action], tuple[str, Action], Order]]) -> bool:
+    """Whether the order edges form a cycle, by the standard library's topological sort."""
+    sorter: graphlib.TopologicalSorter = graphlib.TopologicalSorter()
+    for first, then, _ in edges:
+        sorter.add(then, first)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError:
+        return True
+    return False
+
+
 def _check_order_cycles(config: Config, report: _Report) -> None:
+    edges = list(_mandatory_order_edges(config))
+    # Almost every file has no cycle: networkx (slow to import) only lists the cycles there are.
+    if not _has_cycle(edges):
+        return
+    import networkx as nx
+
     graph = nx.DiGraph()
-    for first, then, order in _mandatory_order_edges(config):
+    for first, then, order in edges:
         graph.add_edge(first, then, order=order)
     # One report per set of resources, preferring the cycle of starts over its inverse of stops.
     cycles: dict[frozenset, list[tuple[str, Action]]] = {}

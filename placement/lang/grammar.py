@@ -10,11 +10,21 @@ expect), it hands over to lark's code in the same state, so tokens, trees and er
 are exactly lark's: ``tests/lang/test_inline.py`` holds them to stock lark. Only the lark
 releases it was checked against use it (`TESTED_LARK`); any other, or one that moved the
 internals this builds on, gets stock lark.
+
+Building the LALR tables takes longer than parsing a whole configuration, so the built
+parser is kept in the user's cache directory (`cache_path`) by lark's own ``cache=``
+option: the file is named after a hash of the grammar, the options, and the lark and
+Python versions, and lark checks the same hash again inside it, so a changed grammar
+or upgrade is never served stale tables. Without a writable cache directory every
+process builds the parser itself, as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -62,10 +72,54 @@ def make_parser(transformer: Transformer | None = None) -> Lark:
 
     Positions come from tokens (every statement starts with a named keyword token), not
     from lark's ``propagate_positions``, which made parsing large files half again slower.
+    The tables come from the cache when it has them (`cache_path`).
     """
     plugins: dict[str, Any] = {"LALR_Parser": _LALRParser} if fast_loop_supported() else {}
-    return Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True,
-                transformer=transformer, _plugins=plugins)
+    text = grammar_text()
+    options: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
+    path = cache_path(text, options)
+    if path is not None:
+        # lark reads the file if its hash matches, else builds and writes it (atomically when
+        # the atomicwrites package is there); a file it cannot read it silently rebuilds.
+        options["cache"] = str(path)
+    return Lark(text, transformer=transformer, _plugins=plugins, **options)
+
+
+def cache_directory() -> Path | None:
+    """Where built parsers are kept: ``$PLACEMENT_CACHE_DIR``, else ``$XDG_CACHE_HOME/placement``,
+    else ``~/.cache/placement``; created private to the user. None when it cannot be used
+    (an empty ``PLACEMENT_CACHE_DIR`` turns the cache off)."""
+    chosen = os.environ.get("PLACEMENT_CACHE_DIR")
+    if chosen is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        chosen = os.path.join(base, "placement")
+    if not chosen:
+        return None
+    directory = Path(chosen)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The cache holds pickles, which run code when loaded: only a directory of our own will do.
+        info = directory.stat()
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+            return None
+    except OSError:
+        return None
+    return directory if os.access(directory, os.W_OK) else None
+
+
+def cache_path(text: str, options: dict[str, Any]) -> Path | None:
+    """The cache file of the parser for grammar ``text`` with ``options`` (None: no cache).
+
+    >>> a = cache_path("start: 'a'", {"parser": "lalr"})
+    >>> a is None or a != cache_path("start: 'b'", {"parser": "lalr"})
+    True
+    """
+    directory = cache_directory()
+    if directory is None:
+        return None
+    key = "\0".join([text, repr(sorted(options.items())), lark.__version__, sys.version,
+                      str(fast_loop_supported())])
+    return directory / f"parser-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.lark"
 
 
 # lark releases the fast loop was checked against (tests/lang/test_inline.py holds it to stock
@@ -123,27 +177,40 @@ def _scanner(lexer: object) -> tuple | None:
     return expressions[0].match, lexer.ignore_types, lexer.newline_types, lexer.callback
 
 
+class _Scanners(dict):
+    """{parser state: `_scanner` of the contextual lexer's lexer for it}, built on first use.
+
+    Compiling every state's expression up front took longer than parsing a whole
+    configuration; a parse visits a fraction of the states.
+    """
+
+    def __init__(self, lexer: ContextualLexer) -> None:
+        super().__init__()
+        self.lexer = lexer
+        self.by_lexer: dict[int, tuple | None] = {}  # states share lexers: each built once
+
+    def __missing__(self, state: int) -> tuple | None:
+        basic = self.lexer.lexers[state]
+        if id(basic) not in self.by_lexer:
+            self.by_lexer[id(basic)] = _scanner(basic)
+        self[state] = found = self.by_lexer[id(basic)]
+        return found
+
+
 class _Parser(lalr_parser._Parser if lalr_parser is not None else object):  # type: ignore[misc]
     """lark's LALR parser, whose loop lexes and feeds tokens in one function."""
 
     def __init__(self, parse_table, callbacks, debug=False):  # type: ignore[no-untyped-def]
         super().__init__(parse_table, callbacks, debug)
         self.actions = _actions(parse_table.states, callbacks)
-        self.scanners: tuple[object, dict | None] | None = None
+        self.scanners: tuple[object, _Scanners] | None = None
 
-    def _scanners(self, lexer: ContextualLexer) -> dict | None:
-        """{parser state: `_scanner` of its lexer}, or None if one cannot be run here."""
+    def _scanners(self, lexer: ContextualLexer) -> _Scanners:
+        """{parser state: `_scanner` of its lexer}, each built when the parse first needs it."""
         cached = self.scanners
-        if cached is not None and cached[0] is lexer:
-            return cached[1]
-        prepared: dict[int, tuple | None] = {}
-        scanners = {}
-        for state, basic in lexer.lexers.items():
-            if id(basic) not in prepared:
-                prepared[id(basic)] = _scanner(basic)
-            scanners[state] = prepared[id(basic)]
-        self.scanners = (lexer, None if None in scanners.values() else scanners)
-        return self.scanners[1]
+        if cached is None or cached[0] is not lexer:
+            self.scanners = cached = (lexer, _Scanners(lexer))
+        return cached[1]
 
     def parse_from_state(self, state, last_token=None):  # type: ignore[no-untyped-def]
         """lark's loop: lex a token with the lexer of the parser's state, feed it, repeat.
@@ -152,9 +219,9 @@ class _Parser(lalr_parser._Parser if lalr_parser is not None else object):  # ty
         step for step, with the line counter and the stacks in local variables.
         """
         lexer = getattr(state.lexer, "lexer", None)
-        scanners = self._scanners(lexer) if type(lexer) is ContextualLexer else None
-        if scanners is None or type(state) is not ParserState or self.debug:
+        if type(lexer) is not ContextualLexer or type(state) is not ParserState or self.debug:
             return super().parse_from_state(state, last_token)
+        scanners = self._scanners(lexer)
         lexer_state = state.lexer.state
         text = lexer_state.text
         if isinstance(text, str):  # lark before TextSlice
@@ -172,7 +239,14 @@ class _Parser(lalr_parser._Parser if lalr_parser is not None else object):  # ty
         try:
             while True:
                 # Lex: the next token that is not ignored.
-                match_at, ignore_types, newline_types, callback = scanners[state_stack[-1]]
+                scanner = scanners[state_stack[-1]]
+                if scanner is None:  # a lexer this loop cannot run: lark's loop goes on from here
+                    line_ctr.char_pos = pos
+                    line_ctr.line = line
+                    line_ctr.line_start_pos = line_start
+                    line_ctr.column = pos - line_start + 1
+                    return super().parse_from_state(state, token)
+                match_at, ignore_types, newline_types, callback = scanner
                 found = None
                 while pos < end:
                     match = match_at(source, pos, end)
@@ -254,3 +328,10 @@ class _LALRParser(lalr_parser.LALR_Parser if lalr_parser is not None else object
     def __init__(self, parser_conf, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(parser_conf, *args, **kwargs)
         self.parser = _Parser(self._parse_table, parser_conf.callbacks, self.parser.debug)
+
+    @classmethod
+    def deserialize(cls, data, memo, callbacks, debug=False):  # type: ignore[no-untyped-def]
+        """The parser loaded from lark's cache, with `_Parser` as its loop too."""
+        inst = super().deserialize(data, memo, callbacks, debug)
+        inst.parser = _Parser(inst._parse_table, callbacks, debug)
+        return inst

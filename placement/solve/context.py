@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Set
 from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
-
 from placement.model import Role
+from placement.solve.cp_model_import import cp_model
 from placement.solve.refs import Ref
 
 if TYPE_CHECKING:

@@ -12,10 +12,9 @@ import math
 import time
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from placement.solve import clone, colocation, group, objective, order, promotable, relaxation, utilization
 from placement.solve.context import EncodeContext, hint_values
+from placement.solve.cp_model_import import cp_model
 from placement.solve.evaluate import violations
 from placement.solve.options import SolverOptions
 from placement.solve.problem import Problem

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from placement.errors import InvalidInput
 from placement.model import Config, Span
 from placement.solve import cpsat, objective, promotable
+from placement.solve.cp_model_import import cp_model
 from placement.solve.problem import Problem, build_problem
 from placement.solve.refs import Ref
 from placement.solve.solution import Solution

@@ -97,20 +97,18 @@ class _Run:
                 value = add(value, delta)
         return value
 
-    def _delta(self, unit: Unit, link, node: str) -> int | None:
-        """What one colocation with assigned primaries adds to ``unit`` on ``node`` (None: nothing)."""
+    def _delta(self, unit: Unit, link, node: str, where: frozenset | None = None) -> int | None:
+        """What one colocation with assigned primaries adds to ``unit`` on ``node`` (None: nothing).
+
+        ``where`` is `_primary_places` of the same unit and link, when the caller has it.
+        """
         if link.dependent.role is not None or not link.binds(node):
             return None
-        primaries = [k for k in link.primary.units if k != unit.key]
-        if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
-            return None
+        if where is None:
+            where = self._primary_places(unit, link)
+            if where is None:
+                return None
         here = self.problem.attribute(node, link.attribute)
-        where = {
-            self.problem.attribute(n, link.attribute)
-            for k in primaries
-            for n in self.placed.get(k, ())
-            if role_matches(link.primary.role, n in self.promoted.get(k, ()))
-        }
         together = here is not None and here in where
         if link.score >= INFINITY:
             return 0 if together else -INFINITY
@@ -122,15 +120,32 @@ class _Run:
             return -link.score  # compat(pacemaker): §5, primary not running anywhere
         return None
 
+    def _primary_places(self, unit: Unit, link) -> frozenset | None:
+        """The link's attribute values where its primaries (other than ``unit``) run in a role
+        it names; None while it has none or they are not all assigned yet (it adds nothing)."""
+        primaries = [k for k in link.primary.units if k != unit.key]
+        if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
+            return None
+        return frozenset(
+            self.problem.attribute(n, link.attribute)
+            for k in primaries
+            for n in self.placed.get(k, ())
+            if role_matches(link.primary.role, n in self.promoted.get(k, ()))
+        )
+
     def head_scores(self, unit: Unit, candidates: list[str]) -> dict[str, int]:
         """compat(pacemaker): ``apply_this_with`` — the colocations folded in one at a time,
         a finite negative one rolled back when it would leave no node with a score ≥ 0."""
         allowed = self.problem.allowed.get(unit.key, {})
         table = {n: allowed[n].total if n in allowed else -INFINITY for n in candidates}
         for link in self.links_of.get(unit.key, ()):
+            # Where the primaries run is the same for every node: looked up once per link.
+            where = self._primary_places(unit, link) if link.dependent.role is None else None
+            if where is None:
+                continue  # the link adds nothing to any node (and so rolls nothing back)
             applied = dict(table)
             for node in candidates:
-                delta = self._delta(unit, link, node)
+                delta = self._delta(unit, link, node, where)
                 if delta is not None:
                     applied[node] = add(applied[node], delta)
             if -INFINITY < link.score < 0 and not any(v >= 0 for v in applied.values()):

@@ -16,7 +16,7 @@ plain Python for any candidate `Solution`, and with upper bounds for the greedy 
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from placement.score import INFINITY
 from placement.solve import colocation, promotable
@@ -143,14 +143,14 @@ def expression(ctx: EncodeContext, level: str, reference: Solution, current: Sol
     """The linear expression of ``level`` over the model's literals."""
     problem = ctx.problem
     if level == "running":
-        return sum(problem.weights[key] * var for (key, _node), var in ctx.x.items())
+        return _weighted([(problem.weights[key], var) for (key, _node), var in ctx.x.items()])
     if level == "required":
         placed = [var for (key, node), var in ctx.x.items() if problem.allowed[key][node].required]
         promoted = [var for (key, node), var in ctx.promoted.items() if problem.promotable[key][node].required]
-        return sum(placed + promoted)
+        return _weighted([(1, var) for var in placed + promoted])
     if level == "score":
         scores = [(problem.allowed[key][node].finite, var) for (key, node), var in ctx.x.items()]
-        return sum(coefficient * lit for coefficient, lit in [*scores, *ctx.score_terms] if coefficient)
+        return _weighted([(coefficient, lit) for coefficient, lit in [*scores, *ctx.score_terms] if coefficient])
     scale = closeness_scale(problem)
     weights: dict[object, int] = {}
     for pairs, reference_pairs, current_pairs in (
@@ -161,4 +161,13 @@ def expression(ctx: EncodeContext, level: str, reference: Solution, current: Sol
             weights[var] = scale * (-1 if pair in reference_pairs else 1) + (-1 if pair in current_pairs else 1)
     # Constant parts (pairs in the reference/current) do not change the argmin; they are
     # added back by the caller through `values`.
-    return sum(weight * var for var, weight in weights.items())
+    return _weighted([(weight, var) for var, weight in weights.items()])
+
+
+def _weighted(terms: list[tuple[int, Any]]) -> cp_model.LinearExprT:
+    """Σ coefficient·literal, as ``sum`` of the products would build it (0 when empty), faster."""
+    if not terms:
+        return 0
+    from placement.solve.cp_model_import import cp_model
+
+    return cp_model.LinearExpr.weighted_sum([lit for _, lit in terms], [c for c, _ in terms])

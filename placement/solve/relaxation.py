@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat import cp_model_pb2
-from ortools.sat.python import cp_model
+
+from placement.solve.cp_model_import import cp_model
 
 _INFINITE = 2**62  # CP-SAT writes unbounded sides as ±2^63-1
 _INTEGRAL = 1e-6

