@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "placement.commands.place",
     "placement.commands.scores",
     "placement.commands.why",
+    "placement.commands.survive",
+    "placement.commands.headroom",
 )
 
 
