@@ -10,9 +10,9 @@ import click
 
 from placement.commands.inputs import input_options, load_inputs
 from placement.commands.survive import analysis_options, progress_bar
-from placement.survive.headroom import Headroom, Probe, headroom
-from placement.survive.patterns import NAMES
-from placement.survive.runner import default_jobs
+from placement.survival.headroom import Headroom, Probe, headroom
+from placement.survival.patterns import NAMES
+from placement.survival.runner import default_jobs
 
 
 @click.command("headroom")
@@ -68,7 +68,8 @@ def headroom_text(found: Headroom) -> str:
 
 
 def _where(probe: Probe) -> str:
-    when = f"when {probe.scenario} fail(s)" if probe.scenario else "even with no failure"
+    verb = "fail" if probe.scenario and " + " in probe.scenario else "fails"
+    when = f"when {probe.scenario} {verb}" if probe.scenario else "even with no failure"
     return f"{when}, {probe.resource} is hurt ({probe.reason})"
 
 

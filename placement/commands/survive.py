@@ -14,8 +14,8 @@ from placement.commands.inputs import input_options, load_inputs
 from placement.render.heatmap_svg import heat_map
 from placement.render.survive_json import survive_document
 from placement.render.survive_text import survive_text
-from placement.survive import survive
-from placement.survive.runner import default_jobs
+from placement.survival import survive
+from placement.survival.runner import default_jobs
 
 
 def analysis_options(function):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from placement.survive.analysis import SurvivalReport
+from placement.survival.analysis import SurvivalReport
 
 CELL = 14
 FONT = 11

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from placement.survive.analysis import ScenarioResult, SurvivalReport
-from placement.survive.outcome import Impact
+from placement.survival.analysis import ScenarioResult, SurvivalReport
+from placement.survival.outcome import Impact
 
 
 def survive_document(report: SurvivalReport) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from placement.survive.analysis import ScenarioResult, SurvivalReport
-from placement.survive.outcome import Impact
-from placement.survive.patterns import NAMES
+from placement.survival.analysis import ScenarioResult, SurvivalReport
+from placement.survival.outcome import Impact
+from placement.survival.patterns import NAMES
 
 SHOWN = 20  # ranked scenarios listed unless every one is asked for
 

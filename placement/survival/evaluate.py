@@ -39,7 +39,7 @@ from placement.solve.options import SolverOptions
 from placement.solve.problem import Problem, build_problem
 from placement.solve.solution import Solution
 from placement.state import State
-from placement.survive.outcome import Answer, Baseline, Moves, Outcome, impacts
+from placement.survival.outcome import Answer, Baseline, Moves, Outcome, impacts
 
 # The local model is small: if it has not reached the bound by then, the planner decides.
 LOCAL_SECONDS = 5.0

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from placement.model import Config, frozen_map
 from placement.state import State
-from placement.survive.scenarios import Scenario
+from placement.survival.scenarios import Scenario
 
 
 def node_classes(config: Config, state: State, candidates: list[str]) -> list[tuple[str, ...]]:

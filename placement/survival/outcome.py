@@ -94,7 +94,7 @@ class Answer:
 
     @classmethod
     def of_solution(cls, problem: Problem, solution: Solution) -> Answer:
-        """From a solution at the running level's upper bound (see `placement.survive.evaluate`).
+        """From a solution at the running level's upper bound (see `placement.survival.evaluate`).
 
         At that bound a unit runs fewer copies than wanted only where no more nodes allow
         it, so its reason is the problem's own (as `placement.solve.result` gives it).

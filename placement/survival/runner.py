@@ -15,8 +15,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from placement.model import Config
 from placement.state import State
-from placement.survive.evaluate import evaluate
-from placement.survive.outcome import Baseline, Moves, Outcome
+from placement.survival.evaluate import evaluate
+from placement.survival.outcome import Baseline, Moves, Outcome
 
 # What the forked workers read (set by `run` just before the pool starts).
 _SHARED: dict[str, object] = {}

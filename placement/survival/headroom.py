@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from placement.model import Config
 from placement.planning import plan, steady_state
 from placement.state import State
-from placement.survive.analysis import ScenarioResult, SurvivalReport, survive
-from placement.survive.outcome import Impact
-from placement.survive.template import copies
+from placement.survival.analysis import ScenarioResult, SurvivalReport, survive
+from placement.survival.outcome import Impact
+from placement.survival.template import copies
 
 
 @dataclass(frozen=True)

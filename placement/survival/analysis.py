@@ -20,11 +20,11 @@ from placement.planning import steady_state
 from placement.remote import with_lost_guests
 from placement.solve import solve
 from placement.state import State
-from placement.survive import runner
-from placement.survive.outcome import Baseline, Impact, Outcome
-from placement.survive.patterns import describe
-from placement.survive.scenarios import Domain, Scenario, failure_domains, scenarios
-from placement.survive.symmetry import canonical, node_classes
+from placement.survival import runner
+from placement.survival.outcome import Baseline, Impact, Outcome
+from placement.survival.patterns import describe
+from placement.survival.scenarios import Domain, Scenario, failure_domains, scenarios
+from placement.survival.symmetry import canonical, node_classes
 from placement.target import Placement
 
 # Impacts that take a resource out of service (the rest leave it running, weakened).
