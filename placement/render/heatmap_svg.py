@@ -16,6 +16,7 @@ from placement.survival.analysis import SurvivalReport
 
 CELL = 14
 FONT = 11
+TITLE = 28  # room above the column labels for the title
 KIND_COLOURS = {"blocked": "#7f0000", "stopped": "#d7301f", "degraded": "#fc8d59", "demoted": "#fdcc8a"}
 MAX_ROWS, MAX_COLUMNS = 60, 120
 
@@ -33,7 +34,8 @@ def pair_map(report: SurvivalReport) -> str:
         a, b = (index[d] for d in result.scenario.domains)
         counts[(a, b)] = counts[(b, a)] = len(result.outcome.impacts) + (1 if result.outcome.error else 0)
     worst = max(counts.values(), default=0)
-    left = top = _label_width(names)
+    left = _label_width(names)
+    top = TITLE + left
     size = len(names) * CELL
     title = f"Resources hurt per pair of failures ({report.survivable} of {report.total} pairs survivable)"
     parts = _header(left + size + 20, top + size + 60, title)
@@ -58,7 +60,7 @@ def resource_map(report: SurvivalReport) -> str:
     rows = [r.resource for r in risks]
     labels = [r.scenario.label for r in columns]
     left = _label_width(rows)
-    top = _label_width(labels)
+    top = TITLE + _label_width(labels)
     title = f"What each failure does to each resource ({len(columns)} of {len(report.ranked)} hurting scenarios)"
     width = left + max(1, len(columns)) * CELL + 20
     parts = _header(max(width, 420), top + len(rows) * CELL + 60, title)
@@ -83,6 +85,7 @@ def resource_map(report: SurvivalReport) -> str:
 
 
 def _header(width: int, height: int, title: str) -> list[str]:
+    width = max(width, 16 + int(FONT * 0.62 * len(title)))
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="{FONT}">',
