@@ -159,8 +159,15 @@ def running_bound(problem: Problem) -> int:
 
 
 def _proven(problem: Problem, candidate: Solution, bound: int) -> bool:
-    running = sum(problem.weights[key] * len(nodes) for key, nodes in candidate.placed.items())
-    return running >= bound and not violations(problem, candidate)
+    """Whether ``candidate`` is a placement (no unit over its copies, no violation) at the bound."""
+    by_key = problem.by_key
+    running = 0
+    for key, nodes in candidate.placed.items():
+        unit = by_key[key]
+        if len(nodes) > (unit.max_copies if unit.multi else 1):
+            return False  # combined moves put a single copy on two nodes: not a placement
+        running += problem.weights[key] * len(nodes)
+    return running == bound and not violations(problem, candidate)
 
 
 def _local(small: Problem, near: Solution, time_limit: float) -> Solution | None:
