@@ -39,7 +39,7 @@ def command(file: Path | None, state_path: Path | None, cib: Path | None, templa
             nonlocal tried
             tried += 1
             if advance is not None:
-                advance(tried, 0)
+                advance(tried, None)
 
         found = headroom(config, state, template, failures, domain, most=most, jobs=jobs or default_jobs(),
                          time_limit=time_limit, progress=say)

@@ -32,8 +32,8 @@ def analysis_options(function):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def progress_bar(enabled: bool, description: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on a terminal's stderr; nothing otherwise."""
+def progress_bar(enabled: bool, description: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A rich progress bar on a terminal's stderr (``advance(done, total)``, total None if unknown); else None."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
@@ -44,7 +44,7 @@ def progress_bar(enabled: bool, description: str) -> Iterator[Callable[[int, int
                   console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(description, total=None)
 
-        def advance(done: int, total: int) -> None:
+        def advance(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
         yield advance

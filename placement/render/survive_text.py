@@ -76,7 +76,7 @@ def _verdict(result: ScenarioResult) -> str:
 
 
 def _impact(impact: Impact) -> str:
-    copies = f" ({impact.copies[1]} of {impact.copies[0]} copies)" if impact.copies else ""
+    copies = f" ({impact.copies[1]} of {impact.copies[0]} copies)" if impact.copies and impact.kind != "blocked" else ""
     priority = f" [priority {impact.priority}]" if impact.priority else ""
     return f"{impact.resource} {impact.kind}{copies}{priority}: {impact.reason}"
 

@@ -125,10 +125,12 @@ def impacts(config: Config, problem: Problem, baseline: Baseline, answer: Answer
     for primitive, before in baseline.copies.items():
         priority = (problem.table.meta(primitive).priority or 0) if primitive in config.resources else 0
         multi = primitive in cloned
-        if primitive in answer.blocked:
-            found.append(Impact(primitive, "blocked", priority, answer.blocked[primitive]))
-            continue
         after = answer.copies.get(primitive, 0)
+        if primitive in answer.blocked:
+            # (For a clone: the copies counted include those held on the lost node.)
+            found.append(Impact(primitive, "blocked", priority, answer.blocked[primitive],
+                                (before, after) if multi else None))
+            continue
         reason = answer.reasons.get(primitive, "not placed")
         if after == 0:
             found.append(Impact(primitive, "stopped", priority, reason, (before, 0) if multi else None))
