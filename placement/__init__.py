@@ -29,6 +29,10 @@ _API = {
     "PlacementError": "placement.errors",
     "InvalidInput": "placement.errors",
     "Unsupported": "placement.errors",
+    "survive": "placement.survival",
+    "headroom": "placement.survival",
+    "SurvivalReport": "placement.survival",
+    "Headroom": "placement.survival",
 }
 
 __all__ = sorted([*_API, "solve"])

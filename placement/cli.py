@@ -33,6 +33,8 @@ COMMAND_MODULES = (
     "placement.commands.place",
     "placement.commands.scores",
     "placement.commands.why",
+    "placement.commands.survive",
+    "placement.commands.headroom",
 )
 
 # The command a module defines is named after the module, except for these.
