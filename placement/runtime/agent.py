@@ -14,7 +14,11 @@ authenticated HTTP). It plays the part of Pacemaker's executor on one node:
   on request.
 
 The node directory holds the pid file and the agents' state (``HA_RSCTMP``,
-``HA_VARRUN``): wiping it is what a reboot does to ``/run``.
+``HA_VARRUN``): wiping it is what a reboot does to ``/run``. Its ``lib/``
+subdirectory is the node's persistent state (``/var/lib``, kept by a power-off):
+the newest **fencing token** seen. Every operation and fence carries the sending
+controller's token; one older than the newest seen is refused, so a deposed
+leader that wakes up cannot start or fence anything (`admit`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 
 from placement.model import Role
 from placement.runtime import fencing, ocf
-from placement.runtime.fence_process import NODE_DIR_VARIABLE
+from placement.runtime.fence_process import NODE_DIR_VARIABLE, PERSISTENT_DIR
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
 from placement.runtime.messages import MonitorEvent, OperationRequest
 from placement.runtime.ocf import OcfResult, OcfStatus
@@ -38,6 +42,7 @@ from placement.runtime.ocf import OcfResult, OcfStatus
 log = logging.getLogger(__name__)
 
 PID_FILE = "agent.pid"
+TOKEN_FILE = "fencing-token"
 # Recurring monitors are cancelled before these actions change the copy's role.
 _CANCELS_MONITORS = frozenset({"stop", "promote", "demote", "migrate_to", "migrate_from", "start"})
 EVENT_LIMIT = 10_000  # oldest events are dropped beyond this; the controller polls far more often
@@ -97,6 +102,10 @@ def role_after(action: str, result: OcfResult) -> tuple[Role, bool]:
     }.get(action, Role.STARTED), False
 
 
+class StaleToken(Exception):
+    """An action from a controller whose leadership has been superseded."""
+
+
 class _Monitor:
     """One recurring monitor: a thread that runs the check every interval until cancelled."""
 
@@ -141,8 +150,61 @@ class NodeAgent:
         self._events: list[MonitorEvent] = []
         self._seq = 0
         self._fencing: list[FenceResult] = []
-        for sub in ("rsctmp", "run"):
+        for sub in ("rsctmp", "run", PERSISTENT_DIR):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        self._token_lock = threading.Lock()  # held while persisting: admissions are serialised
+        self._token = self._read_token()
+        self.refused_stale = 0
+
+    # ------------------------------------------------------------------ fencing tokens
+
+    @property
+    def token(self) -> int:
+        """The newest controller fencing token seen (0: none, a single controller)."""
+        return self._token
+
+    def admit(self, token: int) -> None:
+        """Accept an action sent under ``token``, or raise `StaleToken` if a newer one was seen.
+
+        A newer token is made durable before the action runs, so a restarted (or
+        powered-off and restarted) agent still refuses the deposed leader.
+        """
+        with self._token_lock:
+            if token < self._token:
+                self.refused_stale += 1
+                log.warning("refused an action under stale fencing token %d (newest seen %d)", token, self._token)
+                raise StaleToken(f"fencing token {token} is older than {self._token}: that controller was deposed")
+            if token > self._token:
+                self._write_token(token)
+                log.info("fencing token is now %d (was %d)", token, self._token)
+                self._token = token
+
+    def _token_path(self) -> Path:
+        return self.directory / PERSISTENT_DIR / TOKEN_FILE
+
+    def _read_token(self) -> int:
+        try:
+            return int(self._token_path().read_text().strip() or 0)
+        except FileNotFoundError:
+            return 0
+        except ValueError:
+            # A torn or garbled file: refuse to guess low (that would re-admit a deposed leader).
+            path = self._token_path()
+            raise RuntimeError(f"{path}: not a fencing token (remove it only if no controller ran)") from None
+
+    def _write_token(self, token: int) -> None:
+        path = self._token_path()
+        temporary = path.with_suffix(".tmp")
+        with temporary.open("w") as handle:
+            handle.write(f"{token}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+        descriptor = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
     # ------------------------------------------------------------------ environment
 
@@ -252,6 +314,8 @@ class NodeAgent:
                 ],
                 "fencing": [f.to_json() for f in self._fencing],
                 "last_event": self._seq,
+                "token": self._token,
+                "refused_stale": self.refused_stale,
             }
 
     def heartbeat(self) -> dict:
@@ -263,6 +327,7 @@ class NodeAgent:
             "pid": os.getpid(),
             "time": self._clock(),
             "last_event": last_event,
+            "token": self._token,
         }
 
     # ------------------------------------------------------------------ internals

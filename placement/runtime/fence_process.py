@@ -6,7 +6,8 @@ protocol (``key=value`` lines on stdin, or ``-o ACTION -n NODE`` on the command 
 - ``off`` / ``reboot``: "pull the plug" on node ``plug``: kill the process group
   named by ``<node_root>/<plug>/agent.pid`` with SIGKILL (a stopped, silent agent
   dies too), wait until it is gone, then wipe the node's directory as a reboot wipes
-  ``/run``. Nothing powers the node back on: it stays off until restarted.
+  ``/run`` — except its ``lib/`` (the node's disk: the newest fencing token).
+  Nothing powers the node back on: it stays off until restarted.
 - ``on``: nothing to do (succeeds); ``status``: exit 0 if the agent runs, 2 if off;
   ``monitor``: exit 0 if ``node_root`` exists; ``list``: the nodes under
   ``node_root``; ``metadata``: the XML description.
@@ -29,6 +30,7 @@ from pathlib import Path
 PID_FILE = "agent.pid"
 # Set by the node agent in every agent it runs: how a power-off finds all the node's processes.
 NODE_DIR_VARIABLE = "PLACEMENT_NODE_DIR"
+PERSISTENT_DIR = "lib"  # the node's disk: a power-off keeps it, as a reboot keeps /var/lib
 _NODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 KILL_WAIT_SECONDS = 10.0
 
@@ -137,6 +139,8 @@ def power_off(node_dir: Path) -> str:
         message = "Success: Powered OFF"
     if node_dir.is_dir():
         for child in node_dir.iterdir():
+            if child.name == PERSISTENT_DIR:
+                continue  # the node's disk (fencing token), not its /run
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child, ignore_errors=True)
             else:
