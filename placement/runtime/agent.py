@@ -23,6 +23,7 @@ leader that wakes up cannot start or fence anything (`admit`).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 PID_FILE = "agent.pid"
 TOKEN_FILE = "fencing-token"
+ORDERS_FILE = "orders.jsonl"  # every controller order admitted, in order: the audit trail of who did what
 # Recurring monitors are cancelled before these actions change the copy's role.
 _CANCELS_MONITORS = frozenset({"stop", "promote", "demote", "migrate_to", "migrate_from", "start"})
 EVENT_LIMIT = 10_000  # oldest events are dropped beyond this; the controller polls far more often
@@ -149,7 +151,7 @@ class NodeAgent:
         self._monitors: dict[tuple[str, int], _Monitor] = {}
         self._events: list[MonitorEvent] = []
         self._seq = 0
-        self._fencing: list[FenceResult] = []
+        self._fencing: list[dict] = []  # results with the dispatch they answered and when
         for sub in ("rsctmp", "run", PERSISTENT_DIR):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
         self._token_lock = threading.Lock()  # held while persisting: admissions are serialised
@@ -178,6 +180,13 @@ class NodeAgent:
                 self._write_token(token)
                 log.info("fencing token is now %d (was %d)", token, self._token)
                 self._token = token
+
+    def _log_order(self, token: int, dispatch: str, action: str, subject: str, interval_ms: int) -> None:
+        line = {"time": self._clock(), "token": token, "dispatch": dispatch, "action": action, "subject": subject}
+        if interval_ms:
+            line["interval_ms"] = interval_ms
+        with self._token_lock, (self.directory / PERSISTENT_DIR / ORDERS_FILE).open("a") as handle:
+            handle.write(json.dumps(line, sort_keys=True) + "\n")
 
     def _token_path(self) -> Path:
         return self.directory / PERSISTENT_DIR / TOKEN_FILE
@@ -238,11 +247,22 @@ class NodeAgent:
 
     # ------------------------------------------------------------------ operations
 
-    def execute(self, request: OperationRequest) -> OcfResult:
-        """Run one operation; a monitor with an interval keeps running afterwards."""
+    def execute(self, request: OperationRequest, token: int | None = None, dispatch: str = "") -> OcfResult:
+        """Run one operation; a monitor with an interval keeps running afterwards.
+
+        With a ``token`` the operation is a controller's order: refused (`StaleToken`)
+        if a newer token was seen, checked again under the copy's lock, so an order of
+        a deposed leader can neither slip in after a new leader's probe of the copy
+        nor change it behind that probe's back.
+        """
+        if token is not None:
+            self.admit(token)
         if request.action in _CANCELS_MONITORS:
             self.cancel_monitors(request.instance)
         with self._lock_for(request.instance):
+            if token is not None:
+                self.admit(token)
+                self._log_order(token, dispatch, request.action, request.resource, request.interval_ms)
             result = self._run(request)
             self._remember(request, result)
         log.info(
@@ -266,8 +286,17 @@ class NodeAgent:
         """One-shot monitors of many copies, by instance name."""
         return {r.instance: self.execute(r.with_action("monitor")) for r in requests}
 
-    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
-        """Fence ``target`` with ``device`` from this node."""
+    def fence(
+        self, device: FenceDevice, action: FenceAction, target: str, token: int | None = None, dispatch: str = ""
+    ) -> FenceResult:
+        """Fence ``target`` with ``device`` from this node.
+
+        ``dispatch`` names the controller's journal entry: a new leader finding that
+        fence in doubt asks the executors whether it completed instead of fencing twice.
+        """
+        if token is not None:
+            self.admit(token)
+            self._log_order(token, dispatch, f"fence-{action.value}", target, 0)
         result = fencing.run_agent(device, action, target, self.environment)
         log.warning(
             "fence %s %s with %s from %s: %s",
@@ -278,7 +307,7 @@ class NodeAgent:
             "ok" if result.ok else f"failed rc={result.exit_code}",
         )
         with self._guard:
-            self._fencing.append(result)
+            self._fencing.append({**result.to_json(), "dispatch": dispatch, "time": self._clock()})
         return result
 
     def cancel_monitors(self, instance: str) -> None:
@@ -312,7 +341,7 @@ class NodeAgent:
                     {"instance": i, "interval_ms": ms, "last_exit_code": m.last_exit_code}
                     for (i, ms), m in sorted(self._monitors.items())
                 ],
-                "fencing": [f.to_json() for f in self._fencing],
+                "fencing": list(self._fencing),
                 "last_event": self._seq,
                 "token": self._token,
                 "refused_stale": self.refused_stale,

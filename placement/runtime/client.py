@@ -148,9 +148,9 @@ class AgentClient:
         data = self.call("GET", f"/events?after={int(after)}")
         return str(data["boot_id"]), [MonitorEvent.from_json(e) for e in data["events"]]
 
-    def execute(self, request: OperationRequest) -> OcfResult:
+    def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
         # The agent enforces the operation's timeout; allow it that long plus slack.
-        payload = {**request.to_json(), "token": self.fencing_token}
+        payload = {**request.to_json(), "token": self.fencing_token, "dispatch": dispatch}
         data = self.call("POST", "/operation", payload, timeout=request.timeout_ms / 1000 + 10)
         return OcfResult.from_json(data["result"])
 
@@ -163,8 +163,14 @@ class AgentClient:
         data = self.call("POST", "/probe", {"requests": [r.to_json() for r in requests]}, timeout=budget)
         return {instance: OcfResult.from_json(result) for instance, result in data["results"].items()}
 
-    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
-        payload = {"device": device.to_json(), "action": action.value, "target": target, "token": self.fencing_token}
+    def fence(self, device: FenceDevice, action: FenceAction, target: str, dispatch: str = "") -> FenceResult:
+        payload = {
+            "device": device.to_json(),
+            "action": action.value,
+            "target": target,
+            "token": self.fencing_token,
+            "dispatch": dispatch,
+        }
         data = self.call("POST", "/fence", payload, timeout=device.timeout_ms(action) / 1000 + 10)
         return FenceResult.from_json(data["result"])
 

@@ -81,6 +81,14 @@ def _token(body: Any) -> int:
     return token
 
 
+def _dispatch(body: Any) -> str:
+    """The controller's journal entry an order answers (for audits and settling doubts)."""
+    dispatch = body.get("dispatch", "") if isinstance(body, dict) else ""
+    if not isinstance(dispatch, str):
+        raise InvalidInput("'dispatch' must be a string")
+    return dispatch
+
+
 def _announce(agent: NodeAgent, body: Any, _query: dict) -> dict:
     agent.admit(_token(body))
     return {"token": agent.token}
@@ -88,9 +96,9 @@ def _announce(agent: NodeAgent, body: Any, _query: dict) -> dict:
 
 def _operation(agent: NodeAgent, body: Any, _query: dict) -> dict:
     request = OperationRequest.from_json(body)
-    if request.action != "monitor" or request.interval_ms > 0:
-        agent.admit(_token(body))  # a one-shot monitor only reads: anyone holding the secret may look
-    return {"result": agent.execute(request).to_json()}
+    # A one-shot monitor only reads: anyone holding the secret may look; everything else is an order.
+    token = None if request.action == "monitor" and request.interval_ms == 0 else _token(body)
+    return {"result": agent.execute(request, token, _dispatch(body)).to_json()}
 
 
 def _probe(agent: NodeAgent, body: Any, _query: dict) -> dict:
@@ -111,12 +119,13 @@ def _fence(agent: NodeAgent, body: Any, _query: dict) -> dict:
     target = body.get("target")
     if not isinstance(target, str) or not target:
         raise InvalidInput("fence needs a 'target' node name")
-    agent.admit(_token(body))
+    token = _token(body)
+    dispatch = _dispatch(body)
     try:
         device = FenceDevice.from_json(body["device"])
     except (KeyError, TypeError) as error:
         raise InvalidInput(f"fence device description is incomplete: {error}") from None
-    return {"result": agent.fence(device, action, target).to_json()}
+    return {"result": agent.fence(device, action, target, token, dispatch).to_json()}
 
 
 def _events(agent: NodeAgent, _body: Any, query: dict) -> dict:

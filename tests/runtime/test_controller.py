@@ -54,6 +54,16 @@ class FakeAgent:
         self.running: dict[str, str] = {}
         self.fail_stop: set[str] = set()
         self.executed: list[str] = []
+        self.fencing_token = 0
+        self.fenced: list[dict] = []
+
+    def announce(self, timeout: float | None = None) -> int:
+        self._check()
+        return self.fencing_token
+
+    def status(self) -> dict:
+        self._check()
+        return {"fencing": self.fenced}
 
     def _check(self) -> None:
         if not self.alive:
@@ -71,7 +81,7 @@ class FakeAgent:
         self._check()
         return {r.instance: OK if r.resource in self.running else NOT_RUNNING for r in requests}
 
-    def execute(self, request: OperationRequest) -> OcfResult:
+    def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
         self._check()
         self.executed.append(f"{request.action} {request.resource}")
         if request.action == "start":
@@ -84,9 +94,10 @@ class FakeAgent:
             return OK if request.resource in self.running else NOT_RUNNING
         return OK
 
-    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
+    def fence(self, device: FenceDevice, action: FenceAction, target: str, dispatch: str = "") -> FenceResult:
         self._check()
         self.cluster.fence_calls.append(target)
+        self.fenced.append({"dispatch": dispatch, "ok": self.cluster.fence_works, "device": device.id})
         if not self.cluster.fence_works:
             return FenceResult(device.id, action.value, target, False, 1, 1)
         victim = self.cluster.agents[target]
@@ -231,7 +242,7 @@ class RecordingAgent(FakeAgent):
         super().__init__(node, cluster)
         self.log, self.lock = log, lock
 
-    def execute(self, request: OperationRequest) -> OcfResult:
+    def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
         label = f"{request.action} {request.resource}@{self.node}"
         with self.lock:
             self.log.append(("begin", label))
