@@ -13,6 +13,9 @@ protocol (``key=value`` lines on stdin, or ``-o ACTION -n NODE`` on the command 
   ``node_root``; ``metadata``: the XML description.
 
 Exit codes follow fence-agents: 0 success, 1 failure, 2 "off" for status.
+
+For fault drills, ``off`` and ``reboot`` fail while a file named `DRILL_FAIL_FILE`
+exists in ``node_root``: a fencing device that breaks, then works again.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ NODE_DIR_VARIABLE = "PLACEMENT_NODE_DIR"
 PERSISTENT_DIR = "lib"  # the node's disk: a power-off keeps it, as a reboot keeps /var/lib
 _NODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 KILL_WAIT_SECONDS = 10.0
+DRILL_FAIL_FILE = "fence-drill-fail"
 
 METADATA = """<?xml version="1.0" ?>
 <resource-agent name="fence_process" shortdesc="Fence placement node agents running on this machine">
@@ -187,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Success: Powered ON (nothing to do: the node starts when its agent is started)")
         return 0
     if action in ("off", "reboot"):
+        if (root / DRILL_FAIL_FILE).exists():
+            print(f"Failed: fencing drill ({root / DRILL_FAIL_FILE} exists)", file=sys.stderr)
+            return 1
         try:
             print(power_off(node_dir))
         except (OSError, RuntimeError) as error:

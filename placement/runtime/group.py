@@ -50,6 +50,7 @@ def run_group(
     """Take part in the group until ``stop`` is set."""
     election = Election(etcd, name, ttl, prefix)
     log.info("controller %s joins the group at %s (lease TTL %ds)", election.name, etcd.endpoints, ttl)
+    _warm_up(config, load, planner)
     while not stop.is_set():
         token = election.campaign(stop)
         if token is None:
@@ -74,3 +75,20 @@ def run_group(
         finally:
             election.resign()
     log.info("controller %s leaves the group", election.name)
+
+
+def _warm_up(config: Path, load: Callable[[Path], Config] | None, planner: Planner) -> None:
+    """Parse and plan once while standing by: a takeover then costs no imports or grammar building."""
+    from placement.runtime.belief import Belief
+
+    try:
+        loaded = load(config) if load is not None else _load(config)
+        planner(loaded, Belief().to_state(loaded, 0))
+    except Exception as error:  # the term's own load reports it properly; this is only a head start
+        log.debug("warm-up failed: %s", error)
+
+
+def _load(path: Path) -> Config:
+    import placement
+
+    return placement.load(path)

@@ -59,7 +59,8 @@ start) if [ -e "${HA_RSCTMP}/fail-start" ]; then echo "ocf-exit-reason:start ref
        sleep "${OCF_RESKEY_start_delay:-0}"; touch "$state"; exit 0;;
 stop) if [ -e "${HA_RSCTMP}/fail-stop" ]; then echo "ocf-exit-reason:stop refused" >&2; exit 1; fi
       rm -f "$state"; exit 0;;
-monitor) [ -e "$state" ] && exit 0; exit 7;;
+monitor) if [ -e "${HA_RSCTMP}/hang-monitor" ]; then sleep 60; fi
+         [ -e "$state" ] && exit 0; exit 7;;
 meta-data) echo "<resource-agent name='Scripted'/>"; exit 0;;
 *) exit 3;;
 esac
