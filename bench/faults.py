@@ -230,6 +230,29 @@ class Campaign:
                 cluster.agents[node].wait()
                 cluster.start_agent(node)
 
+    def figures(self, completed: int, args: argparse.Namespace, wall: float, root: Path) -> dict:
+        def spread(values: list[float]) -> dict:
+            ordered = sorted(values)
+            return {
+                "count": len(ordered),
+                "max": round(ordered[-1], 2) if ordered else None,
+                "median": round(ordered[len(ordered) // 2], 2) if ordered else None,
+            }
+
+        return {
+            "runs": completed,
+            "seed": args.seed,
+            "lease_ttl_s": args.ttl,
+            "faults": dict(sorted(self.injected.items())),
+            "faults_total": sum(self.injected.values()),
+            "violations": self.violations,
+            "leader_kill_to_new_leader_s": spread(self.takeovers),
+            "leader_kill_to_new_term_started_s": spread(self.resumed),
+            "converge_after_heal_s": spread(self.converge_times),
+            "wall_s": round(wall, 1),
+            "logs": str(root) if args.keep else None,
+        }
+
     # ------------------------------------------------------------------ checks
 
     def converge(self, label: str, timeout: float = 180) -> bool:
@@ -404,29 +427,12 @@ def main() -> int:
             completed = run
             status = "ok" if len(campaign.violations) == before else f"VIOLATIONS: {campaign.violations[before:]}"
             print(f"run {run}/{args.runs}: {', '.join(faults)}: {status}", flush=True)
+            if args.json:  # after every run: a campaign cut short still leaves its figures
+                figures = campaign.figures(completed, args, time.monotonic() - began, root)
+                args.json.write_text(json.dumps(figures, indent=2) + "\n")
     finally:
         campaign.close()
-    takeovers = sorted(campaign.takeovers)
-    figures = {
-        "runs": completed,
-        "seed": args.seed,
-        "lease_ttl_s": args.ttl,
-        "faults": dict(sorted(campaign.injected.items())),
-        "violations": campaign.violations,
-        "leader_kill_to_new_leader_s": {
-            "count": len(takeovers),
-            "max": round(takeovers[-1], 2) if takeovers else None,
-            "median": round(takeovers[len(takeovers) // 2], 2) if takeovers else None,
-        },
-        "leader_kill_to_new_term_started_s": {
-            "count": len(campaign.resumed),
-            "max": round(max(campaign.resumed), 2) if campaign.resumed else None,
-            "median": round(sorted(campaign.resumed)[len(campaign.resumed) // 2], 2) if campaign.resumed else None,
-        },
-        "converge_after_heal_s_max": round(max(campaign.converge_times), 1) if campaign.converge_times else None,
-        "wall_s": round(time.monotonic() - began, 1),
-        "logs": str(root) if args.keep else None,
-    }
+    figures = campaign.figures(completed, args, time.monotonic() - began, root)
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

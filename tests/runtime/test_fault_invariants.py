@@ -1,0 +1,85 @@
+"""The fault campaign's invariant checkers (bench/faults.py) catch what they claim to, on crafted journals."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from placement.runtime.journal import Entry
+
+_SPEC = importlib.util.spec_from_file_location("faults", Path(__file__).parents[2] / "bench" / "faults.py")
+assert _SPEC is not None and _SPEC.loader is not None
+faults = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(faults)
+
+
+def journal(*items: tuple[str, dict]) -> list[Entry]:
+    return [Entry(seq, float(seq), kind, data) for seq, (kind, data) in enumerate(items, start=1)]
+
+
+def belief(*copies: tuple[str, str]) -> tuple[str, dict]:
+    instances = [{"resource": r, "node": n, "role": "started", "failed": False} for r, n in copies]
+    return "belief", {"belief": {"nodes": {}, "instances": instances}}
+
+
+def dispatch(op: str, resource: str, node: str) -> tuple[str, dict]:
+    return "dispatch", {"op": op, "resource": resource, "node": node, "action": f"{op} {resource}@{node}"}
+
+
+def test_a_start_elsewhere_between_unclean_and_fenced_is_caught() -> None:
+    bad = journal(
+        belief(("zulu", "charlie")),
+        ("unclean", {"node": "charlie"}),
+        dispatch("start", "zulu", "bob"),
+        ("fenced", {"node": "charlie"}),
+    )
+    assert faults.fencing_first(bad) == ["#3 start zulu@bob before charlie (unclean) was fenced"]
+    good = journal(
+        belief(("zulu", "charlie")),
+        ("unclean", {"node": "charlie"}),
+        ("fenced", {"node": "charlie"}),
+        dispatch("start", "zulu", "bob"),
+    )
+    assert faults.fencing_first(good) == []
+
+
+def order(token: int, dispatch: str, action: str, subject: str, time: float) -> dict:
+    return {"token": token, "dispatch": dispatch, "action": action, "subject": subject, "time": time}
+
+
+def test_an_order_under_an_older_token_or_outside_its_term_is_caught() -> None:
+    entries = journal(
+        ("controller-start", {"token": 2}),
+        dispatch("start", "xray", "alice"),
+        ("controller-start", {"token": 9}),
+        dispatch("stop", "xray", "alice"),
+    )
+    good = {"alice": [order(2, "#2", "start", "xray", 1.0), order(9, "#4", "stop", "xray", 2.0)]}
+    assert faults.stale_tokens(entries, good) == []
+    backwards = {"alice": [order(9, "#4", "stop", "xray", 1.0), order(2, "#2", "start", "xray", 2.0)]}
+    assert any("older token" in p for p in faults.stale_tokens(entries, backwards))
+    wrong_term = {"alice": [order(9, "#2", "start", "xray", 1.0)]}
+    assert any("journalled in term 2" in p for p in faults.stale_tokens(entries, wrong_term))
+
+
+def test_lost_repeated_and_phantom_actions_are_caught() -> None:
+    entries = journal(
+        dispatch("start", "xray", "alice"),
+        ("result", {"dispatch": 1, "op": "start", "ok": True, "action": "start xray@alice"}),
+        dispatch("start", "xray", "alice"),
+        ("result", {"dispatch": 3, "op": "start", "ok": True, "action": "start xray@alice"}),
+    )
+    repeated = {"alice": [order(2, "#1", "start", "xray", 1.0), order(2, "#3", "start", "xray", 2.0)]}
+    assert faults.lost_or_repeated(entries, repeated) == ["alice: start of xray (#3) repeated without a stop or fence"]
+    fenced_between = {
+        "alice": [order(2, "#1", "start", "xray", 1.0), order(2, "#3", "start", "xray", 3.0)],
+        "bob": [order(2, "#9", "fence-off", "alice", 2.0)],
+    }
+    problems = faults.lost_or_repeated(entries, fenced_between)
+    assert problems == ["bob executed " + str(fenced_between["bob"][0]) + " that no journal dispatch names (lost)"]
+    twice = {"alice": [order(2, "#1", "start", "xray", 1.0), order(2, "#1", "start", "xray", 2.0)]}
+    assert "#1 executed 2 times" in faults.lost_or_repeated(entries, twice)
+    never_ran = {"alice": [order(2, "#1", "start", "xray", 1.0)]}
+    assert any(
+        "#4 says start xray@alice succeeded; no agent ran it" in p for p in faults.lost_or_repeated(entries, never_ran)
+    )
