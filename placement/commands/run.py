@@ -65,9 +65,11 @@ def command(
 ) -> None:
     """Probe the agents, plan, execute the transition, watch and replan until stopped (Ctrl-C)."""
     import placement
+    from placement.errors import InvalidInput
     from placement.runtime.auth import load_secret
     from placement.runtime.client import AgentClient, parse_agents
     from placement.runtime.controller import Controller, ControllerOptions
+    from placement.runtime.election import LeadershipLost
     from placement.runtime.journal import Journal
 
     placement.load(config_path)  # refuse a bad configuration before touching the cluster
@@ -97,4 +99,7 @@ def command(
         return
     clients = {node: AgentClient(node, address, secret, tls=tls) for node, address in addresses.items()}
     with Journal(journal_path) as journal:
-        Controller(config_path, clients, journal, options=options).run(stop)
+        try:
+            Controller(config_path, clients, journal, options=options).run(stop)
+        except LeadershipLost as error:
+            raise InvalidInput(f"{error}: these agents obey a controller group; run with --etcd") from None

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from placement.model import Agent, ClusterOptions, Config, Location, Node, Operation, Primitive, frozen_map
-from placement.runtime.client import AgentUnreachable
+from placement.runtime.client import AgentUnreachable, Deposed
 from placement.runtime.controller import Controller, ControllerOptions
+from placement.runtime.election import LeadershipLost
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
 from placement.runtime.journal import Journal
 from placement.runtime.messages import OperationRequest
@@ -298,3 +299,35 @@ def test_a_crashing_planner_is_journalled_and_the_loop_goes_on(tmp_path: Path, f
     ctl.round()
     failures = list(journal.of_kind("plan-failed"))
     assert len(failures) == 2 and "ZeroDivisionError" in failures[0].data["error"]
+
+
+def test_a_term_that_lapses_stops_before_dispatching_anything(tmp_path: Path, fake: FakeCluster) -> None:
+    leading = [True]
+    with Journal(tmp_path / "journal") as journal:
+        ctl = Controller(
+            config(), fake.agents, journal, planner=stub_planner.plan, options=FAST, leading=lambda: leading[0], token=5
+        )  # type: ignore[arg-type]
+        try:
+            ctl.start()
+            assert all(agent.fencing_token == 5 for agent in fake.agents.values())
+            leading[0] = False  # the lease lapsed (a pause, etcd lost): nothing more may be sent
+            with pytest.raises(LeadershipLost):
+                ctl.round()
+        finally:
+            ctl.close()
+    assert all(not agent.executed for agent in fake.agents.values())
+
+
+class DeposingAgent(FakeAgent):
+    """An agent that has seen a newer controller's token."""
+
+    def announce(self, timeout: float | None = None) -> int:
+        raise Deposed(f"{self.node}: fencing token 0 is older than 7")
+
+
+def test_a_controller_refused_by_an_agent_token_ends_its_term(tmp_path: Path, fake: FakeCluster, controller) -> None:
+    fake.agents["bob"] = DeposingAgent("bob", fake)
+    ctl, journal = controller(fake)
+    with pytest.raises(LeadershipLost, match="older than 7"):
+        ctl.start()
+    assert journal.last("controller-start") is None and all(not a.executed for a in fake.agents.values())

@@ -99,6 +99,15 @@ def test_keys_init_writes_private_keys_for_the_owner_only_and_refuses_to_overwri
         init_keys(keys, ["carol"])
 
 
+def test_the_keys_init_command_writes_the_files_and_refuses_a_second_ca(tmp_path: Path) -> None:
+    argv = [*CLI, "keys", "init", "--nodes", "alice,bob", "--dir", str(tmp_path / "k")]
+    first = subprocess.run(argv, capture_output=True, text=True, env=environment(), cwd=REPO, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert "alice.pem" in first.stdout and (tmp_path / "k" / "controller.key").exists()
+    again = subprocess.run(argv, capture_output=True, text=True, env=environment(), cwd=REPO, timeout=60)
+    assert again.returncode == 1 and "CA exists" in again.stderr and "Traceback" not in again.stderr
+
+
 def test_mutual_tls_carries_the_signed_requests(tls_served, keys: Path) -> None:
     _, server = tls_served
     client = AgentClient("alice", f"127.0.0.1:{server.port}", SECRET, tls=client_context(keys))
