@@ -297,14 +297,16 @@ class Campaign:
         real = {(r, n) for r in watched for n in cluster.running(r)}
         return believed == real
 
-    def check(self, sampler: Sampler) -> None:
+    def check(self, sampler: Sampler) -> list[str]:
+        """The invariants over everything so far; returns the violations not reported before."""
         entries = self.cluster.entries()
         orders = {node: self.cluster.orders(node) for node in NODES}
-        self.violations += [f"two active copies: {line}" for line in sampler.twice]
+        found = [f"two active copies: {line}" for line in sampler.twice]
         sampler.twice.clear()
-        self.violations += fencing_first(entries)
-        self.violations += stale_tokens(entries, orders)
-        self.violations += lost_or_repeated(entries, orders)
+        found += fencing_first(entries) + stale_tokens(entries, orders) + lost_or_repeated(entries, orders)
+        new = [v for v in found if v not in self.violations]
+        self.violations += new
+        return new
 
 
 # ---------------------------------------------------------------------- invariants (pure functions)
@@ -359,42 +361,60 @@ def stale_tokens(entries: list[Entry], orders: dict[str, list[dict]]) -> list[st
 
 
 def lost_or_repeated(entries: list[Entry], orders: dict[str, list[dict]]) -> list[str]:
-    """Every executed order is a journalled dispatch, none ran twice, no completed start was repeated."""
+    """Every executed order is a journalled dispatch, none ran twice, no completed start was repeated.
+
+    A fence dispatch may run on several executors in turn (one did not answer, or a
+    fencing level failed), never after its result was journalled. A start is a
+    repetition when the journal holds a completed start of that copy and no evidence
+    that it stopped since: a successful stop, a failed action or monitor, a probe not
+    finding it, or the node's fence.
+    """
     problems = []
     dispatches = {f"#{e.seq}": e for e in entries if e.kind == "dispatch"}
+    answered_at = {f"#{e.data['dispatch']}": e.time for e in entries if e.kind == "result" and "dispatch" in e.data}
     seen: Counter[str] = Counter()
-    timeline = []
     for node, lines in orders.items():
         for order in lines:
             dispatch = order.get("dispatch", "")
             if not dispatch:
                 continue  # recurring monitors the controller (re)starts after a probe carry none
-            seen[dispatch] += 1
             entry = dispatches.get(dispatch)
             if entry is None:
                 problems.append(f"{node} executed {order} that no journal dispatch names (lost)")
-            elif entry.data.get("node") != node and not order["action"].startswith("fence"):
+                continue
+            if order["action"].startswith("fence-"):
+                if dispatch in answered_at and order["time"] > answered_at[dispatch]:
+                    problems.append(f"{node} ran fence {dispatch} after its result was journalled")
+                continue
+            seen[dispatch] += 1
+            if entry.data.get("node") != node:
                 problems.append(f"{node} executed {dispatch} meant for {entry.data.get('node')}")
-            timeline.append((order["time"], node, order))
     problems += [f"{d} executed {n} times" for d, n in seen.items() if n > 1]
     for entry in entries:  # and the other way round: a success the journal holds was really executed
         if (
             entry.kind == "result"
             and entry.data.get("ok")
             and entry.data.get("op") in ("start", "stop", "promote", "demote")
-        ) and f"#{entry.data['dispatch']}" not in seen:
+            and f"#{entry.data['dispatch']}" not in seen
+        ):
             problems.append(f"result #{entry.seq} says {entry.data.get('action')} succeeded; no agent ran it")
-    running: set[tuple[str, str]] = set()
-    for _, node, order in sorted(timeline, key=lambda t: t[0]):
-        action, subject = order["action"], order["subject"]
-        if action.startswith("fence-"):
-            running = {(r, n) for r, n in running if n != subject}
-        elif action in ("stop", "migrate_to"):
-            running.discard((subject, node))
-        elif action == "start":
-            if (subject, node) in running and subject in SINGLES:
-                problems.append(f"{node}: start of {subject} ({order['dispatch']}) repeated without a stop or fence")
-            running.add((subject, node))
+    started: set[tuple[str, str]] = set()  # (resource, node) with a completed start and no sign of stopping
+    for entry in entries:
+        data = entry.data
+        key = (data.get("resource"), data.get("node"))
+        if entry.kind == "dispatch" and data.get("op") == "start" and data.get("resource") in SINGLES:
+            if key in started:
+                problems.append(f"#{entry.seq} {data.get('action')}: a completed start repeated, no sign it stopped")
+        elif entry.kind == "result" and data.get("op") in ("start", "migrate_from"):
+            (started.add if data.get("ok") else started.discard)(key)
+        elif entry.kind == "result" and (data.get("op") in ("stop", "migrate_to") or not data.get("ok")):
+            started.discard(key)  # a stop, or any failed action: the copy is in doubt, not "completed"
+        elif entry.kind == "event" and data.get("exit_code") != data.get("expected"):
+            started.discard(key)
+        elif entry.kind == "probe":
+            started -= {(r, n) for r, n in started if n == data.get("node") and r not in data.get("found", {})}
+        elif entry.kind in ("fenced", "unclean"):
+            started -= {(r, n) for r, n in started if n == data.get("node")}
     return problems
 
 
@@ -408,6 +428,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs) at the end")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the processes started are cleaned up
     root = Path(tempfile.mkdtemp(prefix="placement-faults-"))
     campaign = Campaign(root, args.seed, args.ttl, args.dead_after)
     began = time.monotonic()
@@ -423,9 +444,9 @@ def main() -> int:
             before = len(campaign.violations)
             campaign.converge(f"run {run} ({', '.join(faults)})")
             sampler.stop()
-            campaign.check(sampler)
+            new = campaign.violations[before:] + campaign.check(sampler)
             completed = run
-            status = "ok" if len(campaign.violations) == before else f"VIOLATIONS: {campaign.violations[before:]}"
+            status = "ok" if not new else f"VIOLATIONS: {new}"
             print(f"run {run}/{args.runs}: {', '.join(faults)}: {status}", flush=True)
             if args.json:  # after every run: a campaign cut short still leaves its figures
                 figures = campaign.figures(completed, args, time.monotonic() - began, root)

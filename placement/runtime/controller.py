@@ -704,7 +704,10 @@ class Controller:
         return changed
 
     def _on_event(self, node: str, event: MonitorEvent) -> bool:
-        self.journal.record("event", node=node, **event.to_json())
+        # The event's own number and time must not take the places of the entry's (reserved names).
+        fields = event.to_json()
+        fields["event_seq"], fields["event_time"] = fields.pop("seq"), fields.pop("time")
+        self.journal.record("event", node=node, **fields)
         if event.healthy:
             return False
         copies = [i for (rid, n, _), i in self.belief.instances.items() if rid == event.resource and n == node]

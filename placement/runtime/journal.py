@@ -116,8 +116,18 @@ def read(path: Path | str) -> list[Entry]:
     return _read(Path(path))[0]
 
 
+RESERVED = frozenset({"seq", "time", "kind"})
+
+
 def line_of(entry: Entry) -> str:
-    """The JSON form of one entry, as the file (and etcd) store it."""
+    """The JSON form of one entry, as the file (and etcd) store it.
+
+    Raises ValueError for data using the entry's own field names: stored flat, they
+    would replace the entry's sequence number or time when read back.
+    """
+    clash = RESERVED & set(entry.data)
+    if clash:
+        raise ValueError(f"journal entry {entry.kind!r} uses reserved field names {sorted(clash)}")
     return json.dumps({"seq": entry.seq, "time": entry.time, "kind": entry.kind, **entry.data}, sort_keys=True)
 
 

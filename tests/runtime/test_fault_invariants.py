@@ -62,24 +62,55 @@ def test_an_order_under_an_older_token_or_outside_its_term_is_caught() -> None:
     assert any("journalled in term 2" in p for p in faults.stale_tokens(entries, wrong_term))
 
 
-def test_lost_repeated_and_phantom_actions_are_caught() -> None:
+def result(dispatch: int, op: str, resource: str, node: str, ok: bool = True) -> tuple[str, dict]:
+    data = {"dispatch": dispatch, "op": op, "ok": ok, "resource": resource, "node": node}
+    return "result", {**data, "action": f"{op} {resource}@{node}"}
+
+
+def test_a_completed_start_repeated_without_a_sign_it_stopped_is_caught() -> None:
+    repeated = journal(
+        dispatch("start", "xray", "alice"),
+        result(1, "start", "xray", "alice"),
+        result(9, "monitor", "xray", "alice"),  # healthy monitors are no sign of stopping
+        dispatch("start", "xray", "alice"),
+    )
+    ran = {"alice": [order(2, "#1", "start", "xray", 1.0)]}
+    assert faults.lost_or_repeated(repeated, ran) == [
+        "#4 start xray@alice: a completed start repeated, no sign it stopped"
+    ]
+    for evidence in (
+        ("probe", {"node": "alice", "found": {"iscsi": "started"}}),
+        ("event", {"node": "alice", "resource": "xray", "exit_code": 7, "expected": 0}),
+        ("fenced", {"node": "alice"}),
+        result(1, "stop", "xray", "alice"),
+    ):
+        entries = journal(dispatch("start", "xray", "alice"), result(1, "start", "xray", "alice"), evidence)
+        entries += journal(dispatch("start", "xray", "alice"))
+        assert faults.lost_or_repeated(entries, ran) == [], evidence
+
+
+def test_lost_twice_run_and_phantom_actions_are_caught() -> None:
     entries = journal(
         dispatch("start", "xray", "alice"),
-        ("result", {"dispatch": 1, "op": "start", "ok": True, "action": "start xray@alice"}),
-        dispatch("start", "xray", "alice"),
-        ("result", {"dispatch": 3, "op": "start", "ok": True, "action": "start xray@alice"}),
+        result(1, "start", "xray", "alice"),
+        ("dispatch", {"op": "fence", "node": "charlie", "action": "fence charlie"}),
+        result(3, "fence", "", "charlie"),
     )
-    repeated = {"alice": [order(2, "#1", "start", "xray", 1.0), order(2, "#3", "start", "xray", 2.0)]}
-    assert faults.lost_or_repeated(entries, repeated) == ["alice: start of xray (#3) repeated without a stop or fence"]
-    fenced_between = {
-        "alice": [order(2, "#1", "start", "xray", 1.0), order(2, "#3", "start", "xray", 3.0)],
-        "bob": [order(2, "#9", "fence-off", "alice", 2.0)],
-    }
-    problems = faults.lost_or_repeated(entries, fenced_between)
-    assert problems == ["bob executed " + str(fenced_between["bob"][0]) + " that no journal dispatch names (lost)"]
+    ran = [order(2, "#1", "start", "xray", 1.0)]
+    lost = {"alice": ran, "bob": [order(2, "#9", "start", "yankee", 1.0)]}
+    assert faults.lost_or_repeated(entries, lost) == [
+        f"bob executed {lost['bob'][0]} that no journal dispatch names (lost)"
+    ]
     twice = {"alice": [order(2, "#1", "start", "xray", 1.0), order(2, "#1", "start", "xray", 2.0)]}
-    assert "#1 executed 2 times" in faults.lost_or_repeated(entries, twice)
-    never_ran = {"alice": [order(2, "#1", "start", "xray", 1.0)]}
-    assert any(
-        "#4 says start xray@alice succeeded; no agent ran it" in p for p in faults.lost_or_repeated(entries, never_ran)
-    )
+    assert faults.lost_or_repeated(entries, twice) == ["#1 executed 2 times"]
+    never_ran = faults.lost_or_repeated(entries, {})
+    assert never_ran == ["result #2 says start xray@alice succeeded; no agent ran it"]
+    # A fence may go to a second executor when the first does not answer, never after its result.
+    retried = {
+        "alice": ran,
+        "bob": [order(2, "#3", "fence-off", "charlie", 1.0)],
+        "dan": [order(2, "#3", "fence-off", "charlie", 2.0)],
+    }
+    assert faults.lost_or_repeated(entries, retried) == []
+    late = {"alice": ran, "bob": [order(2, "#3", "fence-off", "charlie", 99.0)]}
+    assert faults.lost_or_repeated(entries, late) == ["bob ran fence #3 after its result was journalled"]
