@@ -26,7 +26,7 @@ import click
     type=click.Path(dir_okay=False, path_type=Path),
     default="placement-journal.jsonl",
     show_default=True,
-    help="Crash-safe record of decisions and results; a restarted controller resumes from it.",
+    help="Crash-safe record of decisions and results; a restarted controller resumes from it (not with --etcd).",
 )
 @click.option(
     "--dead-after",
