@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "placement.commands.state",
     "placement.commands.import_cib",
     "placement.commands.agent",
+    "placement.commands.keys",
     "placement.commands.run",
     "placement.commands.status",
     "placement.commands.place",

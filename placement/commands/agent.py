@@ -29,7 +29,13 @@ from placement.errors import InvalidInput
     help="Node directory (pid file, agents' state); default ./nodes/NODE.",
 )
 @click.option("--ocf-root", type=click.Path(file_okay=False, path_type=Path), default="/usr/lib/ocf")
-@click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address.")
+@click.option(
+    "--tls",
+    "tls_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Serve mutual TLS with the certificates of `placement keys init` in this directory.",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address (needs --tls).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 def command(
     node: str,
@@ -37,6 +43,7 @@ def command(
     secret_file: Path,
     directory: Path | None,
     ocf_root: Path,
+    tls_dir: Path | None,
     allow_remote: bool,
     log_level: str,
 ) -> None:
@@ -49,12 +56,19 @@ def command(
     host, port = parse_address(listen)
     if not is_loopback(host) and not allow_remote:
         raise InvalidInput(f"--listen {listen}: not a loopback address; add --allow-remote to mean it")
+    if not is_loopback(host) and tls_dir is None:
+        raise InvalidInput(f"--listen {listen}: off loopback the agent needs --tls (make keys: placement keys init)")
+    tls = None
+    if tls_dir is not None:
+        from placement.runtime.tls import server_context
+
+        tls = server_context(tls_dir, node)
     logging.basicConfig(
         level=log_level.upper(), stream=sys.stderr, format=f"%(asctime)s {node} %(levelname)s %(message)s"
     )
     agent = NodeAgent(node, directory or Path("nodes") / node, ocf_root)
     try:
-        server = AgentServer((host, port), agent, secret)
+        server = AgentServer((host, port), agent, secret, tls)
     except OSError as error:
         raise InvalidInput(f"--listen {listen}: {error.strerror}") from None
     pid_file = agent.write_pid_file()
@@ -65,7 +79,8 @@ def command(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo(f"placement agent {node} listening on {host}:{server.port} (pid file {pid_file})")
+    scheme = "mutual TLS" if tls else "plain HTTP, loopback"
+    click.echo(f"placement agent {node} listening on {host}:{server.port} ({scheme}; pid file {pid_file})")
     sys.stdout.flush()
     try:
         server.serve_forever(poll_interval=0.2)

@@ -14,11 +14,16 @@ authenticated HTTP). It plays the part of Pacemaker's executor on one node:
   on request.
 
 The node directory holds the pid file and the agents' state (``HA_RSCTMP``,
-``HA_VARRUN``): wiping it is what a reboot does to ``/run``.
+``HA_VARRUN``): wiping it is what a reboot does to ``/run``. Its ``lib/``
+subdirectory is the node's persistent state (``/var/lib``, kept by a power-off):
+the newest **fencing token** seen. Every operation and fence carries the sending
+controller's token; one older than the newest seen is refused, so a deposed
+leader that wakes up cannot start or fence anything (`admit`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -30,7 +35,7 @@ from pathlib import Path
 
 from placement.model import Role
 from placement.runtime import fencing, ocf
-from placement.runtime.fence_process import NODE_DIR_VARIABLE
+from placement.runtime.fence_process import NODE_DIR_VARIABLE, PERSISTENT_DIR
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
 from placement.runtime.messages import MonitorEvent, OperationRequest
 from placement.runtime.ocf import OcfResult, OcfStatus
@@ -38,6 +43,8 @@ from placement.runtime.ocf import OcfResult, OcfStatus
 log = logging.getLogger(__name__)
 
 PID_FILE = "agent.pid"
+TOKEN_FILE = "fencing-token"
+ORDERS_FILE = "orders.jsonl"  # every controller order admitted, in order: the audit trail of who did what
 # Recurring monitors are cancelled before these actions change the copy's role.
 _CANCELS_MONITORS = frozenset({"stop", "promote", "demote", "migrate_to", "migrate_from", "start"})
 EVENT_LIMIT = 10_000  # oldest events are dropped beyond this; the controller polls far more often
@@ -97,6 +104,10 @@ def role_after(action: str, result: OcfResult) -> tuple[Role, bool]:
     }.get(action, Role.STARTED), False
 
 
+class StaleToken(Exception):
+    """An action from a controller whose leadership has been superseded."""
+
+
 class _Monitor:
     """One recurring monitor: a thread that runs the check every interval until cancelled."""
 
@@ -140,9 +151,69 @@ class NodeAgent:
         self._monitors: dict[tuple[str, int], _Monitor] = {}
         self._events: list[MonitorEvent] = []
         self._seq = 0
-        self._fencing: list[FenceResult] = []
-        for sub in ("rsctmp", "run"):
+        self._fencing: list[dict] = []  # results with the dispatch they answered and when
+        for sub in ("rsctmp", "run", PERSISTENT_DIR):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        self._token_lock = threading.Lock()  # held while persisting: admissions are serialised
+        self._token = self._read_token()
+        self.refused_stale = 0
+
+    # ------------------------------------------------------------------ fencing tokens
+
+    @property
+    def token(self) -> int:
+        """The newest controller fencing token seen (0: none, a single controller)."""
+        return self._token
+
+    def admit(self, token: int) -> None:
+        """Accept an action sent under ``token``, or raise `StaleToken` if a newer one was seen.
+
+        A newer token is made durable before the action runs, so a restarted (or
+        powered-off and restarted) agent still refuses the deposed leader.
+        """
+        with self._token_lock:
+            if token < self._token:
+                self.refused_stale += 1
+                log.warning("refused an action under stale fencing token %d (newest seen %d)", token, self._token)
+                raise StaleToken(f"fencing token {token} is older than {self._token}: that controller was deposed")
+            if token > self._token:
+                self._write_token(token)
+                log.info("fencing token is now %d (was %d)", token, self._token)
+                self._token = token
+
+    def _log_order(self, token: int, dispatch: str, action: str, subject: str, interval_ms: int) -> None:
+        line = {"time": self._clock(), "token": token, "dispatch": dispatch, "action": action, "subject": subject}
+        if interval_ms:
+            line["interval_ms"] = interval_ms
+        with self._token_lock, (self.directory / PERSISTENT_DIR / ORDERS_FILE).open("a") as handle:
+            handle.write(json.dumps(line, sort_keys=True) + "\n")
+
+    def _token_path(self) -> Path:
+        return self.directory / PERSISTENT_DIR / TOKEN_FILE
+
+    def _read_token(self) -> int:
+        try:
+            return int(self._token_path().read_text().strip() or 0)
+        except FileNotFoundError:
+            return 0
+        except ValueError:
+            # A torn or garbled file: refuse to guess low (that would re-admit a deposed leader).
+            path = self._token_path()
+            raise RuntimeError(f"{path}: not a fencing token (remove it only if no controller ran)") from None
+
+    def _write_token(self, token: int) -> None:
+        path = self._token_path()
+        temporary = path.with_suffix(".tmp")
+        with temporary.open("w") as handle:
+            handle.write(f"{token}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+        descriptor = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
     # ------------------------------------------------------------------ environment
 
@@ -176,11 +247,22 @@ class NodeAgent:
 
     # ------------------------------------------------------------------ operations
 
-    def execute(self, request: OperationRequest) -> OcfResult:
-        """Run one operation; a monitor with an interval keeps running afterwards."""
+    def execute(self, request: OperationRequest, token: int | None = None, dispatch: str = "") -> OcfResult:
+        """Run one operation; a monitor with an interval keeps running afterwards.
+
+        With a ``token`` the operation is a controller's order: refused (`StaleToken`)
+        if a newer token was seen, checked again under the copy's lock, so an order of
+        a deposed leader can neither slip in after a new leader's probe of the copy
+        nor change it behind that probe's back.
+        """
+        if token is not None:
+            self.admit(token)
         if request.action in _CANCELS_MONITORS:
             self.cancel_monitors(request.instance)
         with self._lock_for(request.instance):
+            if token is not None:
+                self.admit(token)
+                self._log_order(token, dispatch, request.action, request.resource, request.interval_ms)
             result = self._run(request)
             self._remember(request, result)
         log.info(
@@ -204,8 +286,17 @@ class NodeAgent:
         """One-shot monitors of many copies, by instance name."""
         return {r.instance: self.execute(r.with_action("monitor")) for r in requests}
 
-    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
-        """Fence ``target`` with ``device`` from this node."""
+    def fence(
+        self, device: FenceDevice, action: FenceAction, target: str, token: int | None = None, dispatch: str = ""
+    ) -> FenceResult:
+        """Fence ``target`` with ``device`` from this node.
+
+        ``dispatch`` names the controller's journal entry: a new leader finding that
+        fence in doubt asks the executors whether it completed instead of fencing twice.
+        """
+        if token is not None:
+            self.admit(token)
+            self._log_order(token, dispatch, f"fence-{action.value}", target, 0)
         result = fencing.run_agent(device, action, target, self.environment)
         log.warning(
             "fence %s %s with %s from %s: %s",
@@ -216,7 +307,7 @@ class NodeAgent:
             "ok" if result.ok else f"failed rc={result.exit_code}",
         )
         with self._guard:
-            self._fencing.append(result)
+            self._fencing.append({**result.to_json(), "dispatch": dispatch, "time": self._clock()})
         return result
 
     def cancel_monitors(self, instance: str) -> None:
@@ -250,8 +341,10 @@ class NodeAgent:
                     {"instance": i, "interval_ms": ms, "last_exit_code": m.last_exit_code}
                     for (i, ms), m in sorted(self._monitors.items())
                 ],
-                "fencing": [f.to_json() for f in self._fencing],
+                "fencing": list(self._fencing),
                 "last_event": self._seq,
+                "token": self._token,
+                "refused_stale": self.refused_stale,
             }
 
     def heartbeat(self) -> dict:
@@ -263,6 +356,7 @@ class NodeAgent:
             "pid": os.getpid(),
             "time": self._clock(),
             "last_event": last_event,
+            "token": self._token,
         }
 
     # ------------------------------------------------------------------ internals

@@ -4,8 +4,9 @@ Every request carries three headers: a timestamp, a random nonce and the MAC of
 ``node, method, path, timestamp, nonce, sha256(body)`` under the cluster secret,
 where ``node`` is the agent the request is meant for (so a request captured on its
 way to alice cannot be replayed to bob). The
-agent refuses a wrong MAC, a timestamp more than `MAX_SKEW_SECONDS` away from its
-clock, and a nonce it has already seen within that window (a replay). Answers are
+agent refuses a wrong MAC, a timestamp that is not a plain decimal number (``nan``,
+``inf``, exponents), one more than `MAX_SKEW_SECONDS` away from its clock, and a nonce
+it has already seen within that window (a replay). Answers are
 signed the same way, so the controller knows it talks to a holder of the secret.
 
 The secret lives in a file that must not be readable by others (like an ssh key).
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
+import re
 import secrets
 import stat
 import threading
@@ -30,6 +33,10 @@ HEADER_NONCE = "X-Placement-Nonce"
 HEADER_MAC = "X-Placement-Mac"
 MAX_SKEW_SECONDS = 30.0
 MIN_SECRET_BYTES = 16
+# Seconds since the epoch as `sign` writes them: digits, optionally a fraction. Anything
+# else (nan, inf, 1e9, -5, padding) is refused before it reaches float arithmetic,
+# where nan would compare false with every bound and so pass any staleness check.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?")
 
 
 class AuthError(Exception):
@@ -85,6 +92,24 @@ def sign(secret: bytes, node: str, method: str, path: str, body: bytes, now: flo
     }
 
 
+def parse_timestamp(text: str) -> float:
+    """A request timestamp as seconds, or `AuthError` if it is not a finite plain decimal.
+
+    >>> parse_timestamp("1700000000.25")
+    1700000000.25
+    >>> parse_timestamp("nan")
+    Traceback (most recent call last):
+    ...
+    placement.runtime.auth.AuthError: timestamp 'nan' is not a plain decimal number of seconds
+    """
+    if not _TIMESTAMP.fullmatch(text):
+        raise AuthError(f"timestamp {text[:40]!r} is not a plain decimal number of seconds")
+    value = float(text)
+    if not math.isfinite(value):  # cannot happen after the pattern; kept as the invariant it protects
+        raise AuthError("timestamp is not finite")
+    return value
+
+
 class Verifier:
     """Checks messages signed for agent ``node``; remembers nonces for the skew window (thread-safe)."""
 
@@ -109,15 +134,12 @@ class Verifier:
         given = headers.get(HEADER_MAC)
         if not (timestamp and nonce and given):
             raise AuthError("missing authentication headers")
+        sent = parse_timestamp(timestamp)
         expected = mac(self._secret, self._node, method, path, timestamp, nonce, body)
         if not hmac.compare_digest(expected, given):
             raise AuthError("wrong MAC (wrong secret or altered message)")
-        try:
-            sent = float(timestamp)
-        except ValueError:
-            raise AuthError("timestamp is not a number") from None
         now = self._clock()
-        if abs(now - sent) > self._max_skew:
+        if not abs(now - sent) <= self._max_skew:  # written so that a nan could not pass either
             raise AuthError(f"stale timestamp ({now - sent:+.1f}s from now)")
         with self._lock:
             self._forget_expired(now)

@@ -2,13 +2,18 @@
 
 Errors are split by what the controller does about them: `AgentUnreachable`
 (no answer: count towards heartbeat loss), `AgentRefused` (wrong secret: a
-configuration error), `AgentError` (the agent answered but refused the request).
+configuration error), `Deposed` (the agent has seen a newer controller's fencing
+token: we no longer lead), `AgentError` (the agent answered but refused the request).
+
+With a TLS context (`placement.runtime.tls.client_context`) every call is mutual
+TLS, and the agent's certificate must name the node we meant to reach.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +39,23 @@ class AgentRefused(AgentError):
     """The agent refused our credentials (the secrets differ)."""
 
 
+class Deposed(AgentError):
+    """The agent refused our fencing token: a newer controller leads now."""
+
+
+class _NodeHTTPS(http.client.HTTPSConnection):
+    """HTTPS to an address, checking the certificate against the node's name, not the address."""
+
+    def __init__(self, host: str, port: int, node: str, context: ssl.SSLContext, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._node = node
+        self._tls = context
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self._node)
+
+
 def parse_agents(text: str) -> dict[str, str]:
     """``alice=127.0.0.1:7001,bob=127.0.0.1:7002`` → node → address.
 
@@ -57,8 +79,18 @@ def parse_agents(text: str) -> dict[str, str]:
 class AgentClient:
     """A client for one node agent. Cheap: one HTTP connection per call."""
 
-    def __init__(self, node: str, address: str, secret: bytes, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        node: str,
+        address: str,
+        secret: bytes,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        tls: ssl.SSLContext | None = None,
+        fencing_token: int = 0,
+    ) -> None:
         self.node = node
+        self.tls = tls
+        self.fencing_token = fencing_token  # sent with every operation and fence
         self.address = address
         self.host, self.port = parse_address(address)
         self.timeout = timeout
@@ -72,7 +104,11 @@ class AgentClient:
         """One signed request; returns the verified JSON answer."""
         body = b"" if payload is None else json.dumps(payload, sort_keys=True).encode()
         headers = {"Content-Type": "application/json", **sign(self._secret, self.node, method, path, body)}
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout or self.timeout)
+        connection: http.client.HTTPConnection
+        if self.tls is None:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout or self.timeout)
+        else:
+            connection = _NodeHTTPS(self.host, self.port, self.node, self.tls, timeout or self.timeout)
         try:
             connection.request(method, path, body=body or None, headers=headers)
             response = connection.getresponse()
@@ -93,6 +129,8 @@ class AgentClient:
             data = json.loads(answer)
         except json.JSONDecodeError:
             raise AgentUnreachable(f"{self.node} ({self.address}): answer is not JSON") from None
+        if status == 409:
+            raise Deposed(f"{self.node}: {data.get('error', 'stale fencing token')}")
         if status != 200:
             raise AgentError(f"{self.node}: {data.get('error', f'HTTP {status}')}")
         return data
@@ -110,18 +148,29 @@ class AgentClient:
         data = self.call("GET", f"/events?after={int(after)}")
         return str(data["boot_id"]), [MonitorEvent.from_json(e) for e in data["events"]]
 
-    def execute(self, request: OperationRequest) -> OcfResult:
+    def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
         # The agent enforces the operation's timeout; allow it that long plus slack.
-        data = self.call("POST", "/operation", request.to_json(), timeout=request.timeout_ms / 1000 + 10)
+        payload = {**request.to_json(), "token": self.fencing_token, "dispatch": dispatch}
+        data = self.call("POST", "/operation", payload, timeout=request.timeout_ms / 1000 + 10)
         return OcfResult.from_json(data["result"])
+
+    def announce(self, timeout: float | None = None) -> int:
+        """Tell the agent our fencing token (a new leader does this first); returns the agent's."""
+        return int(self.call("POST", "/token", {"token": self.fencing_token}, timeout=timeout)["token"])
 
     def probe(self, requests: list[OperationRequest]) -> dict[str, OcfResult]:
         budget = sum(r.timeout_ms for r in requests) / 1000 + 10
         data = self.call("POST", "/probe", {"requests": [r.to_json() for r in requests]}, timeout=budget)
         return {instance: OcfResult.from_json(result) for instance, result in data["results"].items()}
 
-    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
-        payload = {"device": device.to_json(), "action": action.value, "target": target}
+    def fence(self, device: FenceDevice, action: FenceAction, target: str, dispatch: str = "") -> FenceResult:
+        payload = {
+            "device": device.to_json(),
+            "action": action.value,
+            "target": target,
+            "token": self.fencing_token,
+            "dispatch": dispatch,
+        }
         data = self.call("POST", "/fence", payload, timeout=device.timeout_ms(action) / 1000 + 10)
         return FenceResult.from_json(data["result"])
 

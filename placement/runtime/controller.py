@@ -12,7 +12,11 @@ One loop, Pacemaker's controller in miniature:
    on any failure or event stop dispatching, wait for what is in flight (except
    on nodes that became unclean: fencing settles those), and go back to 1.
 
-Every decision is journalled (fsynced) before it is acted on. Independently of
+Every decision is journalled (fsynced, or written to etcd) before it is acted on.
+In a group of controllers (`placement.runtime.group`) this object lives for one
+leadership term: ``leading`` says whether the term still holds, every agent call
+carries the term's fencing token, and any sign of a newer leader (a refused token,
+a refused journal write) raises `LeadershipLost`, which ends the term at once. Independently of
 the planner, the executor refuses to start a resource that may still run on an
 unclean node, or that runs on another node already: a planner bug cannot make a
 resource run twice. Fencing that fails is retried with back-off, and nothing of
@@ -36,9 +40,10 @@ from placement.hierarchy import Hierarchy
 from placement.model import Config, Operation, Primitive, Role
 from placement.runtime import fencing
 from placement.runtime.belief import Belief, Membership
-from placement.runtime.client import AgentClient, AgentError, AgentRefused
+from placement.runtime.client import AgentClient, AgentError, AgentRefused, Deposed
+from placement.runtime.election import LeadershipLost
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceOutcome, FenceResult
-from placement.runtime.journal import Journal
+from placement.runtime.journal import Entry, JournalQueries
 from placement.runtime.messages import MonitorEvent, OperationRequest
 from placement.runtime.ocf import DEFAULT_TIMEOUT_MS, OcfResult, OcfStatus, observed_role
 from placement.state import FailedOperation, Instance, State
@@ -78,6 +83,7 @@ class Outcome:
     reason: str = ""
     fence: FenceOutcome | None = None
     result: OcfResult | None = None
+    deposed: bool = False  # an agent refused our fencing token: a newer controller leads
 
 
 @dataclass
@@ -103,16 +109,22 @@ class Controller:
         self,
         config: Config | Path,
         agents: Mapping[str, AgentClient],
-        journal: Journal,
+        journal: JournalQueries,
         planner: Planner = default_planner,
         options: ControllerOptions = ControllerOptions(),
         load: Callable[[Path], Config] | None = None,
+        leading: Callable[[], bool] | None = None,
+        token: int = 0,
     ) -> None:
         self._config_path = config if isinstance(config, Path) else None
         self._load = load
         self._config_mtime = self._config_path.stat().st_mtime_ns if self._config_path else None
         self.config = self._load_config() if self._config_path else config
         self.agents = dict(agents)
+        self.token = token
+        for client in self.agents.values():
+            client.fencing_token = token
+        self._leading = leading
         self.journal = journal
         self.planner = planner
         self.options = options
@@ -144,6 +156,8 @@ class Controller:
 
     def start(self) -> None:
         """Resume from the journal, then learn the truth from every reachable agent."""
+        self.check_leading()
+        position = self.journal.position
         snapshot = self.journal.last("belief")
         if snapshot is not None:
             self.belief = Belief.from_json(snapshot.data["belief"])
@@ -151,20 +165,57 @@ class Controller:
                 if view.membership is Membership.ONLINE:
                     view.membership = Membership.UNKNOWN  # re-probe before trusting it
                 self._watch.setdefault(node, _Watch())
-        for entry in self.journal.in_doubt():
-            self._assume_in_doubt(entry.data)
+        doubts = self.journal.in_doubt()
+        found = self._announce()
         unknown = sorted(set(self.config.nodes) - set(self.agents))
+        log.info(
+            "starting: journal at #%d (%s), %d action(s) in doubt; agents answering: %s; silent: %s%s",
+            position,
+            "resuming from its last belief" if snapshot is not None else "fresh",
+            len(doubts),
+            ", ".join(found) or "none",
+            ", ".join(sorted(set(self.agents) - set(found))) or "none",
+            f"; nodes without an agent: {', '.join(unknown)}" if unknown else "",
+        )
         self.journal.record(
             "controller-start",
             agents=dict(sorted((n, c.address) for n, c in self.agents.items())),
             resumed=snapshot is not None,
             nodes_without_agent=unknown,
+            token=self.token,
+            answering=found,
         )
+        for entry in doubts:
+            self._settle_in_doubt(entry)
         self.watch()
+
+    def check_leading(self) -> None:
+        """Raise `LeadershipLost` when this controller's term is over."""
+        if self._leading is not None and not self._leading():
+            raise LeadershipLost(f"the lease of token {self.token} is no longer ours")
+
+    def _announce(self) -> list[str]:
+        """Tell every agent our fencing token (a deposed leader's orders are refused from now on)."""
+        futures = {
+            node: self._beats.submit(client.announce, self.options.heartbeat_timeout)
+            for node, client in sorted(self.agents.items())
+        }
+        found = []
+        for node, future in futures.items():
+            try:
+                future.result()
+            except Deposed as error:
+                raise LeadershipLost(str(error)) from None
+            except AgentError as error:
+                log.debug("cannot announce token %d to %s: %s", self.token, node, error)
+                continue
+            found.append(node)
+        return found
 
     def round(self) -> None:
         """One watch → plan → execute cycle."""
         self.rounds += 1
+        self.check_leading()
         self.watch()
         graph = self.plan()
         if graph is None or graph.number_of_nodes() == 0:
@@ -232,6 +283,7 @@ class Controller:
                     if blocked:
                         self._report_blocked(action, blocked)
                         continue
+                    self.check_leading()
                     in_flight.append(self._dispatch(action, graph))
             if not in_flight:
                 break
@@ -275,7 +327,8 @@ class Controller:
                 executors=executors,
                 wait=round(delay, 3),
             )
-            future = self._pool.submit(self._fence, action.node, levels, executors, delay)
+            log.info("sent #%d %s (executors %s)", entry.seq, action.label, ", ".join(executors) or "none")
+            future = self._pool.submit(self._fence, action.node, levels, executors, delay, f"#{entry.seq}")
             return _Dispatch(action, entry.seq, future)
         request = self._request(action, graph)
         entry = self.journal.record(
@@ -287,7 +340,8 @@ class Controller:
             clone_instance=action.clone_instance,
             interval_ms=request.interval_ms if request else 0,
         )
-        future = self._pool.submit(self._operate, action.node, request)
+        log.info("sent #%d %s", entry.seq, action.label)
+        future = self._pool.submit(self._operate, action.node, request, f"#{entry.seq}")
         return _Dispatch(action, entry.seq, future)
 
     def _abandon(self, action: Action) -> bool:
@@ -323,30 +377,41 @@ class Controller:
 
     # ------------------------------------------------------------------ performing (worker threads)
 
-    def _operate(self, node: str, request: OperationRequest | None) -> Outcome:
+    def _operate(self, node: str, request: OperationRequest | None, dispatch: str) -> Outcome:
         if request is None:
             return Outcome(True, reason="no recurring monitor configured")
         try:
-            result = self.agents[node].execute(request)
+            result = self.agents[node].execute(request, dispatch)
+        except Deposed as error:
+            return Outcome(False, -1, str(error), deposed=True)
         except (AgentError, KeyError) as error:
             return Outcome(False, -1, f"agent unreachable: {error}")
         ok = result.exit_code == request.expected and not result.timed_out
         return Outcome(ok, result.exit_code, result.reason or result.status.name, result=result)
 
-    def _fence(self, target: str, levels: list[tuple[FenceDevice, ...]], executors: list[str], delay: float) -> Outcome:
+    def _fence(
+        self, target: str, levels: list[tuple[FenceDevice, ...]], executors: list[str], delay: float, dispatch: str
+    ) -> Outcome:
         if delay and self._stop.wait(delay):
             return Outcome(False, -1, "controller stopping")
         action = FenceAction(self.config.cluster.fencing_action.value)
 
+        deposed: list[str] = []
+
         def run(device: FenceDevice, fence_action: FenceAction, node: str) -> FenceResult:
             for executor in executors:
                 try:
-                    return self.agents[executor].fence(device, fence_action, node)
+                    return self.agents[executor].fence(device, fence_action, node, dispatch)
+                except Deposed as error:
+                    deposed.append(str(error))
+                    break
                 except AgentError as error:
                     log.warning("cannot fence %s from %s: %s", node, executor, error)
             return FenceResult(device.id, fence_action.value, node, False, -1, 0, output="no agent could run it")
 
         outcome = fencing.fence(target, levels, action, run)
+        if deposed:
+            return Outcome(False, -1, deposed[0], fence=outcome, deposed=True)
         return Outcome(outcome.ok, 0 if outcome.ok else 1, outcome.summary, fence=outcome)
 
     def _fence_executors(self, target: str) -> list[str]:
@@ -360,6 +425,15 @@ class Controller:
     # ------------------------------------------------------------------ results (main thread)
 
     def _apply(self, action: Action, seq: int, outcome: Outcome) -> None:
+        if outcome.deposed:
+            raise LeadershipLost(outcome.reason)  # its result is the next leader's to learn, by probing
+        log.info(
+            "result #%d %s: %s%s",
+            seq,
+            action.label,
+            "ok" if outcome.ok else f"failed (rc={outcome.exit_code})",
+            f" {outcome.reason}" if outcome.reason and not outcome.ok else "",
+        )
         self.journal.record(
             "result",
             dispatch=seq,
@@ -453,6 +527,46 @@ class Controller:
     def _snapshot(self) -> None:
         self.journal.record("belief", belief=self.belief.to_json())
 
+    def _settle_in_doubt(self, entry: Entry) -> None:
+        """An action the previous controller sent but never saw answered.
+
+        A fence is asked about, not repeated: every answering agent keeps the results
+        of the fences it ran, by dispatch; one that completed is journalled as this
+        dispatch's result. Anything else is assumed at its worst until probing (or
+        fencing) tells the truth.
+        """
+        data = entry.data
+        if data.get("op") == "fence" and data.get("node"):
+            for node, client in sorted(self.agents.items()):
+                try:
+                    history = client.status().get("fencing", [])
+                except AgentError:
+                    continue
+                done = [f for f in history if f.get("dispatch") == f"#{entry.seq}" and f.get("ok")]
+                if done:
+                    summary = f"{data['node']} fenced by {done[-1].get('device')} from {node} (dispatch #{entry.seq})"
+                    self.journal.record(
+                        "result",
+                        dispatch=entry.seq,
+                        action=data.get("action"),
+                        op="fence",
+                        node=data["node"],
+                        resource=None,
+                        ok=True,
+                        exit_code=0,
+                        reason=f"settled after a takeover: {summary}",
+                    )
+                    view = self.belief.node(data["node"])
+                    view.membership, view.reason = Membership.FENCED, summary
+                    self.belief.forget_node_instances(data["node"])
+                    self.journal.record("fenced", node=data["node"], summary=summary, settled=entry.seq)
+                    log.info("fence #%d in doubt had completed (%s): not fencing again", entry.seq, summary)
+                    self._snapshot()
+                    return
+            log.info("fence #%d of %s in doubt and not found completed: the plan fences again", entry.seq, data["node"])
+            return
+        self._assume_in_doubt(data)
+
     def _assume_in_doubt(self, dispatch: Mapping) -> None:
         """An action the previous controller may have half done: assume the worst of it."""
         op, node, rid = dispatch.get("op"), dispatch.get("node"), dispatch.get("resource")
@@ -520,7 +634,11 @@ class Controller:
         """Learn what runs on ``node`` from its agent; the node then counts as online."""
         requests = [self._request_for(rid, "monitor", None) for rid in self.config.primitives]
         try:
+            # The token first: from here on no order of a deposed leader can change what we probe.
+            self.agents[node].announce(self.options.heartbeat_timeout)
             results = self.agents[node].probe(requests)
+        except Deposed as error:
+            raise LeadershipLost(str(error)) from None
         except AgentError as error:
             log.warning("probe of %s failed: %s", node, error)
             return False
@@ -588,7 +706,10 @@ class Controller:
         return changed
 
     def _on_event(self, node: str, event: MonitorEvent) -> bool:
-        self.journal.record("event", node=node, **event.to_json())
+        # The event's own number and time must not take the places of the entry's (reserved names).
+        fields = event.to_json()
+        fields["event_seq"], fields["event_time"] = fields.pop("seq"), fields.pop("time")
+        self.journal.record("event", node=node, **fields)
         if event.healthy:
             return False
         copies = [i for (rid, n, _), i in self.belief.instances.items() if rid == event.resource and n == node]

@@ -6,12 +6,16 @@ protocol (``key=value`` lines on stdin, or ``-o ACTION -n NODE`` on the command 
 - ``off`` / ``reboot``: "pull the plug" on node ``plug``: kill the process group
   named by ``<node_root>/<plug>/agent.pid`` with SIGKILL (a stopped, silent agent
   dies too), wait until it is gone, then wipe the node's directory as a reboot wipes
-  ``/run``. Nothing powers the node back on: it stays off until restarted.
+  ``/run`` — except its ``lib/`` (the node's disk: the newest fencing token).
+  Nothing powers the node back on: it stays off until restarted.
 - ``on``: nothing to do (succeeds); ``status``: exit 0 if the agent runs, 2 if off;
   ``monitor``: exit 0 if ``node_root`` exists; ``list``: the nodes under
   ``node_root``; ``metadata``: the XML description.
 
 Exit codes follow fence-agents: 0 success, 1 failure, 2 "off" for status.
+
+For fault drills, ``off`` and ``reboot`` fail while a file named `DRILL_FAIL_FILE`
+exists in ``node_root``: a fencing device that breaks, then works again.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from pathlib import Path
 PID_FILE = "agent.pid"
 # Set by the node agent in every agent it runs: how a power-off finds all the node's processes.
 NODE_DIR_VARIABLE = "PLACEMENT_NODE_DIR"
+PERSISTENT_DIR = "lib"  # the node's disk: a power-off keeps it, as a reboot keeps /var/lib
 _NODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 KILL_WAIT_SECONDS = 10.0
+DRILL_FAIL_FILE = "fence-drill-fail"
 
 METADATA = """<?xml version="1.0" ?>
 <resource-agent name="fence_process" shortdesc="Fence placement node agents running on this machine">
@@ -137,6 +143,8 @@ def power_off(node_dir: Path) -> str:
         message = "Success: Powered OFF"
     if node_dir.is_dir():
         for child in node_dir.iterdir():
+            if child.name == PERSISTENT_DIR:
+                continue  # the node's disk (fencing token), not its /run
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child, ignore_errors=True)
             else:
@@ -183,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Success: Powered ON (nothing to do: the node starts when its agent is started)")
         return 0
     if action in ("off", "reboot"):
+        if (root / DRILL_FAIL_FILE).exists():
+            print(f"Failed: fencing drill ({root / DRILL_FAIL_FILE} exists)", file=sys.stderr)
+            return 1
         try:
             print(power_off(node_dir))
         except (OSError, RuntimeError) as error:

@@ -32,7 +32,46 @@ class Entry:
     data: dict[str, Any]
 
 
-class Journal:
+class JournalQueries:
+    """What the controller asks of any journal (this file, or etcd: `placement.runtime.journal_etcd`)."""
+
+    @property
+    def entries(self) -> list[Entry]:
+        raise NotImplementedError
+
+    def record(self, kind: str, **data: Any) -> Entry:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Nothing to release by default."""
+
+    @property
+    def position(self) -> int:
+        """The sequence number of the last entry (0 when empty)."""
+        entries = self.entries
+        return entries[-1].seq if entries else 0
+
+    def of_kind(self, *kinds: str) -> Iterator[Entry]:
+        return (e for e in self.entries if e.kind in kinds)
+
+    def last(self, kind: str) -> Entry | None:
+        found = [e for e in self.entries if e.kind == kind]
+        return found[-1] if found else None
+
+    def in_doubt(self) -> list[Entry]:
+        """Dispatches of the last controller run with no result: what it may have left half done.
+
+        Earlier runs' doubts were settled by the run that followed them; an abandoned
+        action's node was declared unclean, which its fencing settles.
+        """
+        entries = self.entries
+        starts = [e.seq for e in entries if e.kind == "controller-start"]
+        since = starts[-1] if starts else 0
+        answered = {e.data.get("dispatch") for e in entries if e.kind in ("result", "abandoned")}
+        return [e for e in entries if e.kind == "dispatch" and e.seq > since and e.seq not in answered]
+
+
+class Journal(JournalQueries):
     """An append-only, fsynced journal file (thread-safe)."""
 
     def __init__(self, path: Path | str) -> None:
@@ -61,8 +100,7 @@ class Journal:
         """Append one entry and make it durable before returning."""
         with self._lock:
             entry = Entry(len(self._entries) + 1, time.time(), kind, data)
-            line = json.dumps({"seq": entry.seq, "time": entry.time, "kind": kind, **data}, sort_keys=True)
-            self._file.write(line.encode() + b"\n")
+            self._file.write(line_of(entry).encode() + b"\n")
             self._file.flush()
             os.fsync(self._file.fileno())
             self._entries.append(entry)
@@ -72,29 +110,31 @@ class Journal:
         with self._lock:
             self._file.close()
 
-    def of_kind(self, *kinds: str) -> Iterator[Entry]:
-        return (e for e in self.entries if e.kind in kinds)
-
-    def last(self, kind: str) -> Entry | None:
-        found = [e for e in self.entries if e.kind == kind]
-        return found[-1] if found else None
-
-    def in_doubt(self) -> list[Entry]:
-        """Dispatches of the last controller run with no result: what it may have left half done.
-
-        Earlier runs' doubts were settled by the run that followed them; an abandoned
-        action's node was declared unclean, which its fencing settles.
-        """
-        entries = self.entries
-        starts = [e.seq for e in entries if e.kind == "controller-start"]
-        since = starts[-1] if starts else 0
-        answered = {e.data.get("dispatch") for e in entries if e.kind in ("result", "abandoned")}
-        return [e for e in entries if e.kind == "dispatch" and e.seq > since and e.seq not in answered]
-
 
 def read(path: Path | str) -> list[Entry]:
     """Entries of a journal file, without opening it for writing."""
     return _read(Path(path))[0]
+
+
+RESERVED = frozenset({"seq", "time", "kind"})
+
+
+def line_of(entry: Entry) -> str:
+    """The JSON form of one entry, as the file (and etcd) store it.
+
+    Raises ValueError for data using the entry's own field names: stored flat, they
+    would replace the entry's sequence number or time when read back.
+    """
+    clash = RESERVED & set(entry.data)
+    if clash:
+        raise ValueError(f"journal entry {entry.kind!r} uses reserved field names {sorted(clash)}")
+    return json.dumps({"seq": entry.seq, "time": entry.time, "kind": entry.kind, **entry.data}, sort_keys=True)
+
+
+def entry_of(line: bytes | str) -> Entry:
+    """The entry a stored line holds; raises ValueError, KeyError or TypeError if it is garbage."""
+    data = json.loads(line)
+    return Entry(int(data.pop("seq")), float(data.pop("time")), str(data.pop("kind")), data)
 
 
 def _read(path: Path) -> tuple[list[Entry], int]:
@@ -108,8 +148,7 @@ def _read(path: Path) -> tuple[list[Entry], int]:
         if not line.endswith(b"\n"):
             break  # torn by a crash mid-write
         try:
-            data = json.loads(line)
-            entry = Entry(int(data.pop("seq")), float(data.pop("time")), str(data.pop("kind")), data)
+            entry = entry_of(line)
         except (ValueError, KeyError, TypeError):
             break  # garbage from here on cannot be trusted
         entries.append(entry)

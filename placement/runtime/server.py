@@ -1,7 +1,11 @@
 """The node agent's HTTP face: authenticated JSON over the standard library's HTTP server.
 
 Every request must carry a valid HMAC (`placement.runtime.auth`); anything else is
-answered 401 and logged with the peer's address. Bodies are size-limited, each
+answered 401 and logged with the peer's address. With a TLS context (`placement.runtime.tls`)
+the socket speaks only mutual TLS: a client without a certificate of the cluster CA,
+or speaking plain HTTP, is dropped during the handshake, before any HTTP is read.
+Operations and fences carry the sender's fencing token (``"token"`` in the body);
+one older than the newest the node has seen is answered 409. Bodies are size-limited, each
 connection has a socket timeout so a silent client cannot hold a thread, and
 answers are signed so the controller can trust them.
 
@@ -14,21 +18,25 @@ Routes (JSON in, JSON out):
 ``POST``    ``/operation``       run one operation (`OperationRequest`)
 ``POST``    ``/probe``           one-shot monitors: ``{"requests": [...]}``
 ``POST``    ``/fence``           ``{"device": ..., "action": "off", "target": "charlie"}``
+``POST``    ``/token``           ``{"token": N}``: a new leader announces its fencing token
 ==========  ===================  ===============================================
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
+import socket
+import ssl
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from placement.errors import InvalidInput
-from placement.runtime.agent import NodeAgent
+from placement.runtime.agent import NodeAgent, StaleToken
 from placement.runtime.auth import AuthError, Verifier, sign
 from placement.runtime.fencing import FenceAction, FenceDevice
 from placement.runtime.messages import OperationRequest
@@ -65,8 +73,32 @@ def is_loopback(host: str) -> bool:
 Route = Callable[[NodeAgent, Any, dict[str, list[str]]], dict]
 
 
+def _token(body: Any) -> int:
+    """The fencing token a mutating request was sent under (0 when the sender has none)."""
+    token = body.get("token", 0) if isinstance(body, dict) else 0
+    if isinstance(token, bool) or not isinstance(token, int) or token < 0:
+        raise InvalidInput("'token' must be a non-negative integer")
+    return token
+
+
+def _dispatch(body: Any) -> str:
+    """The controller's journal entry an order answers (for audits and settling doubts)."""
+    dispatch = body.get("dispatch", "") if isinstance(body, dict) else ""
+    if not isinstance(dispatch, str):
+        raise InvalidInput("'dispatch' must be a string")
+    return dispatch
+
+
+def _announce(agent: NodeAgent, body: Any, _query: dict) -> dict:
+    agent.admit(_token(body))
+    return {"token": agent.token}
+
+
 def _operation(agent: NodeAgent, body: Any, _query: dict) -> dict:
-    return {"result": agent.execute(OperationRequest.from_json(body)).to_json()}
+    request = OperationRequest.from_json(body)
+    # A one-shot monitor only reads: anyone holding the secret may look; everything else is an order.
+    token = None if request.action == "monitor" and request.interval_ms == 0 else _token(body)
+    return {"result": agent.execute(request, token, _dispatch(body)).to_json()}
 
 
 def _probe(agent: NodeAgent, body: Any, _query: dict) -> dict:
@@ -87,11 +119,13 @@ def _fence(agent: NodeAgent, body: Any, _query: dict) -> dict:
     target = body.get("target")
     if not isinstance(target, str) or not target:
         raise InvalidInput("fence needs a 'target' node name")
+    token = _token(body)
+    dispatch = _dispatch(body)
     try:
         device = FenceDevice.from_json(body["device"])
     except (KeyError, TypeError) as error:
         raise InvalidInput(f"fence device description is incomplete: {error}") from None
-    return {"result": agent.fence(device, action, target).to_json()}
+    return {"result": agent.fence(device, action, target, token, dispatch).to_json()}
 
 
 def _events(agent: NodeAgent, _body: Any, query: dict) -> dict:
@@ -109,6 +143,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/operation"): _operation,
     ("POST", "/probe"): _probe,
     ("POST", "/fence"): _fence,
+    ("POST", "/token"): _announce,
 }
 
 
@@ -119,12 +154,34 @@ class AgentServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, address: tuple[str, int], agent: NodeAgent, secret: bytes) -> None:
+    def __init__(
+        self, address: tuple[str, int], agent: NodeAgent, secret: bytes, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.agent = agent
         self.secret = secret
         self.verifier = Verifier(secret, agent.node)
         self.refused = 0
+        self.tls = tls
         super().__init__(address, _Handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # Runs in the request's own thread: a slow or hostile handshake holds only that thread.
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(CONNECTION_TIMEOUT_SECONDS)
+        try:
+            wrapped = self.tls.wrap_socket(request, server_side=True)  # takes over the descriptor
+        except (ssl.SSLError, OSError) as error:
+            self.refused += 1
+            log.warning("refused a connection from %s:%s: TLS handshake failed: %s", *client_address[:2], error)
+            return
+        try:
+            super().finish_request(wrapped, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                wrapped.shutdown(socket.SHUT_RDWR)
+            wrapped.close()
 
     @property
     def port(self) -> int:
@@ -172,6 +229,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(400, {"error": f"body is not JSON: {error}"})
         except InvalidInput as error:
             self._reply(400, {"error": str(error)})
+        except StaleToken as error:
+            self._reply(409, {"error": str(error), "token": self.server.agent.token})
         except Exception as error:  # a bug must not kill the agent; the controller sees a 500
             log.exception("internal error on %s %s", method, self.path)
             self._reply(500, {"error": f"internal error: {type(error).__name__}"})

@@ -6,6 +6,7 @@ exactly when its agent's state file exists there, which is what the assertions r
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,10 @@ from collections import Counter
 from pathlib import Path
 
 from placement.runtime import journal
+from placement.runtime.election import leader_of
+from placement.runtime.etcd import Etcd, EtcdUnavailable
 from placement.runtime.journal import Entry
+from placement.runtime.journal_etcd import read_etcd
 
 from .conftest import write_agent
 from .harness import Processes, wait_for
@@ -55,7 +59,8 @@ start) if [ -e "${HA_RSCTMP}/fail-start" ]; then echo "ocf-exit-reason:start ref
        sleep "${OCF_RESKEY_start_delay:-0}"; touch "$state"; exit 0;;
 stop) if [ -e "${HA_RSCTMP}/fail-stop" ]; then echo "ocf-exit-reason:stop refused" >&2; exit 1; fi
       rm -f "$state"; exit 0;;
-monitor) [ -e "$state" ] && exit 0; exit 7;;
+monitor) if [ -e "${HA_RSCTMP}/hang-monitor" ]; then sleep 60; fi
+         [ -e "$state" ] && exit 0; exit 7;;
 meta-data) echo "<resource-agent name='Scripted'/>"; exit 0;;
 *) exit 3;;
 esac
@@ -79,6 +84,8 @@ class Cluster:
         self.agents: dict[str, subprocess.Popen] = {}
         self.addresses: dict[str, str] = {}
         self.controller: subprocess.Popen | None = None
+        self.etcd: Etcd | None = None  # set: the journal is the controller group's, in etcd
+        self.controllers: dict[str, subprocess.Popen] = {}
 
     def _ocf_root(self) -> Path:
         root = self.root / "ocf"
@@ -124,6 +131,22 @@ class Cluster:
         )
         return self.controller
 
+    def start_group_controller(self, name: str, etcd_urls: str, ttl: int, dead_after: float = 3.0) -> subprocess.Popen:
+        """One controller of a group (journal in etcd); its log is ``<name>.log``."""
+        self.etcd = Etcd(etcd_urls)
+        argv = [sys.executable, str(CONTROLLER_MAIN), str(self.config), self.agents_option, str(self.secret)]
+        argv += [str(self.journal), str(dead_after), etcd_urls, name, str(ttl)]
+        self.controllers[name] = self.processes.spawn(name, argv)
+        return self.controllers[name]
+
+    def leader(self) -> dict | None:
+        assert self.etcd is not None
+        return leader_of(self.etcd)
+
+    def controller_logs(self) -> str:
+        names = list(self.controllers) or ["controller"]
+        return "\n".join(f"--- {n} ---\n{self.processes.log_text(n)[-4000:]}" for n in names)
+
     def kill_agent(self, node: str, sig: int = signal.SIGKILL) -> None:
         os.killpg(self.agents[node].pid, sig)
 
@@ -142,7 +165,22 @@ class Cluster:
                 found.append(node)
         return found
 
+    def orders(self, node: str) -> list[dict]:
+        """What the node's agent admitted and ran, in order (its ``lib/orders.jsonl``)."""
+        path = self.node_root / node / "lib" / "orders.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")]
+
+    def executed(self, action: str, subject: str) -> list[tuple[str, dict]]:
+        return [(n, o) for n in NODES for o in self.orders(n) if o["action"] == action and o["subject"] == subject]
+
     def entries(self) -> list[Entry]:
+        if self.etcd is not None:
+            try:
+                return read_etcd(self.etcd)
+            except EtcdUnavailable:
+                return []
         return journal.read(self.journal)
 
     def kinds(self, kind: str) -> list[Entry]:
@@ -164,8 +202,7 @@ class Cluster:
             wait_for(matches, timeout, f"placement {expected}")
         except AssertionError:
             now = {r: self.running(r) for r in expected}
-            log = self.processes.log_text("controller")[-6000:]
-            raise AssertionError(f"wanted {expected}, have {now}\n--- controller log ---\n{log}") from None
+            raise AssertionError(f"wanted {expected}, have {now}\n{self.controller_logs()}") from None
 
     def wait_converged(self, after: int = 0, timeout: float = 60) -> Entry:
         def converged() -> Entry | None:
@@ -175,9 +212,7 @@ class Cluster:
         try:
             return wait_for(converged, timeout, "convergence")  # type: ignore[return-value]
         except AssertionError:
-            raise AssertionError(
-                f"not converged\n--- controller log ---\n{self.processes.log_text('controller')[-6000:]}"
-            ) from None
+            raise AssertionError(f"not converged\n{self.controller_logs()}") from None
 
 
 class TwiceWatcher:

@@ -1,6 +1,8 @@
 """Run the controller as its own process for end-to-end tests (test code).
 
-Usage: python controller_main.py CONFIG AGENTS SECRET JOURNAL DEAD_AFTER
+Usage: python controller_main.py CONFIG AGENTS SECRET JOURNAL DEAD_AFTER [ETCD NAME TTL]
+
+With the last three it is one controller of a group (journal in etcd, JOURNAL unused).
 
 The planner is the real one (`placement.plan`) when it exists, else the test stub;
 ``PLACEMENT_TEST_PLANNER=stub`` forces the stub.
@@ -19,6 +21,8 @@ from pathlib import Path
 from placement.runtime.auth import load_secret
 from placement.runtime.client import AgentClient, parse_agents
 from placement.runtime.controller import Controller, ControllerOptions, default_planner
+from placement.runtime.etcd import Etcd
+from placement.runtime.group import run_group
 from placement.runtime.journal import Journal
 
 
@@ -32,9 +36,10 @@ def choose_planner():
 
 def main() -> None:
     config, agents, secret_file, journal_path, dead_after = sys.argv[1:6]
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s controller %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s controller %(levelname)s %(name)s %(message)s"
+    )
     secret = load_secret(secret_file)
-    clients = {n: AgentClient(n, a, secret) for n, a in parse_agents(agents).items()}
     options = ControllerOptions(
         dead_after=float(dead_after),
         poll_interval=0.1,
@@ -44,6 +49,21 @@ def main() -> None:
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if len(sys.argv) > 6:
+        etcd, name, ttl = sys.argv[6:9]
+        run_group(
+            Path(config),
+            parse_agents(agents),
+            secret,
+            Etcd(etcd),
+            stop,
+            name=name,
+            ttl=int(ttl),
+            options=options,
+            planner=choose_planner(),
+        )
+        return
+    clients = {n: AgentClient(n, a, secret) for n, a in parse_agents(agents).items()}
     with Journal(journal_path) as journal:
         Controller(Path(config), clients, journal, planner=choose_planner(), options=options).run(stop)
 

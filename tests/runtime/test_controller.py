@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from placement.model import Agent, ClusterOptions, Config, Location, Node, Operation, Primitive, frozen_map
-from placement.runtime.client import AgentUnreachable
+from placement.runtime.client import AgentUnreachable, Deposed
 from placement.runtime.controller import Controller, ControllerOptions
+from placement.runtime.election import LeadershipLost
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
 from placement.runtime.journal import Journal
 from placement.runtime.messages import OperationRequest
@@ -54,6 +55,16 @@ class FakeAgent:
         self.running: dict[str, str] = {}
         self.fail_stop: set[str] = set()
         self.executed: list[str] = []
+        self.fencing_token = 0
+        self.fenced: list[dict] = []
+
+    def announce(self, timeout: float | None = None) -> int:
+        self._check()
+        return self.fencing_token
+
+    def status(self) -> dict:
+        self._check()
+        return {"fencing": self.fenced}
 
     def _check(self) -> None:
         if not self.alive:
@@ -71,7 +82,7 @@ class FakeAgent:
         self._check()
         return {r.instance: OK if r.resource in self.running else NOT_RUNNING for r in requests}
 
-    def execute(self, request: OperationRequest) -> OcfResult:
+    def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
         self._check()
         self.executed.append(f"{request.action} {request.resource}")
         if request.action == "start":
@@ -84,9 +95,10 @@ class FakeAgent:
             return OK if request.resource in self.running else NOT_RUNNING
         return OK
 
-    def fence(self, device: FenceDevice, action: FenceAction, target: str) -> FenceResult:
+    def fence(self, device: FenceDevice, action: FenceAction, target: str, dispatch: str = "") -> FenceResult:
         self._check()
         self.cluster.fence_calls.append(target)
+        self.fenced.append({"dispatch": dispatch, "ok": self.cluster.fence_works, "device": device.id})
         if not self.cluster.fence_works:
             return FenceResult(device.id, action.value, target, False, 1, 1)
         victim = self.cluster.agents[target]
@@ -231,7 +243,7 @@ class RecordingAgent(FakeAgent):
         super().__init__(node, cluster)
         self.log, self.lock = log, lock
 
-    def execute(self, request: OperationRequest) -> OcfResult:
+    def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
         label = f"{request.action} {request.resource}@{self.node}"
         with self.lock:
             self.log.append(("begin", label))
@@ -287,3 +299,35 @@ def test_a_crashing_planner_is_journalled_and_the_loop_goes_on(tmp_path: Path, f
     ctl.round()
     failures = list(journal.of_kind("plan-failed"))
     assert len(failures) == 2 and "ZeroDivisionError" in failures[0].data["error"]
+
+
+def test_a_term_that_lapses_stops_before_dispatching_anything(tmp_path: Path, fake: FakeCluster) -> None:
+    leading = [True]
+    with Journal(tmp_path / "journal") as journal:
+        ctl = Controller(
+            config(), fake.agents, journal, planner=stub_planner.plan, options=FAST, leading=lambda: leading[0], token=5
+        )  # type: ignore[arg-type]
+        try:
+            ctl.start()
+            assert all(agent.fencing_token == 5 for agent in fake.agents.values())
+            leading[0] = False  # the lease lapsed (a pause, etcd lost): nothing more may be sent
+            with pytest.raises(LeadershipLost):
+                ctl.round()
+        finally:
+            ctl.close()
+    assert all(not agent.executed for agent in fake.agents.values())
+
+
+class DeposingAgent(FakeAgent):
+    """An agent that has seen a newer controller's token."""
+
+    def announce(self, timeout: float | None = None) -> int:
+        raise Deposed(f"{self.node}: fencing token 0 is older than 7")
+
+
+def test_a_controller_refused_by_an_agent_token_ends_its_term(tmp_path: Path, fake: FakeCluster, controller) -> None:
+    fake.agents["bob"] = DeposingAgent("bob", fake)
+    ctl, journal = controller(fake)
+    with pytest.raises(LeadershipLost, match="older than 7"):
+        ctl.start()
+    assert journal.last("controller-start") is None and all(not a.executed for a in fake.agents.values())

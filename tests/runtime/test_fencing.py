@@ -14,7 +14,7 @@ import pytest
 
 from placement.errors import InvalidInput
 from placement.model import Agent, Config, FencingLevel, Primitive, frozen_map
-from placement.runtime import fencing
+from placement.runtime import fence_process, fencing
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
 
 needs_fence_dummy = pytest.mark.skipif(
@@ -56,6 +56,18 @@ def test_reboot_kills_a_frozen_node(tmp_path: Path, victim) -> None:
     process, _ = victim
     os.killpg(process.pid, signal.SIGSTOP)  # alive but silent: the split-brain case
     assert fencing.run_agent(device(tmp_path), FenceAction.REBOOT, "charlie").ok
+    assert process.wait(timeout=10) == -signal.SIGKILL
+
+
+def test_a_fencing_drill_fails_while_its_file_exists_then_fencing_works(tmp_path: Path, victim) -> None:
+    process, node_dir = victim
+    drill = tmp_path / "nodes" / fence_process.DRILL_FAIL_FILE
+    drill.touch()
+    failed = fencing.run_agent(device(tmp_path), FenceAction.OFF, "charlie")
+    assert not failed.ok and "fencing drill" in failed.output
+    assert process.poll() is None and (node_dir / "rsctmp" / "Dummy-vm1.state").exists()
+    drill.unlink()
+    assert fencing.run_agent(device(tmp_path), FenceAction.OFF, "charlie").ok
     assert process.wait(timeout=10) == -signal.SIGKILL
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +75,12 @@ def test_only_the_last_run_leaves_doubts(tmp_path: Path) -> None:
         j.record("abandoned", dispatch=abandoned.seq)
         pending = j.record("dispatch", action="start c@bob")
         assert [e.seq for e in j.in_doubt()] == [pending.seq]
+
+
+def test_data_cannot_take_the_entry_s_own_fields(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j") as written:
+        written.record("event", node="alice", event_seq=7, event_time=1.5)
+        with pytest.raises(ValueError, match="reserved"):
+            written.record("event", node="alice", seq=7)
+    (entry,) = journal.read(tmp_path / "j")
+    assert (entry.seq, entry.data["event_seq"]) == (1, 7)

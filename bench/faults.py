@@ -1,0 +1,468 @@
+"""Fault-injection campaign: a controller group on a 3-member etcd, real agents, random faults.
+
+    python bench/faults.py --runs 20 --seed 1 [--faults 3] [--ttl 3] [--json out.json]
+
+One cluster of real processes on loopback serves the whole campaign: three node
+agents (alice, bob, charlie) running real OCF agents (ocf:heartbeat:Dummy and the
+test suite's Scripted agent) and the repo's real fence agent (fence_process), three
+controllers (``run_group``, the code of ``placement run --etcd``) and a 3-member etcd.
+Each run injects a random sequence of faults, heals everything (restarts what was
+killed, resumes what was stopped, clears the drills), waits for convergence and
+checks the invariants — against the real processes and files, not the controllers'
+belief:
+
+1. never two active copies of a primitive (state files sampled every 20 ms);
+2. no start of something a lost node held before that node's fence was confirmed
+   (journal order, per unclean → fenced episode);
+3. no order under a stale fencing token executed (each agent's audit of admitted
+   orders is token-monotonic, and every order was journalled in its token's term);
+4. convergence after the faults: a leader, every node online, each primitive where
+   the leader's last belief says, xray/yankee/zulu once and iscsi on every node;
+5. the journal has no lost or repeated action: every executed order has its
+   dispatch in the journal, none was executed twice, no completed start repeated
+   on a node without a stop or a fence in between.
+
+Faults: kill -9 of an agent, of the leader, of a standby, of an etcd member;
+SIGSTOP of the leader for longer than the lease, then SIGCONT; a fence device that
+fails, then works; a stop that fails; a monitor that times out; etcd quorum loss
+(two of three members killed for a while). Prints a summary and, with --json, all
+figures (faults by kind, violations, time from a leader kill to the next leader).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from placement.runtime.auth import write_secret  # noqa: E402
+from placement.runtime.fence_process import DRILL_FAIL_FILE  # noqa: E402
+from placement.runtime.journal import Entry  # noqa: E402
+from tests.runtime.cluster import NODES, Cluster  # noqa: E402
+from tests.runtime.etcd_members import EtcdMembers  # noqa: E402
+from tests.runtime.harness import Processes  # noqa: E402
+
+SINGLES = ("xray", "yankee", "zulu")
+CONTROLLERS = ("ctl-a", "ctl-b", "ctl-c")
+FAULTS = (
+    "kill-agent",
+    "kill-leader",
+    "kill-standby",
+    "kill-etcd-member",
+    "pause-leader",
+    "fence-fails-then-works",
+    "failing-stop",
+    "monitor-timeout",
+    "etcd-quorum-loss",
+)
+# zulu is the Scripted agent: its drills (fail-stop, hang-monitor) are files in HA_RSCTMP.
+TEMPLATE = {"zulu_agent": "ocf:test:Scripted"}
+
+
+class Sampler:
+    """Watches the real state files: the most nodes any single primitive ever ran on at once."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.most: Counter[str] = Counter()
+        self.twice: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            for resource in SINGLES:
+                nodes = self.cluster.running(resource)
+                if len(nodes) > 1:
+                    self.twice.append(f"{time.time():.3f} {resource} on {nodes}")
+                self.most[resource] = max(self.most[resource], len(nodes))
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+class Campaign:
+    def __init__(self, root: Path, seed: int, ttl: int, dead_after: float) -> None:
+        self.root = root
+        self.rng = random.Random(seed)
+        self.ttl = ttl
+        self.dead_after = dead_after
+        logs = root / "logs"
+        logs.mkdir()
+        self.processes = Processes(logs)
+        secret = root / "secret"
+        write_secret(secret)
+        self.etcd = EtcdMembers(self.processes, root / "etcd", 3)
+        self.cluster = Cluster(self.processes, root, secret, **TEMPLATE)
+        self.injected: Counter[str] = Counter()
+        self.violations: list[str] = []
+        self.takeovers: list[float] = []  # leader killed → a new leader holds the key
+        self.resumed: list[float] = []  # leader killed → the new leader's term has started
+        self.converge_times: list[float] = []
+        self.paused: list[str] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self.etcd.start()
+        self.cluster.start_agents()
+        for name in CONTROLLERS:
+            self.start_controller(name)
+        self.converge("initial")
+
+    def start_controller(self, name: str) -> None:
+        self.cluster.start_group_controller(name, self.etcd.urls, self.ttl, self.dead_after)
+
+    def close(self) -> None:
+        self.processes.cleanup()
+
+    # ------------------------------------------------------------------ faults
+
+    def leader_name(self) -> str | None:
+        leader = self.cluster.leader()
+        return leader.get("name") if leader else None
+
+    def inject(self, fault: str) -> None:
+        cluster, rng = self.cluster, self.rng
+        self.injected[fault] += 1
+        if fault == "kill-agent":
+            node = rng.choice(NODES)
+            if cluster.agents[node].poll() is None:
+                cluster.kill_agent(node)
+        elif fault in ("kill-leader", "pause-leader"):
+            name = self.leader_name()
+            if name is None or cluster.controllers[name].poll() is not None:
+                return
+            if fault == "kill-leader":
+                old = cluster.leader()
+                os.killpg(cluster.controllers[name].pid, signal.SIGKILL)
+                began = time.monotonic()
+                deadline = began + 4 * self.ttl + 30
+                while time.monotonic() < deadline:
+                    now = cluster.leader()
+                    if now and now.get("name") != name and now.get("token", 0) > (old or {}).get("token", 0):
+                        self.takeovers.append(time.monotonic() - began)
+                        self._wait_term(now["token"], began)
+                        break
+                    time.sleep(0.05)
+                else:
+                    self.violations.append(f"no new leader within {4 * self.ttl + 30}s of killing {name}")
+            else:
+                os.killpg(cluster.controllers[name].pid, signal.SIGSTOP)
+                self.paused.append(name)
+                time.sleep(self.ttl + 1.5)  # longer than the lease: a standby takes over meanwhile
+                os.killpg(cluster.controllers[name].pid, signal.SIGCONT)
+                self.paused.remove(name)
+        elif fault == "kill-standby":
+            leader = self.leader_name()
+            standbys = [n for n in CONTROLLERS if n != leader and cluster.controllers[n].poll() is None]
+            if standbys:
+                os.killpg(cluster.controllers[rng.choice(standbys)].pid, signal.SIGKILL)
+        elif fault == "kill-etcd-member":
+            alive = [n for n in self.etcd.names if self.etcd.alive(n)]
+            if len(alive) == 3:
+                self.etcd.kill(rng.choice(alive))
+        elif fault == "etcd-quorum-loss":
+            alive = [n for n in self.etcd.names if self.etcd.alive(n)]
+            for name in rng.sample(alive, min(2, len(alive))):
+                self.etcd.kill(name)
+            time.sleep(rng.uniform(1.0, self.ttl + 2))
+            self.restart_etcd()
+        elif fault == "fence-fails-then-works":
+            (cluster.node_root / DRILL_FAIL_FILE).touch()
+            node = rng.choice(NODES)
+            if cluster.agents[node].poll() is None:
+                cluster.kill_agent(node)
+            time.sleep(rng.uniform(self.dead_after + 1, self.dead_after + 4))
+            (cluster.node_root / DRILL_FAIL_FILE).unlink(missing_ok=True)
+        elif fault == "failing-stop":
+            # zulu's stop will fail; its monitor failing makes the controller stop it (and so fence).
+            for node in cluster.running("zulu"):
+                rsctmp = cluster.node_root / node / "rsctmp"
+                (rsctmp / "fail-stop").touch()
+                (rsctmp / "Scripted-zulu.state").unlink(missing_ok=True)
+        elif fault == "monitor-timeout":
+            for node in cluster.running("zulu"):
+                (cluster.node_root / node / "rsctmp" / "hang-monitor").touch()
+        time.sleep(rng.uniform(0.2, 2.0))
+
+    def _wait_term(self, token: int, began: float) -> None:
+        """Time until the new leader's term has started (journal read, token announced, agents found)."""
+        deadline = began + 60
+        while time.monotonic() < deadline:
+            if any(e.kind == "controller-start" and e.data.get("token") == token for e in self.cluster.entries()):
+                self.resumed.append(time.monotonic() - began)
+                return
+            time.sleep(0.05)
+
+    def restart_etcd(self) -> None:
+        for name in self.etcd.names:
+            if not self.etcd.alive(name):
+                self.etcd.start_member(name)
+
+    def heal(self) -> None:
+        """Undo every fault: drills off, paused processes resumed, dead ones restarted."""
+        cluster = self.cluster
+        (cluster.node_root / DRILL_FAIL_FILE).unlink(missing_ok=True)
+        for node in NODES:
+            for drill in ("fail-stop", "hang-monitor"):
+                (cluster.node_root / node / "rsctmp" / drill).unlink(missing_ok=True)
+        self.restart_etcd()
+        for name in CONTROLLERS:
+            if cluster.controllers[name].poll() is not None:
+                self.start_controller(name)
+        for node in NODES:
+            if cluster.agents[node].poll() is not None:
+                cluster.agents[node].wait()
+                cluster.start_agent(node)
+
+    def figures(self, completed: int, args: argparse.Namespace, wall: float, root: Path) -> dict:
+        def spread(values: list[float]) -> dict:
+            ordered = sorted(values)
+            return {
+                "count": len(ordered),
+                "max": round(ordered[-1], 2) if ordered else None,
+                "median": round(ordered[len(ordered) // 2], 2) if ordered else None,
+            }
+
+        return {
+            "runs": completed,
+            "seed": args.seed,
+            "lease_ttl_s": args.ttl,
+            "faults": dict(sorted(self.injected.items())),
+            "faults_total": sum(self.injected.values()),
+            "violations": self.violations,
+            "leader_kill_to_new_leader_s": spread(self.takeovers),
+            "leader_kill_to_new_term_started_s": spread(self.resumed),
+            "converge_after_heal_s": spread(self.converge_times),
+            "wall_s": round(wall, 1),
+            "logs": str(root) if args.keep else None,
+        }
+
+    # ------------------------------------------------------------------ checks
+
+    def converge(self, label: str, timeout: float = 180) -> bool:
+        began = time.monotonic()
+        deadline = began + timeout
+        while time.monotonic() < deadline:
+            for node in NODES:  # a node fenced during healing comes back as a rebooted one
+                if self.cluster.agents[node].poll() is not None:
+                    self.cluster.agents[node].wait()
+                    self.cluster.start_agent(node)
+            if self._converged():
+                self.converge_times.append(time.monotonic() - began)
+                return True
+            time.sleep(0.25)
+        self.violations.append(f"{label}: not converged within {timeout}s: {self._picture()}")
+        return False
+
+    def _picture(self) -> str:
+        return json.dumps({r: self.cluster.running(r) for r in (*SINGLES, "iscsi")}) + f" leader={self.leader_name()}"
+
+    def _converged(self) -> bool:
+        cluster = self.cluster
+        if self.leader_name() is None:
+            return False
+        entries = cluster.entries()
+        starts = [e for e in entries if e.kind == "controller-start"]
+        if not starts:
+            return False
+        term = [e for e in entries if e.seq > starts[-1].seq]
+        converged = [e.seq for e in term if e.kind == "converged"]
+        dispatched = [e.seq for e in term if e.kind == "dispatch"]
+        beliefs = [e for e in term if e.kind == "belief"]
+        if not converged or not beliefs or (dispatched and dispatched[-1] > converged[-1]):
+            return False
+        belief = beliefs[-1].data["belief"]
+        if set(belief["nodes"]) != set(NODES) or any(v["membership"] != "online" for v in belief["nodes"].values()):
+            return False
+        if any(len(cluster.running(r)) != 1 for r in SINGLES) or len(cluster.running("iscsi")) != 3:
+            return False
+        watched = (*SINGLES, "iscsi")
+        believed = {(i["resource"], i["node"]) for i in belief["instances"] if i["resource"] in watched}
+        real = {(r, n) for r in watched for n in cluster.running(r)}
+        return believed == real
+
+    def check(self, sampler: Sampler) -> list[str]:
+        """The invariants over everything so far; returns the violations not reported before."""
+        entries = self.cluster.entries()
+        orders = {node: self.cluster.orders(node) for node in NODES}
+        found = [f"two active copies: {line}" for line in sampler.twice]
+        sampler.twice.clear()
+        found += fencing_first(entries) + stale_tokens(entries, orders) + lost_or_repeated(entries, orders)
+        new = [v for v in found if v not in self.violations]
+        self.violations += new
+        return new
+
+
+# ---------------------------------------------------------------------- invariants (pure functions)
+
+
+def fencing_first(entries: list[Entry]) -> list[str]:
+    """No start of what an unclean node held before its fence was confirmed."""
+    problems = []
+    held: dict[str, set[str]] = {}  # node → resources believed there, from the last belief
+    lost: dict[str, set[str]] = {}  # unclean node → what it held when declared
+    for entry in entries:
+        if entry.kind == "belief":
+            held = {}
+            for item in entry.data["belief"]["instances"]:
+                held.setdefault(item["node"], set()).add(item["resource"])
+        elif entry.kind == "unclean":
+            lost[entry.data["node"]] = set(held.get(entry.data["node"], set()))
+        elif entry.kind == "fenced":
+            lost.pop(entry.data["node"], None)
+        elif entry.kind == "controller-start":
+            pass  # the unclean nodes stay unclean across a takeover (the belief says so)
+        elif entry.kind == "dispatch" and entry.data.get("op") in ("start", "promote", "migrate_from"):
+            resource = entry.data.get("resource")
+            for node, resources in lost.items():
+                if resource in resources and entry.data.get("node") != node and resource in SINGLES:
+                    problems.append(f"#{entry.seq} {entry.data.get('action')} before {node} (unclean) was fenced")
+    return problems
+
+
+def stale_tokens(entries: list[Entry], orders: dict[str, list[dict]]) -> list[str]:
+    """Each agent ran orders in token order, and each order was journalled in its token's term."""
+    problems = []
+    terms: list[tuple[int, int]] = [
+        (e.seq, int(e.data.get("token", 0))) for e in entries if e.kind == "controller-start"
+    ]
+    dispatch_term: dict[str, int] = {}
+    for entry in entries:
+        if entry.kind == "dispatch":
+            term = [token for seq, token in terms if seq < entry.seq]
+            dispatch_term[f"#{entry.seq}"] = term[-1] if term else 0
+    for node, lines in orders.items():
+        tokens = [o["token"] for o in lines]
+        if tokens != sorted(tokens):
+            problems.append(f"{node} ran an order under an older token after a newer one: {tokens}")
+        for order in lines:
+            journalled = dispatch_term.get(order.get("dispatch", ""))
+            if order.get("dispatch") and journalled is not None and journalled != order["token"]:
+                problems.append(
+                    f"{node}: order {order} carried token {order['token']}, journalled in term {journalled}"
+                )
+    return problems
+
+
+def lost_or_repeated(entries: list[Entry], orders: dict[str, list[dict]]) -> list[str]:
+    """Every executed order is a journalled dispatch, none ran twice, no completed start was repeated.
+
+    A fence dispatch may run on several executors in turn (one did not answer, or a
+    fencing level failed), never after its result was journalled. A start is a
+    repetition when the journal holds a completed start of that copy and no evidence
+    that it stopped since: a successful stop, a failed action or monitor, a probe not
+    finding it, or the node's fence.
+    """
+    problems = []
+    dispatches = {f"#{e.seq}": e for e in entries if e.kind == "dispatch"}
+    answered_at = {f"#{e.data['dispatch']}": e.time for e in entries if e.kind == "result" and "dispatch" in e.data}
+    seen: Counter[str] = Counter()
+    for node, lines in orders.items():
+        for order in lines:
+            dispatch = order.get("dispatch", "")
+            if not dispatch:
+                continue  # recurring monitors the controller (re)starts after a probe carry none
+            entry = dispatches.get(dispatch)
+            if entry is None:
+                problems.append(f"{node} executed {order} that no journal dispatch names (lost)")
+                continue
+            if order["action"].startswith("fence-"):
+                if dispatch in answered_at and order["time"] > answered_at[dispatch]:
+                    problems.append(f"{node} ran fence {dispatch} after its result was journalled")
+                continue
+            seen[dispatch] += 1
+            if entry.data.get("node") != node:
+                problems.append(f"{node} executed {dispatch} meant for {entry.data.get('node')}")
+    problems += [f"{d} executed {n} times" for d, n in seen.items() if n > 1]
+    for entry in entries:  # and the other way round: a success the journal holds was really executed
+        if (
+            entry.kind == "result"
+            and entry.data.get("ok")
+            and entry.data.get("op") in ("start", "stop", "promote", "demote")
+            and f"#{entry.data['dispatch']}" not in seen
+        ):
+            problems.append(f"result #{entry.seq} says {entry.data.get('action')} succeeded; no agent ran it")
+    started: set[tuple[str, str]] = set()  # (resource, node) with a completed start and no sign of stopping
+    for entry in entries:
+        data = entry.data
+        key = (data.get("resource"), data.get("node"))
+        if entry.kind == "dispatch" and data.get("op") == "start" and data.get("resource") in SINGLES:
+            if key in started:
+                problems.append(f"#{entry.seq} {data.get('action')}: a completed start repeated, no sign it stopped")
+        elif entry.kind == "result" and data.get("op") in ("start", "migrate_from"):
+            (started.add if data.get("ok") else started.discard)(key)
+        elif entry.kind == "result" and (data.get("op") in ("stop", "migrate_to") or not data.get("ok")):
+            started.discard(key)  # a stop, or any failed action: the copy is in doubt, not "completed"
+        elif entry.kind == "event" and data.get("exit_code") != data.get("expected"):
+            started.discard(key)
+        elif entry.kind == "probe":
+            started -= {(r, n) for r, n in started if n == data.get("node") and r not in data.get("found", {})}
+        elif entry.kind in ("fenced", "unclean"):
+            started -= {(r, n) for r, n in started if n == data.get("node")}
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--faults", type=int, default=3, help="most faults per run (at least 1)")
+    parser.add_argument("--ttl", type=int, default=3, help="leader lease TTL, seconds")
+    parser.add_argument("--dead-after", type=float, default=2.0)
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs) at the end")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the processes started are cleaned up
+    root = Path(tempfile.mkdtemp(prefix="placement-faults-"))
+    campaign = Campaign(root, args.seed, args.ttl, args.dead_after)
+    began = time.monotonic()
+    completed = 0
+    try:
+        campaign.start()
+        for run in range(1, args.runs + 1):
+            sampler = Sampler(campaign.cluster)
+            faults = [campaign.rng.choice(FAULTS) for _ in range(campaign.rng.randint(1, max(1, args.faults)))]
+            for fault in faults:
+                campaign.inject(fault)
+            campaign.heal()
+            before = len(campaign.violations)
+            campaign.converge(f"run {run} ({', '.join(faults)})")
+            sampler.stop()
+            new = campaign.violations[before:] + campaign.check(sampler)
+            completed = run
+            status = "ok" if not new else f"VIOLATIONS: {new}"
+            print(f"run {run}/{args.runs}: {', '.join(faults)}: {status}", flush=True)
+            if args.json:  # after every run: a campaign cut short still leaves its figures
+                figures = campaign.figures(completed, args, time.monotonic() - began, root)
+                args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    finally:
+        campaign.close()
+    figures = campaign.figures(completed, args, time.monotonic() - began, root)
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+    return 1 if campaign.violations or completed < args.runs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Leadership of a group of controllers: one etcd key held under a lease, and a fencing token.
+
+A controller campaigns by creating ``<prefix>leader`` (only if absent) bound to a
+fresh lease of ``ttl`` seconds, in one etcd transaction. The winner's **fencing
+token** is the etcd revision at which it created that key: etcd's revisions only
+grow, so every later leader has a larger token. The winner keeps its lease alive
+from a thread; the others poll the key and try again as soon as it is gone (the
+lease expired, or the leader resigned).
+
+Two guards keep a deposed leader harmless, neither of which trusts its own belief:
+
+- every journal write is a transaction that succeeds only while the leader key
+  still exists with *our* creation revision (`placement.runtime.journal_etcd`), and
+  the controller journals each action before sending it;
+- every action carries the token, and node agents refuse one older than the newest
+  they have seen (`placement.runtime.agent.NodeAgent.admit`); a new leader
+  announces its token to every agent before it acts.
+
+`holding` is the local, conservative view: the lease is considered lost
+`margin` seconds before etcd could expire it, measured from when the last
+successful refresh was *sent* (a pause — SIGSTOP, a stalled VM — counts as time passing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+
+from placement.runtime.etcd import Etcd, EtcdUnavailable, created_at, put
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "/placement/"
+POLL_SECONDS = 0.25
+
+
+class LeadershipLost(Exception):
+    """This controller no longer leads (lease expired, superseded, or etcd unreachable)."""
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Election:
+    """One controller's candidacy; `campaign` blocks until it leads or ``stop`` is set."""
+
+    def __init__(
+        self, etcd: Etcd, name: str | None = None, ttl: int = 5, prefix: str = DEFAULT_PREFIX, margin: float = 0.5
+    ) -> None:
+        if ttl < 2:
+            raise ValueError("the lease TTL must be at least 2 seconds")
+        self.etcd = etcd
+        self.name = name or default_name()
+        self.ttl = ttl
+        self.prefix = prefix
+        self.key = f"{prefix}leader"
+        self.margin = margin
+        self.token = 0
+        self._lease = 0
+        self._valid_until = 0.0  # monotonic
+        self._keeper: threading.Thread | None = None
+        self._resigned = threading.Event()
+
+    # ------------------------------------------------------------------ campaigning
+
+    def campaign(self, stop: threading.Event) -> int | None:
+        """Become the leader; returns the fencing token, or None if stopped first."""
+        announced = None
+        while not stop.is_set():
+            try:
+                token = self._try_once()
+            except EtcdUnavailable as error:
+                if announced != "unavailable":
+                    log.warning("standby: etcd unavailable (%s); retrying", error)
+                    announced = "unavailable"
+                token = None
+            if token is not None:
+                return token
+            holder = self.leader()
+            if holder is not None and announced != holder.get("name"):
+                log.info("standby: %s leads (token %s); watching its lease", holder.get("name"), holder.get("token"))
+                announced = holder.get("name")
+            stop.wait(POLL_SECONDS)
+        return None
+
+    def _try_once(self) -> int | None:
+        sent = time.monotonic()
+        lease = self.etcd.grant(self.ttl)
+        value = json.dumps({"name": self.name, "lease": lease, "since": time.time()})
+        answer = self.etcd.txn([created_at(self.key, 0)], [put(self.key, value, lease)])
+        if not answer.get("succeeded"):
+            self._quietly_revoke(lease)
+            return None
+        self.token = int(answer["header"]["revision"])
+        self._lease = lease
+        self._valid_until = sent + self.ttl - self.margin
+        self._resigned.clear()
+        self._keeper = threading.Thread(target=self._keep_alive, name="lease keeper", daemon=True)
+        self._keeper.start()
+        log.info("leader: %s holds %s with token %d (lease TTL %ds)", self.name, self.key, self.token, self.ttl)
+        return self.token
+
+    def leader(self) -> dict | None:
+        """Who leads now, as the leader key says (None if nobody, or etcd is unreachable)."""
+        try:
+            found = self.etcd.get(self.key)
+        except EtcdUnavailable:
+            return None
+        if found is None:
+            return None
+        try:
+            holder = json.loads(found.value)
+        except ValueError:
+            holder = {"name": found.value.decode(errors="replace")}
+        return {**holder, "token": found.create_revision}
+
+    # ------------------------------------------------------------------ holding
+
+    def holding(self) -> bool:
+        """True while our lease surely lives (conservatively, by our own monotonic clock)."""
+        return not self._resigned.is_set() and time.monotonic() < self._valid_until
+
+    def check(self) -> None:
+        """Raise `LeadershipLost` unless `holding`."""
+        if not self.holding():
+            raise LeadershipLost(f"lease of token {self.token} lapsed or was lost")
+
+    def _keep_alive(self) -> None:
+        interval = max(0.2, self.ttl / 4)
+        while not self._resigned.wait(interval):
+            sent = time.monotonic()
+            try:
+                remaining = self.etcd.keepalive(self._lease)
+            except EtcdUnavailable as error:
+                if time.monotonic() >= self._valid_until:
+                    log.error("lease of token %d lapsed: etcd unavailable (%s)", self.token, error)
+                    return
+                continue
+            if remaining <= 0:
+                log.error("lease of token %d expired in etcd: a standby may lead now", self.token)
+                self._valid_until = 0.0
+                return
+            self._valid_until = max(self._valid_until, sent + remaining - self.margin)
+
+    def resign(self) -> None:
+        """Give leadership up now (revoking the lease deletes the key: a standby takes over at once)."""
+        if self._lease and not self._resigned.is_set():
+            self._resigned.set()
+            self._quietly_revoke(self._lease)
+            log.info("resigned leadership (token %d)", self.token)
+        self._lease = 0
+
+    def _quietly_revoke(self, lease: int) -> None:
+        with contextlib.suppress(EtcdUnavailable):  # else it expires by itself
+            self.etcd.revoke(lease)
+
+
+def leader_of(etcd: Etcd, prefix: str = DEFAULT_PREFIX) -> dict | None:
+    """The current leader record of the group under ``prefix`` (for ``placement status``)."""
+    return Election(etcd, name="observer", prefix=prefix).leader()

@@ -1,0 +1,78 @@
+"""Leader election and the etcd journal on a real (one-member) etcd."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from placement.errors import InvalidInput
+from placement.runtime.election import Election, LeadershipLost, leader_of
+from placement.runtime.etcd import Etcd, EtcdUnavailable, parse_endpoints
+from placement.runtime.journal_etcd import EtcdJournal, read_etcd
+
+from .etcd_members import EtcdMembers, free_port, needs_etcd
+from .harness import wait_for
+
+
+@pytest.fixture
+def etcd(processes, tmp_path: Path) -> EtcdMembers:
+    members = EtcdMembers(processes, tmp_path / "etcd", 1)
+    members.start()
+    return members
+
+
+@needs_etcd
+def test_one_leads_the_next_gets_a_larger_token_and_the_old_one_cannot_journal(etcd: EtcdMembers) -> None:
+    stop = threading.Event()
+    first = Election(etcd.client(), "a", ttl=2)
+    token = first.campaign(stop)
+    assert token and first.holding()
+    holder = leader_of(etcd.client())
+    assert holder is not None and (holder["name"], holder["token"]) == ("a", token)
+    old = EtcdJournal(etcd.client(), token)
+    assert old.record("controller-start", token=token).seq == 1
+    second = Election(etcd.client(), "b", ttl=2)
+    won: list[int | None] = []
+    waiting = threading.Thread(target=lambda: won.append(second.campaign(stop)))
+    waiting.start()
+    waiting.join(1.0)
+    assert waiting.is_alive()  # a standby while "a" holds the lease
+    first.resign()
+    waiting.join(30)
+    assert won and won[0] is not None and won[0] > token
+    assert not first.holding()
+    with pytest.raises(LeadershipLost, match="no longer leads"):
+        old.record("dispatch", op="start")
+    new = EtcdJournal(etcd.client(), won[0])
+    assert [e.kind for e in new.entries] == ["controller-start"]
+    assert new.record("controller-start", token=won[0]).seq == 2
+    assert [(e.seq, e.kind) for e in read_etcd(etcd.client())] == [(1, "controller-start"), (2, "controller-start")]
+    second.resign()
+
+
+@needs_etcd
+def test_a_leader_whose_lease_expires_knows_it(etcd: EtcdMembers) -> None:
+    election = Election(etcd.client(), "a", ttl=2)
+    assert election.campaign(threading.Event())
+    etcd.client().revoke(election._lease)  # what etcd does to a lease nobody refreshed
+    wait_for(lambda: not election.holding(), 10, "the leader to notice")
+    with pytest.raises(LeadershipLost):
+        election.check()
+
+
+@needs_etcd
+def test_the_client_fails_over_to_a_member_that_answers(etcd: EtcdMembers) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    client = Etcd(f"{dead},{etcd.urls}")
+    assert client.range("/nothing") == []
+    with pytest.raises(EtcdUnavailable):
+        Etcd(dead, timeout=0.5).range("/nothing")
+
+
+def test_endpoints_are_parsed_strictly() -> None:
+    assert parse_endpoints("127.0.0.1:2379") == [("127.0.0.1", 2379)]
+    for bad in ("", "https://127.0.0.1:2379", "http://127.0.0.1"):
+        with pytest.raises(InvalidInput):
+            parse_endpoints(bad)
