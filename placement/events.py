@@ -22,7 +22,8 @@ BAN_PREFIX = "cli-ban-"
 
 @dataclass(frozen=True, slots=True)
 class NodeDown:
-    """The node is lost without a clean shutdown: it must be fenced before recovery."""
+    """The node is lost without a clean shutdown: it must be fenced before recovery
+    (without fencing it is simply offline, and what it ran counts as stopped, as in Pacemaker)."""
 
     node: str
 
@@ -130,6 +131,12 @@ def apply_event(config: Config, state: State, event: Event) -> tuple[Config, Sta
     if node is not None:
         _require_node(config, node)
     if isinstance(event, NodeDown):
+        if not config.cluster.fencing:
+            # compat(pacemaker): without fencing a lost node is simply offline
+            # (determine_online_status_no_fencing) and what it ran is taken as stopped.
+            kept = tuple(i for i in state.instances if i.node != event.node)
+            down = replace(state.node(event.node), status=NodeStatus.OFFLINE)
+            return config, replace(state, instances=kept).with_node(event.node, down)
         return config, state.with_node(event.node, replace(state.node(event.node), status=NodeStatus.UNCLEAN))
     if isinstance(event, NodeLeave):
         return config, state.with_node(event.node, replace(state.node(event.node), shutdown=True))

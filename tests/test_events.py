@@ -26,6 +26,22 @@ def test_node_down_makes_it_unclean_and_keeps_what_it_ran() -> None:
     assert sorted(i.resource for i in state.instances if i.node == "charlie") == ["iscsi", "zulu"]
 
 
+def test_without_fencing_a_lost_node_is_offline_and_its_resources_recover_elsewhere() -> None:
+    """compat(pacemaker): determine_online_status_no_fencing; crm_simulate --node-fail agrees."""
+    from dataclasses import replace
+
+    unfenced = replace(KVM, cluster=replace(KVM.cluster, fencing=False))
+    now = placement.steady_state(unfenced)
+    on_charlie = {i.resource for i in now.instances if i.node == "charlie"}
+    _, state = ev.apply_events(unfenced, now, [ev.NodeDown("charlie")])
+    assert state.node("charlie").status is NodeStatus.OFFLINE
+    assert not any(i.node == "charlie" for i in state.instances)
+    result = placement.plan(unfenced, now, [ev.NodeDown("charlie")])
+    assert not result.details.fenced  # nothing to fence: it is simply down
+    for resource in on_charlie - {"iscsi"}:  # iscsi is a clone: one copy per node
+        assert result.placement.nodes_of(resource) and "charlie" not in result.placement.nodes_of(resource)
+
+
 def test_node_leave_shuts_down_cleanly() -> None:
     result = placement.plan(KVM, NOW, [ev.NodeLeave("charlie")])
     assert not result.details.fenced

@@ -75,6 +75,9 @@ def command(
     from placement.runtime.election import LeadershipLost
     from placement.runtime.journal import Journal
 
+    if etcd_urls is not None and http_address is not None:
+        # The group's controllers change leader; the page follows one controller's journal.
+        raise click.UsageError("--http is not available with --etcd yet: run the page beside a single controller")
     placement.load(config_path)  # refuse a bad configuration before touching the cluster
     secret = load_secret(secret_file)
     addresses = parse_agents(agents)
