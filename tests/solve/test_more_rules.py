@@ -95,15 +95,16 @@ def test_promoted_dependent_must_be_with_its_primary():
 
 
 def test_group_stickiness_is_the_sum_of_its_members():
-    """§4: every active member adds its stickiness, so a group of 3×40 resists a 100 pull."""
+    """§4: every active member adds its stickiness, so a group of 3×40 resists a pull of 120;
+    a location on the group counts once, on its first member (pcmk__group_apply_location)."""
     members = [primitive(m, stickiness=40) for m in ("ip", "fs", "web")]
     cfg = config(
-        NODES, [*members, Group("g", ("ip", "fs", "web"))], constraints=(Location(resource="g", node="bob", score=40),)
-    )  # 40 per member = 120 total
+        NODES, [*members, Group("g", ("ip", "fs", "web"))], constraints=(Location(resource="g", node="bob", score=120),)
+    )
     running = State(instances=tuple(Instance(m, "alice") for m in ("ip", "fs", "web")))
     assert solve(cfg, running).nodes_of("web") == ("alice",)  # 120 of stickiness ties 120: stays
     pulled = config(
-        NODES, [*members, Group("g", ("ip", "fs", "web"))], constraints=(Location(resource="g", node="bob", score=50),)
+        NODES, [*members, Group("g", ("ip", "fs", "web"))], constraints=(Location(resource="g", node="bob", score=130),)
     )
     assert solve(pulled, running).nodes_of("web") == ("bob",)
 
