@@ -96,11 +96,17 @@ def reference_contributions(config: Config, state: State, location: Location) ->
 
 def reference_terms(config: Config, state: State, primitive_id: str, promoted: bool) -> dict[str, list[Term]]:
     per_node: dict[str, list[Term]] = defaultdict(list)
+    group = Hierarchy(config).group_of(primitive_id)
+    # pcmk__group_apply_location: a later member gets a group's (or clone's) location at 0.
+    follower = not promoted and group is not None and group.members[0] != primitive_id
     for location in reference_locations(config, primitive_id):
         name = location.id or location.resource or location.pattern or ""
+        zeroed = follower and location.resource != primitive_id
         for name_of_node, value, role in reference_contributions(config, state, location):
             if (role is Role.PROMOTED) == promoted:
-                per_node[name_of_node].append(Term("location", name, value, location.span))
+                term = (Term("location", f"{name} (on the group's first member)", 0, location.span) if zeroed
+                        else Term("location", name, value, location.span))
+                per_node[name_of_node].append(term)
     return per_node
 
 

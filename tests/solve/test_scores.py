@@ -119,15 +119,16 @@ def test_pattern_matches_top_level_ids_and_inverts():
     assert placement.nodes_of("db") == ("bob",)
 
 
-def test_location_on_group_applies_to_every_member():
-    """§1 "Children inherit": a location on a group scores each member."""
+def test_location_on_group_scores_its_first_member():
+    """pcmk__group_apply_location: the first member gets the score, the others the node at 0."""
     cfg = config(
         ["alice", "bob"],
         [primitive("ip"), primitive("web"), Group("g", ("ip", "web"))],
         constraints=(Location(resource="g", node="bob", score=10, id="g-bob"),),
     )
     table = score_table(cfg)
-    assert table.scores("ip")["bob"].total == table.scores("web")["bob"].total == 10
+    assert table.scores("ip")["bob"].total == 10
+    assert table.scores("web")["bob"].total == 0
 
 
 def test_promoted_role_location_only_shapes_promotion():

@@ -66,7 +66,8 @@ def test_charlie_returns_with_a_stronger_preference_the_vm_fails_back_after_its_
 
 
 def test_without_a_fence_device_for_charlie_nothing_of_his_is_recovered() -> None:
-    config = replace(KVM, cluster=replace(KVM.cluster, fencing=False))
+    text = (Path(__file__).parents[2] / "examples" / "kvm.place").read_text()
+    config = placement.loads("\n".join(line for line in text.splitlines() if "ipmi_charlie" not in line))
     result = placement.plan(config, placement.steady_state(config), [NodeDown("charlie")])
     assert not [a for a in result.transition if a.resource == "zulu"]
     assert result.details.unfenceable == ("charlie",)
@@ -74,3 +75,11 @@ def test_without_a_fence_device_for_charlie_nothing_of_his_is_recovered() -> Non
     assert blocked == ["Stop       iscsi        ( charlie ) blocked: charlie is unclean and cannot be fenced",
                        "Stop       zulu         ( charlie ) blocked: charlie is unclean and cannot be fenced"]
     assert nodes_of(result.apply(), "zulu") == ["charlie"]  # still believed there: blocked, not recovered
+
+
+def test_without_fencing_charlie_is_just_down_and_zulu_starts_elsewhere() -> None:
+    """compat(pacemaker): fencing off, a lost node is offline (crm_simulate --node-fail agrees)."""
+    config = replace(KVM, cluster=replace(KVM.cluster, fencing=False))
+    result = placement.plan(config, placement.steady_state(config), [NodeDown("charlie")])
+    assert not result.details.unfenceable and not result.details.fenced
+    assert nodes_of(result.apply(), "zulu") in (["alice"], ["bob"])
