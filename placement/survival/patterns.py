@@ -44,7 +44,9 @@ def describe(universe: Sequence[tuple[str, ...]], hurt: Sequence[tuple[str, ...]
         return f"whenever {least} of {', '.join(involved)} fail together"
     if len(hurt_sets) <= 3:
         return "only " + "; ".join(" + ".join(s) for s in hurt)
-    common = Counter(d for s in hurt_sets for d in s).most_common(3)
+    # hurt_sets is a set of frozensets: rank by count, then name, so the words never depend on hashing.
+    counts = Counter(d for s in hurt_sets for d in s)
+    common = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
     often = ", ".join(f"{d} ({n})" for d, n in common)
     return f"in {len(hurt_sets)} scattered {word}s; most often with {often}"
 
