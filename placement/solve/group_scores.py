@@ -31,6 +31,8 @@ def lifted_nodes(table: ScoreTable, keys: Iterable[str]) -> dict[str, dict[str, 
     for key in keys:
         if key not in later:
             continue  # not followed by anyone: nothing to lift it
+        if len(table.allowed(key)) == len(table.nodes):
+            continue  # allowed everywhere already (the common case): no whole row to build
         for node, score in table.scores(key).items():
             if score.allowed or score.unavailable is not None or not score.entry or score.total <= -INFINITY:
                 continue
