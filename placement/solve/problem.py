@@ -313,7 +313,7 @@ def _hold_blocked_stops(
         state, table.units, table.current.nodes, lambda key, node: node in allowed.get(key, {})
     )
     _pin(table, held, allowed, pinned, frozen, blocked, not_running)
-    stopped.update(waits_for_blocked_start(state, table.units, precedences))
+    stopped.update(waits_for_blocked_start(config, state, table.units, precedences))
     for key, why in stopped.items():
         if key not in frozen and key not in pinned:
             allowed[key] = {}
