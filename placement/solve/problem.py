@@ -28,6 +28,7 @@ from placement.model import (
 from placement.solve import coloc_lift, colocation, hosting, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
 from placement.solve.blocked_stops import held_copies, unmanaged_members, waits_for_blocked_start
+from placement.solve.first_order import drop_shadowed
 from placement.solve.group_scores import lifted_nodes
 from placement.solve.probes import waiting_starts
 from placement.solve.refs import RefResolver
@@ -265,7 +266,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     )
     relations.extend(hosting.lower(config, resolver, table.units, allowed))
     links = [r for r in relations if isinstance(r, colocation.Link)]
-    precedences = [r for r in relations if isinstance(r, order.Precedence)]
+    precedences = drop_shadowed(config, [r for r in relations if isinstance(r, order.Precedence)])
     _hold_blocked_stops(table, hierarchy, state, config, precedences, allowed, pinned, frozen, blocked, not_running)
     capacity = None
     if config.cluster.strategy is not Strategy.DEFAULT:
