@@ -30,6 +30,7 @@ from placement.solve.availability import can_fence, fence_devices, quorum_effect
 from placement.solve.blocked_stops import held_copies, unmanaged_members, waits_for_blocked_start
 from placement.solve.first_order import drop_shadowed
 from placement.solve.group_scores import lifted_nodes
+from placement.solve.influence_lift import lifted_by_pull
 from placement.solve.probes import waiting_starts
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
@@ -255,6 +256,12 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     for key, nodes in coloc_lift.candidates(table, links, scored).items():
         allowed[key] = {n: s for n in table.nodes if (s := allowed[key].get(n) or nodes.get(n)) is not None}
         lifted[key] = frozenset(nodes)
+        not_running.pop(key, None)
+    # (The walk over the colocation graph reads only the table, the links and node attributes.)
+    provisional = Problem(config, state, hierarchy, table, allowed, {}, set(), {}, {}, {}, links, [], None)
+    for key, nodes in lifted_by_pull(provisional, scored).items():
+        allowed[key] = {n: s for n in table.nodes if (s := allowed[key].get(n) or nodes.get(n)) is not None}
+        lifted[key] = lifted.get(key, frozenset()) - nodes.keys()  # allowed outright now
         not_running.pop(key, None)
     for key, why in waiting_starts(table).items():
         running = table.current.of(key)
