@@ -80,7 +80,7 @@ class ScoreTable:
         self._located: dict[str, tuple[dict[str, list[Term]], frozenset[str] | None]] = {}
         # Node scores by node, entry and the identities of their terms (kept alive by the scores).
         self._shared: dict[tuple, NodeScore] = {}
-        self._thresholds: dict[tuple[str, str], Term | None] = {}
+        self._thresholds: dict[tuple[str, str, str | None], Term | None] = {}
 
     @cached_property
     def _clone_members(self) -> dict[str, list[str]]:
@@ -281,13 +281,15 @@ class ScoreTable:
             found.setdefault((failure.resource, failure.node), []).append(failure)
         return found
 
-    def _threshold(self, primitive: str, node: str) -> Term | None:
-        """The migration-threshold ban of ``primitive`` on ``node``, computed once (and so one object)."""
-        key = (primitive, node)
+    def _threshold(self, primitive: str, node: str, instance: str | None = None) -> Term | None:
+        """The migration-threshold ban of ``primitive`` (instance ``instance`` of a unique
+        clone: only its own failures count) on ``node``, computed once (and so one object)."""
+        key = (primitive, node, instance)
         if key not in self._thresholds:
-            self._thresholds[key] = failures.threshold_term(
-                self.state, primitive, node, self.meta(primitive), self._failures_by_key.get(key, ())
-            )
+            found = self._failures_by_key.get((primitive, node), ())
+            if instance is not None:
+                found = [f for f in found if f.clone_instance in (None, instance)]
+            self._thresholds[key] = failures.threshold_term(self.state, primitive, node, self.meta(primitive), found)
         return self._thresholds[key]
 
     def _failure_terms_by_node(self, unit: Unit) -> dict[str, list[Term]]:
@@ -297,8 +299,11 @@ class ScoreTable:
         if len(primitives) > 1:
             entries.sort(key=lambda entry: entry[0])  # the state's order, as one pass over it would see them
         found: dict[str, list[Term]] = {}
+        instance = None if unit.instance is None else str(unit.instance)
         for _position, failure in entries:
-            term = self._threshold(failure.resource, failure.node)
+            if instance is not None and failure.clone_instance not in (None, instance):
+                continue  # another instance's failures (a unique clone's instances are apart)
+            term = self._threshold(failure.resource, failure.node, instance)
             if term is not None and term not in found.get(failure.node, []):
                 found.setdefault(failure.node, []).append(term)
         return found
