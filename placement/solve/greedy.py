@@ -427,7 +427,10 @@ class _Run:
         for node in sorted(self.problem.table.current.of(head.key)):
             if len(used) >= limit or node in used or node not in available:
                 continue
-            if share >= 1 and self.choose(members, [node], frozenset({node})) == node:
+            # compat(pacemaker): allocate_instance keeps a copy where it runs only if that
+            # node scores at least as well as the best free one ("… because X is better").
+            values = self.values(members, [n for n in available if n not in used])
+            if share >= 1 and values.get(node, -INFINITY) >= max(0, max(values.values(), default=0)):
                 self._take_copy(members, node)
                 used.add(node)
         while len(used) < limit:
