@@ -222,12 +222,15 @@ class _Run:
                     values[node] = score.total
         else:
             values = self.head_scores(members[0], candidates)
-            for node in candidates:
-                for unit in members[1:]:
-                    score = self.node_score(unit, node)
-                    # Later members may only pull, never stop the first one (their part is rolled back).
-                    if score > -INFINITY:
-                        values[node] = add(values[node], score)
+            # compat(pacemaker): pcmk__add_colocated_node_scores — each later member's scores
+            # are one step (the next member's are merged inside it): a step that leaves no
+            # node at 0 or more is rolled back, and the members after it with it. A later
+            # member banned from a node keeps the group off it while other nodes remain.
+            for unit in members[1:]:
+                step = {node: add(value, self.node_score(unit, node)) for node, value in values.items()}
+                if not any(value >= 0 for value in step.values()):
+                    break
+                values = step
         influencing = self._influencing(members)
         if influencing and values:
             # compat(pacemaker): §5 ``apply_with_this`` — the dependents' attenuated preferences.
