@@ -110,7 +110,10 @@ def _solution(problem: Problem, entries: Iterable[Entry]) -> Solution | None:
             return None
         for key, (role, node) in zip(keys, listed, strict=True):
             placed.setdefault(key, set()).add(node)
-            if Role.parse(role) is Role.PROMOTED:
+            # A copy left alone where it runs keeps its role outside the model (no promotion
+            # variable there): promoted in the listing, it is just running in the solution.
+            kept_role = (key, node) in problem.exempt and node not in problem.promotable.get(key, {})
+            if Role.parse(role) is Role.PROMOTED and not kept_role:
                 promoted.setdefault(key, set()).add(node)
     return Solution({k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()})
 

@@ -79,3 +79,26 @@ def test_unique_clone_copies_are_matched_to_the_instance_already_there() -> None
     both = [("c", "Started", "alice"), ("c", "Started", "bob")]
     verdict = judge(config, state, both, [("c", "Started", "alice")])
     assert verdict.verdict == "better", verdict.reason
+
+
+def test_a_copy_left_promoted_on_a_maintenance_node_keeps_its_role_in_both_readings() -> None:
+    """A promoted copy on a maintenance node is left alone (no promotion variable there):
+    read back from either answer it is a running copy, not a promotion the model forbids."""
+    promoted_history = (
+        '<lrm_resource id="c" class="ocf" provider="pacemaker" type="Stateful">'
+        '<lrm_rsc_op id="c_last_0" operation_key="c_promote_0" operation="promote" call-id="2" rc-code="0"'
+        ' op-status="0" interval="0" transition-key="2:1:0:x" transition-magic="0:0;2:1:0:x"/></lrm_resource>'
+    )
+    text = cib(
+        '<clone id="cl"><meta_attributes id="cl-m"><nvpair id="cl-p" name="promotable" value="true"/>'
+        '</meta_attributes><primitive id="c" class="ocf" provider="pacemaker" type="Stateful"/></clone>',
+        nodes='<node id="1" uname="alice"><instance_attributes id="a-i"><nvpair id="a-m" name="maintenance"'
+        ' value="true"/></instance_attributes></node><node id="2" uname="bob"/>',
+        status=f'<node_state id="1" uname="alice" {ONLINE}><lrm><lrm_resources>{promoted_history}'
+        f'</lrm_resources></lrm></node_state><node_state id="2" uname="bob" {ONLINE}/>',
+        options='<nvpair id="o1" name="stonith-enabled" value="false"/>',
+    )
+    config, state = load(text)
+    left = [("c", "Promoted", "alice")]
+    verdict = judge(config, state, [*left, ("c", "Started", "bob")], left)
+    assert verdict.verdict == "better", verdict

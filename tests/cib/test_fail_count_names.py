@@ -64,7 +64,8 @@ def test_a_unique_clone_instance_fails_alone(tmp_path: Path, unique: bool) -> No
         "</instance_attributes></transient_attributes>"
     )
     clone = (
-        f'<clone id="cl"><meta_attributes id="cl-m"><nvpair id="cl-u" name="globally-unique" value="{str(unique).lower()}"/>'
+        '<clone id="cl"><meta_attributes id="cl-m">'
+        f'<nvpair id="cl-u" name="globally-unique" value="{str(unique).lower()}"/>'
         '<nvpair id="cl-max" name="clone-max" value="2"/><nvpair id="cl-nm" name="clone-node-max" value="1"/>'
         f"</meta_attributes>{dummy('c')}</clone>"
     )
