@@ -7,7 +7,9 @@ stop ordered after that stop is unrunnable too, so those resources stay where th
 after a resource's stop are:
 
 * the inverse of a symmetrical mandatory ``start B then start A``-style order: ``then``
-  stops before ``first`` (``pcmk__new_ordering`` with ``invert_action``);
+  stops before ``first`` (``pcmk__new_ordering`` with ``invert_action``) — only when the
+  order names the two primitives themselves: one naming a group or a clone orders pseudo
+  actions, and the copies' own stops still run;
 * inside a group, member i+1 stops before member i (the group's implicit order, §8).
 
 Held copies hold their own predecessors in turn, so the rule is applied to a fixpoint. A
@@ -104,12 +106,19 @@ def _stops_after(config: Config, hierarchy: Hierarchy, primitive: str, orders: l
     if group is not None:
         members = list(group.members)
         found.extend(members[: members.index(primitive)])
+    # compat(pacemaker): the blocked stop makes the inverse ordering's `then` unrunnable only
+    # between the two primitives themselves (pcmk__update_action_for_orderings looks at the
+    # blocked resource of `first`); an order naming a group or a clone orders its pseudo
+    # actions, and the members' and instances' own stops still run.
+    if hierarchy.clone_of(primitive) is not None:
+        return found
     for precedence in orders:
-        if primitive not in _primitives(config, hierarchy, precedence.then.resource):
+        if precedence.then.resource != primitive:
             continue
         for first in precedence.firsts:
-            if first.role is None:
-                found.extend(_primitives(config, hierarchy, first.resource))
+            named = first.resource
+            if first.role is None and named in config.primitives and hierarchy.clone_of(named) is None:
+                found.append(named)
     return found
 
 
