@@ -13,6 +13,8 @@ left for a stalled simulation whose plan cannot be read either.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import tempfile
 import traceback
 from dataclasses import dataclass, field, replace
@@ -111,7 +113,7 @@ def _rescore(path: Path, expected: dict, document: dict, diff: dict, actions: st
     blocked = [a["resource"].split(":")[0] for a in expected.get("actions", []) if a.get("blocked")]
     try:
         imported = import_cib(path)
-        judgement = judge(imported.config, imported.state, ours, theirs, blocked)
+        judgement = judge(imported.config, imported.state, ours, theirs, _block_causes(path, blocked))
     except PlacementError as error:
         return Verdict("mismatch", f"cannot re-score: {error}", diff, actions, "not-comparable")
     why = judgement.reason or f"ours {judgement.ours} vs Pacemaker's {judgement.theirs} ({judgement.verdict})"
@@ -122,6 +124,36 @@ def _rescore(path: Path, expected: dict, document: dict, diff: dict, actions: st
         "ours-breaks-hard" if why.startswith("ours breaks") else
         "blocked" if "blocked" in why else "not-comparable")
     return Verdict("mismatch", why, diff, actions, kind)
+
+
+_UNRUNNABLE = re.compile(
+    r"^\s*\* \w+\s+(\S+)\s.*due to unrunnable (\S+) (?:start|running|promote|promoted)\b.*\(blocked\)"
+)
+
+
+def _block_causes(path: Path, blocked: list[str]) -> dict[str, frozenset[str]]:
+    """Each resource Pacemaker blocked, with what blocked it when the summary names only
+    unrunnable starts ("due to unrunnable rsc1 start (blocked)"; empty: another reason).
+
+    The harness keeps only the "blocked" flag; the reason is read from crm_simulate's own
+    summary, and only when something was blocked.
+    """
+    if not blocked:
+        return {}
+    text = subprocess.run(["crm_simulate", "-x", str(path), "-S"], capture_output=True, text=True, check=False)
+    causes: dict[str, set[str]] = {}
+    other: set[str] = set()
+    for line in text.stdout.split("Executing Cluster Transition")[0].splitlines():
+        if "(blocked)" not in line and not line.rstrip().endswith("blocked"):
+            continue
+        match = _UNRUNNABLE.match(line)
+        if match:
+            causes.setdefault(match.group(1).split(":")[0], set()).add(match.group(2).split(":")[0])
+        else:
+            words = line.split()
+            if len(words) > 2:
+                other.add(words[2].split(":")[0])
+    return {r: frozenset() if r in other else frozenset(causes.get(r, ())) for r in blocked}
 
 
 def judge_cluster(cluster: Cluster, time_limit: float = 20, keep: Path | None = None) -> Verdict:

@@ -11,7 +11,7 @@ run, or settle for a lower total (SEMANTICS.md §6.4); this is how that is shown
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from placement.cib import failures
@@ -42,18 +42,27 @@ def judge(
     state: State,
     ours: Iterable[Entry],
     theirs: Iterable[Entry],
-    blocked: Iterable[str] = (),
+    blocked: Iterable[str] | Mapping[str, Iterable[str]] = (),
 ) -> Judgement:
     """Compare our placement with Pacemaker's for ``config`` in ``state``.
 
     The bans Pacemaker derives from failed operations (`placement.cib.failures`) count
     as hard constraints here, so an answer that ignores them is never called better.
     ``blocked`` names resources whose start or promotion Pacemaker found unrunnable
-    (ordering, fencing, quorum): running more of them is not comparable by scores.
+    (ordering, fencing, quorum): running more of them is not comparable by scores —
+    unless ``blocked`` maps each to the resources whose unrunnable start blocked it
+    ("due to unrunnable rsc1 start") and ours runs every one of those: then Pacemaker's
+    reason does not hold for our answer, and the scores decide.
     """
     ours, theirs = list(ours), list(theirs)
     extra = collections.Counter(ours) - collections.Counter(theirs)
-    stuck = sorted({resource for resource, _, _ in extra} & set(blocked))
+    causes = dict(blocked) if isinstance(blocked, Mapping) else dict.fromkeys(blocked, ())
+    running = {resource for resource, _, _ in ours}
+    stuck = sorted(
+        resource
+        for resource in {resource for resource, _, _ in extra} & causes.keys()
+        if not causes[resource] or not all(_runs(config, cause, running) for cause in causes[resource])
+    )
     if stuck:
         return Judgement("incomparable", reason=f"Pacemaker could not run {', '.join(stuck)} (blocked)")
     config = replace(config, constraints=config.constraints + failures.bans(config, state))
@@ -75,6 +84,15 @@ def judge(
     other = tuple(their_values[level] for level in LEVELS)
     verdict = "better" if key > other else "equal" if key == other else "worse"
     return Judgement(verdict, mine_values, their_values)
+
+
+def _runs(config: Config, resource: str, running: set[str]) -> bool:
+    """Whether ``resource`` (a primitive, or a group or clone by its id) runs in ``running``."""
+    if resource not in config.resources:
+        return False
+    from placement.hierarchy import Hierarchy
+
+    return any(primitive in running for primitive in Hierarchy(config).primitives_in(resource))
 
 
 def _values(problem: Problem, solution: Solution) -> dict[str, int]:

@@ -102,3 +102,14 @@ def test_a_copy_left_promoted_on_a_maintenance_node_keeps_its_role_in_both_readi
     left = [("c", "Promoted", "alice")]
     verdict = judge(config, state, [*left, ("c", "Started", "bob")], left)
     assert verdict.verdict == "better", verdict
+
+
+def test_a_block_whose_cause_ours_runs_does_not_hold_for_ours() -> None:
+    """Pacemaker blocked b "due to unrunnable a start": in an answer that runs a, that
+    reason does not apply, so the scores decide; if ours does not run a either, or the
+    reason is unknown, running b is still not comparable."""
+    config, state = load(CONFIG)
+    ours = [("a", "Started", "alice"), ("b", "Started", "bob")]
+    assert judge(config, state, ours, [], {"b": ["a"]}).verdict == "better"
+    assert judge(config, state, [("b", "Started", "bob")], [], {"b": ["a"]}).verdict == "incomparable"
+    assert judge(config, state, ours, [], {"b": []}).verdict == "incomparable"
