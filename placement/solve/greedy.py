@@ -345,13 +345,27 @@ class _Run:
         head = members[0]
         pinned = self.problem.pinned.get(head.key)
         if pinned:
+            here = sorted(pinned)[0]
+            following = True  # later members that are not pinned follow the head where it is held
             for unit in members:
                 # compat(pacemaker): an unmanaged primitive is assigned to one node only
                 # (``pe__current_node``), so a copy left on a second node counts for nobody's
                 # tie-break (§6.2 ``num_resources``); it still runs, and takes capacity, there.
-                for index, node in enumerate(sorted(self.problem.pinned.get(unit.key, ()), key=self.position.get)):
+                held = sorted(self.problem.pinned.get(unit.key, ()), key=self.position.get)
+                for index, node in enumerate(held):
                     self.take(unit, node, counted=index == 0)
-            return sorted(pinned)[0]
+                if held or unit is head:
+                    continue
+                following = (
+                    following
+                    and here in self.available
+                    and self.node_score(unit, here) >= 0
+                    and self.fits([unit], here)
+                    and self._clone_room(unit, here)
+                )
+                if following:
+                    self.take(unit, here)
+            return here
         available = self.available
         candidates = [n for n in self.problem.allowed.get(head.key, ()) if n in available and n not in exclude]
         if head.clone is not None and head.instance is not None:

@@ -134,3 +134,22 @@ def test_a_copy_running_unmanaged_lifts_the_members_before_it(tmp_path: Path) ->
         # Pacemaker plans the same start; its own simulation of the transition then stalls
         # (the start waits for the unmanaged member's), so its plan is what to compare.
         assert re.search(r"\* Start\s+m0\s+\(\s*alice\s*\)", crm_simulate(tmp_path, text))
+
+
+def test_members_after_an_unmanaged_first_member_start_beside_it_and_count_for_the_tie_break(tmp_path: Path) -> None:
+    """The reference answer (Pacemaker's one-by-one pass) starts the members after an
+    unmanaged first member beside it; with that node's copies counted, ``r`` (no
+    stickiness) leaves alice, which the fence device took first, for the emptier bob — as
+    ``compare_nodes`` (fewest resources before the current node) does in Pacemaker."""
+    nodes = '<node id="1" uname="alice"/><node id="2" uname="bob"/><node id="3" uname="carol"/>'
+    fence = '<primitive id="fence1" class="stonith" type="fence_dummy"/>'
+    resources = fence + '<group id="g">' + dummy("m1", UNMANAGED) + dummy("m2") + "</group>" + dummy("r")
+    status = (
+        f'<node_state id="1" uname="alice" {ONLINE}><lrm><lrm_resources>{_started("r", 1)}</lrm_resources></lrm></node_state>'
+        f'<node_state id="2" uname="bob" {ONLINE}/>'
+        f'<node_state id="3" uname="carol" {ONLINE}><lrm><lrm_resources>{_started("m1", 2)}</lrm_resources></lrm></node_state>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(cib(resources, "", nodes=nodes, status=status, root='have-quorum="1" crm_feature_set="3.16.1"'))
+    placed = agreed_placement(path)
+    assert {("m1", "carol"), ("m2", "carol"), ("r", "bob"), ("fence1", "alice")} <= placed
