@@ -168,7 +168,7 @@ class _Run:
             self.problem.config.resources.get(link.primary.resource), Clone
         ):
             return None
-        found = []
+        found, idle = [], 0
         for key in link.primary.units:
             if key == unit.key:
                 continue
@@ -176,7 +176,12 @@ class _Run:
             for node in sorted(placed, key=self.position.__getitem__):
                 if role_matches(link.primary.role, node in self.promoted.get(key, ())):
                     found.append(frozenset({self.problem.attribute(node, link.attribute)}))
-        return found
+            primary = self.problem.by_key[key]
+            if link.primary.role is None:  # (a role-restricted one skips copies not in the role)
+                idle += max(0, (primary.max_copies if primary.multi else 1) - len(placed))
+        # An instance left unassigned counts as a primary that runs nowhere (its step lowers
+        # every node by a positive score, and is rolled back if that leaves none at 0).
+        return found + [frozenset()] * idle
 
     def fits(self, units: list[Unit], node: str) -> bool:
         if not self.checked:

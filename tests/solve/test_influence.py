@@ -172,3 +172,40 @@ def test_a_finite_colocation_with_a_clone_applies_copy_by_copy(tmp_path, score):
     path.write_text(cib(clone + dummy("r"), colocation, options=option("stonith-enabled", "false")))
     placed = agreed_placement(path)
     assert ("r", "bob" if score < 0 else "alice") in placed
+
+
+def test_an_idle_clone_instance_lowers_every_node_by_a_positive_colocation(tmp_path):
+    """A clone of three copies with one node offline leaves an instance unassigned, and
+    ``pcmk__apply_coloc_to_weights`` lowers every node by the score for it: ``r`` with the
+    clone at +100 ends at 0 on both nodes instead of 100, so it does not stay on its node
+    by a positive tie and goes to the emptier one (bob: alice also holds ``x``)."""
+    from tests.cib.cibxml import ONLINE, agreed_placement, cib, dummy, option
+
+    digest = 'op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"'
+    running = (
+        '<lrm_resource id="r" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="r_last_0" '
+        f'operation_key="r_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" {digest} '
+        'transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/></lrm_resource>'
+    )
+    nodes = '<node id="1" uname="alice"/><node id="2" uname="bob"/><node id="3" uname="carol"/>'
+    status = (
+        f'<node_state id="1" uname="alice" {ONLINE}><lrm><lrm_resources>{running}</lrm_resources></lrm></node_state>'
+        f'<node_state id="2" uname="bob" {ONLINE}/>'
+        '<node_state id="3" uname="carol" in_ccm="false" crmd="offline" join="down" expected="member"/>'
+    )
+    constraints = (
+        '<rsc_location id="x-alice" rsc="x" node="alice" score="10"/>'
+        '<rsc_colocation id="col" rsc="r" with-rsc="cl" score="100"/>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(
+            dummy("x") + '<clone id="cl">' + dummy("c") + "</clone>" + dummy("r"),
+            constraints,
+            nodes=nodes,
+            status=status,
+            options=option("stonith-enabled", "false"),
+            root='have-quorum="1" crm_feature_set="3.16.1"',
+        )
+    )
+    assert ("r", "bob") in agreed_placement(path)
