@@ -43,6 +43,11 @@ def add_restarts(config: Config, state: State, changes: list[Change], fenced: tu
                         continue
                     if instance.node in fenced or not instance.managed:
                         continue
+                    if not state.node(instance.node).status.is_up:
+                        # compat(pacemaker): on a node that is not up and not fenced (an
+                        # unclean node without quorum or a device) nothing can run: the
+                        # copy stays ("Stop B ( n ) due to … (blocked)").
+                        continue
                     forced.append(Change(ChangeKind.RESTART, edge.then, instance.node, instance.node,
                                          instance.role, instance.role, instance.clone_instance,
                                          f"due to required {stop.resource} start"))
