@@ -52,3 +52,15 @@ def test_clone_instances_and_roles() -> None:
 def test_a_document_without_a_status_is_refused() -> None:
     with pytest.raises(ValueError, match="no cluster status"):
         planned_placement("<pacemaker-result/>")
+
+
+def test_a_fenced_node_runs_nothing_afterwards() -> None:
+    """Fencing n1 takes every copy there with it, even one whose stop is listed as blocked;
+    unfencing (``Fence (on)``) takes nothing."""
+    document = _document(
+        _resource("a", "n1") + _resource("b", "n1") + _resource("c", "n2"),
+        '<node_action task="Fence (reboot)" node="n1" reason="peer is no longer part of the cluster"/>'
+        '<node_action task="Fence (on)" node="n2"/>'
+        '<rsc_action action="stop" resource="a" node="n1" blocked="true"/>',
+    )
+    assert planned_placement(document) == [{"resource": "c", "role": "Started", "node": "n2"}]

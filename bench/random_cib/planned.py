@@ -32,6 +32,13 @@ def planned_placement(simulate_xml: str) -> list[dict]:
         if action.get("blocked") == "true":
             continue
         _apply(action, placed, promotable)
+    # A node the plan fences runs nothing afterwards, whatever it listed as blocked there.
+    fenced = {
+        action.get("node")
+        for action in root.iterfind("actions/node_action")
+        if (action.get("task") or "").startswith("Fence") and "(on)" not in (action.get("task") or "")
+    }
+    placed = [entry for entry in placed if entry[2] not in fenced]
     return [{"resource": r, "role": role, "node": node} for r, role, node in sorted(placed)]
 
 

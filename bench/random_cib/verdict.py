@@ -113,7 +113,8 @@ def _rescore(path: Path, expected: dict, document: dict, diff: dict, actions: st
     blocked = [a["resource"].split(":")[0] for a in expected.get("actions", []) if a.get("blocked")]
     try:
         imported = import_cib(path)
-        judgement = judge(imported.config, imported.state, ours, theirs, _block_causes(path, blocked))
+        fenced = set(document.get("fenced") or ()) & set(expected.get("fenced") or ())
+        judgement = judge(imported.config, imported.state, ours, theirs, _block_causes(path, blocked), fenced)
     except PlacementError as error:
         return Verdict("mismatch", f"cannot re-score: {error}", diff, actions, "not-comparable")
     why = judgement.reason or f"ours {judgement.ours} vs Pacemaker's {judgement.theirs} ({judgement.verdict})"

@@ -43,6 +43,7 @@ def judge(
     ours: Iterable[Entry],
     theirs: Iterable[Entry],
     blocked: Iterable[str] | Mapping[str, Iterable[str]] = (),
+    fenced: Iterable[str] = (),
 ) -> Judgement:
     """Compare our placement with Pacemaker's for ``config`` in ``state``.
 
@@ -67,7 +68,7 @@ def judge(
         return Judgement("incomparable", reason=f"Pacemaker could not run {', '.join(stuck)} (blocked)")
     config = replace(config, constraints=config.constraints + failures.bans(config, state))
     problem = build_problem(config, state)
-    mine, pacemakers = _solution(problem, ours), _solution(problem, theirs)
+    mine, pacemakers = _solution(problem, ours, fenced), _solution(problem, theirs, fenced)
     if mine is None or pacemakers is None:
         return Judgement("incomparable", reason="a placed resource is not a unit of the problem")
     broken = violations(problem, mine)
@@ -103,8 +104,11 @@ def _values(problem: Problem, solution: Solution) -> dict[str, int]:
     }
 
 
-def _solution(problem: Problem, entries: Iterable[Entry]) -> Solution | None:
+def _solution(problem: Problem, entries: Iterable[Entry], fenced: Iterable[str] = ()) -> Solution | None:
     """Entries as a `Solution`.
+
+    A copy the model holds where it is (unmanaged) on a node both answers fence is gone
+    from both listings, by the fencing, not by a choice: it is read back as still held.
 
     A unique clone's copies are listed by primitive and node only, so each is matched to
     an instance: the one already running on that node if it may stay, else one allowed there
@@ -132,6 +136,12 @@ def _solution(problem: Problem, entries: Iterable[Entry]) -> Solution | None:
             # variable there): promoted in the listing, it is just running in the solution.
             kept_role = (key, node) in problem.exempt and node not in problem.promotable.get(key, {})
             if Role.parse(role) is Role.PROMOTED and not kept_role:
+                promoted.setdefault(key, set()).add(node)
+    gone = set(fenced)
+    for key, nodes in problem.pinned.items():
+        for node in nodes & gone:
+            placed.setdefault(key, set()).add(node)
+            if node in problem.pinned_promoted.get(key, ()):
                 promoted.setdefault(key, set()).add(node)
     return Solution({k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()})
 

@@ -88,12 +88,13 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
         current = [i for i in current if i.node not in alone]
         target = [a for a in target if a.node not in alone]
         promotable = (clone := hierarchy.clone_of(rid)) is not None and clone.promotable
+        unique = clone is not None and clone.globally_unique
         for instance in current:
             if instance.node in unfenceable:
                 # It may still run there: it can be neither stopped nor recovered elsewhere.
                 blocked.append(Blocked(rid, instance.node, f"{instance.node} is unclean and cannot be fenced"))
         for change in _diff(rid, current, target, allows_migration(config, rid, meta.allow_migrate or False),
-                            promotable):
+                            promotable, unique):
             if change.source in unfenceable:
                 continue
             if change.source in fenced and change.kind is ChangeKind.MIGRATE:
@@ -121,13 +122,22 @@ def _node_managed(config: Config, state: State, node: str) -> bool:
 
 
 def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_migrate: bool,
-          promotable: bool) -> list[Change]:
-    """Changes for one primitive: copies that stay, move, stop and start."""
+          promotable: bool, unique: bool = False) -> list[Change]:
+    """Changes for one primitive: copies that stay, move, stop and start.
+
+    A globally-unique clone's instances are resources of their own: a copy matches only the
+    same instance (``c3:1`` leaving node3 for node4 is a move of ``c3:1``, not a recovery
+    of whatever instance lands on node3); an anonymous clone's copies match by node.
+    """
     changes: list[Change] = []
     remaining = list(target)
     leaving: list[Instance] = []
+
+    def same(instance: Instance, assignment: Assignment) -> bool:
+        return not unique or assignment.clone_instance in (None, instance.clone_instance)
+
     for instance in sorted(current, key=lambda i: (i.node, i.clone_instance or "")):
-        match = next((a for a in remaining if a.node == instance.node), None)
+        match = next((a for a in remaining if a.node == instance.node and same(instance, a)), None)
         if match is None:
             leaving.append(instance)
             continue
@@ -143,7 +153,18 @@ def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_mig
             changes.append(Change(ChangeKind.DEMOTE, rid, instance.node, instance.node, instance.role, match.role,
                                   number))
     arriving = sorted(remaining, key=lambda a: (a.clone_instance or "", a.node))
-    for instance, assignment in zip(leaving, arriving, strict=False):
+    pairs = list(zip(leaving, arriving, strict=False))
+    if unique:  # each leaving instance goes where the same instance arrives, if anywhere
+        pairs = []
+        for instance in list(leaving):
+            assignment = next((a for a in arriving if a.clone_instance == instance.clone_instance), None)
+            if assignment is not None:
+                pairs.append((instance, assignment))
+        for instance, assignment in pairs:
+            leaving.remove(instance)
+            arriving.remove(assignment)
+        leaving, arriving = [i for i, _ in pairs] + leaving, [a for _, a in pairs] + arriving
+    for instance, assignment in pairs:
         number = assignment.clone_instance if assignment.clone_instance is not None else instance.clone_instance
         if instance.failed:
             kind = ChangeKind.RECOVER
@@ -153,10 +174,10 @@ def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_mig
         else:
             kind = ChangeKind.MOVE
         changes.append(Change(kind, rid, instance.node, assignment.node, instance.role, assignment.role, number))
-    for instance in leaving[len(arriving):]:
+    for instance in leaving[len(pairs):]:
         changes.append(Change(ChangeKind.STOP, rid, instance.node, None, instance.role, Role.STOPPED,
                               instance.clone_instance))
-    for assignment in arriving[len(leaving):]:
+    for assignment in arriving[len(pairs):]:
         start_role = assignment.role if assignment.role is not Role.STARTED or not promotable else Role.UNPROMOTED
         changes.append(Change(ChangeKind.START, rid, None, assignment.node, Role.STOPPED, start_role,
                               assignment.clone_instance))

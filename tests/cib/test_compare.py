@@ -113,3 +113,23 @@ def test_a_block_whose_cause_ours_runs_does_not_hold_for_ours() -> None:
     assert judge(config, state, ours, [], {"b": ["a"]}).verdict == "better"
     assert judge(config, state, [("b", "Started", "bob")], [], {"b": ["a"]}).verdict == "incomparable"
     assert judge(config, state, ours, [], {"b": []}).verdict == "incomparable"
+
+
+def test_a_held_copy_on_a_node_both_answers_fence_is_gone_by_the_fencing() -> None:
+    """An unmanaged copy on a lost node is held by the model, but both plans fence the node,
+    so neither lists it: read back as held in both, the answers compare as equal."""
+    history = (
+        '<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="a_last_0"'
+        ' operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"'
+        ' transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/></lrm_resource>'
+    )
+    text = cib(
+        '<primitive id="fence1" class="stonith" type="fence_dummy"/>'
+        + dummy("a", '<meta_attributes id="a-m"><nvpair id="a-u" name="is-managed" value="false"/></meta_attributes>'),
+        status='<node_state id="1" uname="alice" in_ccm="false" crmd="offline" join="down" expected="member">'
+        f'<lrm><lrm_resources>{history}</lrm_resources></lrm></node_state><node_state id="2" uname="bob" {ONLINE}/>',
+    )
+    config, state = load(text)
+    both = [("fence1", "Started", "bob")]
+    assert judge(config, state, both, both).verdict == "incomparable"  # the held copy seems dropped
+    assert judge(config, state, both, both, fenced=["alice"]).verdict == "equal"

@@ -36,11 +36,16 @@ def clusters(draw: st.DrawFn) -> Config:
     if count >= 3 and draw(st.booleans()):
         lines.append("group g of r0 r1")
         tops = ["g", *prims[2:]]
-    kind = draw(st.sampled_from(["none", "clone", "promotable"]))
+    kind = draw(st.sampled_from(["none", "clone", "unique", "promotable"]))
     if kind != "none" and tops[-1].startswith("r"):
         child = tops.pop()
         if kind == "clone":
             lines.append(f"clone c of {child} max={draw(st.integers(1, len(nodes)))}")
+        elif kind == "unique":
+            # Globally-unique instances are resources of their own: a failure or a lost node
+            # moves one instance, which the transition must keep apart from the others.
+            copies, per_node = draw(st.integers(1, len(nodes) + 1)), draw(st.integers(1, 2))
+            lines.append(f"clone c of {child} max={copies} per-node={per_node} unique")
         else:
             lines.append(f"promotable c of {child}")
         tops.append("c")
