@@ -195,6 +195,8 @@ class NodeAgent:
         if token > self._token:
             self._write_token(token)
             log.info("fencing token is now %d (was %d)", token, self._token)
+            # In the audit trail too: an order under an older token after this line is a stale one.
+            self._log_order_locked(token, "", "token", f"was {self._token}", 0)
             self._token = token
 
     def _log_order(self, token: int, dispatch: str, action: str, subject: str, interval_ms: int) -> None:
