@@ -21,7 +21,7 @@ from typing import Any
 
 import uvicorn
 
-from placement.runtime.journal import Entry, Journal
+from placement.runtime.journal import Entry, Journal, JournalQueries
 from placement.runtime.server import parse_address
 from placement.web.app import create_app
 from placement.web.board import StatusBoard
@@ -30,18 +30,21 @@ from placement.web.view import FENCING_KINDS, HISTORY_LENGTH, LiveSnapshot, Prog
 log = logging.getLogger(__name__)
 
 
-def _kept(entry: Entry) -> bool:
+def kept_in_history(entry: Entry) -> bool:
+    """Entries the page's history keeps: fencing, and anything about leadership."""
     return entry.kind in FENCING_KINDS or "leader" in entry.kind
 
 
 class JournalTap:
     """The controller's journal, heard as it is written. Anything not overridden goes to the journal."""
 
-    def __init__(self, journal: Journal, board: StatusBoard) -> None:
+    def __init__(self, journal: JournalQueries, board: StatusBoard) -> None:
         self._journal = journal
         self._board = board
         self._progress = Progress()
-        self._history: deque[Entry] = deque((e for e in journal.entries if _kept(e)), maxlen=HISTORY_LENGTH * 2)
+        self._history: deque[Entry] = deque(
+            (e for e in journal.entries if kept_in_history(e)), maxlen=HISTORY_LENGTH * 2
+        )
         self._belief: dict[str, Any] = {}
         self._controller: Any = None
         self._thread: threading.Thread | None = None
@@ -52,7 +55,7 @@ class JournalTap:
     def record(self, kind: str, **data: Any) -> Entry:
         entry = self._journal.record(kind, **data)
         self._progress.hear(entry)
-        if _kept(entry):
+        if kept_in_history(entry):
             self._history.append(entry)
         if kind == "belief":
             self._belief = entry.data["belief"]  # built by the controller for the journal; never changed after
@@ -88,7 +91,7 @@ def live_board() -> StatusBoard:
     """A board whose snapshots are `LiveSnapshot`s, the latest drawing of the transition kept."""
     drawings: dict = {}
     empty = {"source": "controller", "generated": None, "nodes": [], "failed": [], "transition": None,
-             "fencing": [], "leader": single_controller()}
+             "fencing": [], "leader": single_controller(), "group": None}
     return StatusBoard(
         None,
         view_of=lambda snapshot: empty if snapshot is None else snapshot.view(drawings),
