@@ -9,21 +9,14 @@ standby's page (the same address) shows it leading.
 from __future__ import annotations
 
 import json
-import re
 import signal
 import urllib.request
-from pathlib import Path
 
-import pytest
-
-from placement.runtime.auth import write_secret
-from tests.runtime.cluster import Cluster
 from tests.runtime.conftest import needs_dummy
-from tests.runtime.etcd_members import EtcdMembers, needs_etcd
-from tests.runtime.harness import CLI, Processes, wait_for
+from tests.runtime.etcd_members import needs_etcd
+from tests.runtime.harness import wait_for
 
 pytestmark = [needs_dummy, needs_etcd]
-_URL = re.compile(r"status page on (http://127\.0\.0\.1:\d+/)")
 
 
 def status(url: str) -> dict:
@@ -31,33 +24,8 @@ def status(url: str) -> dict:
         return json.loads(answer.read())
 
 
-@pytest.fixture
-def group(tmp_path: Path):
-    secret = tmp_path / "secret"
-    write_secret(secret)
-    (tmp_path / "logs").mkdir()
-    processes = Processes(tmp_path / "logs")
-    try:
-        members = EtcdMembers(processes, tmp_path / "etcd", 1)
-        members.start()
-        cluster = Cluster(processes, tmp_path, secret)
-        cluster.start_agents()
-        cluster.etcd = members.client()
-        urls = {}
-        for name in ("c1", "c2"):
-            processes.spawn(name, [*CLI, "run", str(cluster.config), "--agents", cluster.agents_option,
-                                   "--secret-file", str(secret), "--etcd", members.urls, "--name", name,
-                                   "--lease-ttl", "3", "--dead-after", "3", "--poll", "0.1",
-                                   "--http", "127.0.0.1:0"])
-            found = wait_for(lambda n=name: _URL.search(processes.log_text(n)), 60, f"{name}'s page")
-            urls[name] = found[1]  # type: ignore[index]
-        yield cluster, processes, urls
-    finally:
-        processes.cleanup()
-
-
-def test_every_member_serves_the_page_and_the_standby_shows_the_leaders_view(group) -> None:
-    cluster, processes, urls = group
+def test_every_member_serves_the_page_and_the_standby_shows_the_leaders_view(controller_group) -> None:
+    cluster, processes, urls = controller_group
     cluster.wait_running({"xray": ["alice"], "yankee": ["bob"], "zulu": ["charlie"], "iscsi": 3}, timeout=90)
     cluster.wait_converged(timeout=90)
     leader = cluster.leader()["name"]
