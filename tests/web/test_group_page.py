@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import urllib.request
 
 from tests.runtime.conftest import needs_dummy
 from tests.runtime.etcd_members import needs_etcd
-from tests.runtime.harness import wait_for
+from tests.runtime.harness import CLI, REPO, environment, wait_for
 
 pytestmark = [needs_dummy, needs_etcd]
 
@@ -48,6 +49,10 @@ def test_every_member_serves_the_page_and_the_standby_shows_the_leaders_view(con
     with urllib.request.urlopen(urls[standby], timeout=10) as answer:
         html = answer.read().decode()
     assert "stands by" in html and f'href="{urls[leader]}"' in html
+    text = subprocess.run([*CLI, "status", "--agents", cluster.agents_option, "--secret-file", str(cluster.secret),
+                           "--etcd", ",".join(f"http://{h}:{p}" for h, p in cluster.etcd.endpoints)],
+                          capture_output=True, text=True, env=environment(), cwd=REPO, timeout=60, check=True).stdout
+    assert f"Current leader: {leader}" in text and f"Controllers: c1 ({urls['c1']}), c2 ({urls['c2']})" in text
 
     # The leader dies: the standby's page, same address, shows it leading, and the old one gone.
     victim = next(p for p in processes.started if "--name" in p.args and leader in p.args)
