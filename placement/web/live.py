@@ -45,7 +45,10 @@ class JournalTap:
         self._history: deque[Entry] = deque(
             (e for e in journal.entries if kept_in_history(e)), maxlen=HISTORY_LENGTH * 2
         )
-        self._belief: dict[str, Any] = {}
+        # Until the controller journals its own: the last belief in the journal (the previous
+        # controller's, or the previous leader's), not an empty cluster shown for a moment.
+        last = journal.last("belief")
+        self._belief: dict[str, Any] = last.data["belief"] if last is not None else {}
         self._controller: Any = None
         self._thread: threading.Thread | None = None
 
@@ -66,7 +69,8 @@ class JournalTap:
     def attach(self, controller: Any) -> None:
         """Watch ``controller`` (call from the thread that runs it)."""
         self._controller, self._thread = controller, threading.current_thread()
-        self._belief = controller.belief.to_json()
+        if controller.belief.nodes or not self._belief:
+            self._belief = controller.belief.to_json()
         self.refresh()
 
     def refresh(self) -> None:

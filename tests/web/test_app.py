@@ -171,3 +171,16 @@ def test_the_tap_writes_through_and_publishes_from_the_controller_thread(tmp_pat
         tap.record("unclean", node="alice", reason="agent lost")  # …is logged, and the journal still written
     assert [line for line in (tmp_path / "journal.jsonl").read_text().splitlines() if '"unclean"' in line][-1]
     assert tap.last("unclean").data["node"] == "alice"  # anything else goes to the journal
+
+
+def test_a_new_term_shows_the_journalled_cluster_until_it_journals_its_own(tmp_path: Path, demo_config: Config) -> None:
+    from placement.runtime.belief import Belief
+
+    board = live_board()
+    with Journal(tmp_path / "journal.jsonl") as journal:
+        journal.record("belief", belief=demo_belief().to_json())  # the previous controller's last word
+        tap = JournalTap(journal, board)
+        fresh = SimpleNamespace(config=demo_config, belief=Belief(), agents={}, graph=None)  # start() not run yet
+        tap.attach(fresh)
+        states = {n["name"]: n["state"] for n in board.view["nodes"]}
+    assert states == {"alice": "online", "bob": "online", "charlie": "unclean"}  # not three "offline" nodes
