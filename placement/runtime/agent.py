@@ -199,10 +199,6 @@ class NodeAgent:
             self._log_order_locked(token, "", "token", f"was {self._token}", 0)
             self._token = token
 
-    def _log_order(self, token: int, dispatch: str, action: str, subject: str, interval_ms: int) -> None:
-        with self._token_lock:
-            self._log_order_locked(token, dispatch, action, subject, interval_ms)
-
     def _log_order_locked(self, token: int, dispatch: str, action: str, subject: str, interval_ms: int) -> None:
         line = {"time": self._clock(), "token": token, "dispatch": dispatch, "action": action, "subject": subject}
         if interval_ms:
@@ -283,8 +279,9 @@ class NodeAgent:
             self.cancel_monitors(request.instance)
         with self._lock_for(request.instance):
             if token is not None:
-                self.admit(token, dispatch, request.action, request.resource)
-                self._log_order(token, dispatch, request.action, request.resource, request.interval_ms)
+                with self._token_lock:  # one step: no token raise can fall between the check and the audit line
+                    self._admit_locked(token, dispatch, request.action, request.resource)
+                    self._log_order_locked(token, dispatch, request.action, request.resource, request.interval_ms)
             result = self._run(request)
             self._remember(request, result)
         log.info(
