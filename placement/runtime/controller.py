@@ -166,6 +166,7 @@ class Controller:
                 if view.membership is Membership.ONLINE:
                     view.membership = Membership.UNKNOWN  # re-probe before trusting it
                 self._watch.setdefault(node, _Watch())
+        self._replay_fences(snapshot.seq if snapshot is not None else 0)
         doubts = self.journal.in_doubt()
         doubts += [e for e in _fences_still_in_doubt(self.journal.entries) if e not in doubts]
         found = self._announce()
@@ -190,6 +191,25 @@ class Controller:
         for entry in doubts:
             self._settle_in_doubt(entry)
         self.watch()
+
+    def _replay_fences(self, after: int) -> None:
+        """Fences that completed after the last belief snapshot: the node is fenced, whatever the snapshot says.
+
+        The previous controller journals a fence's result, then ``fenced``, then a new
+        snapshot; dying in between must not make us fence the node a second time. (Probes
+        settle everything else; a fenced node cannot be probed.)
+        """
+        for entry in self.journal.entries:
+            data = entry.data
+            done = entry.kind == "fenced" or (entry.kind == "result" and data.get("op") == "fence" and data.get("ok"))
+            if entry.seq <= after or not done or not data.get("node"):
+                continue
+            view = self.belief.node(data["node"])
+            if view.membership is not Membership.FENCED:
+                view.membership = Membership.FENCED
+                view.reason = data.get("summary") or data.get("reason") or "fenced (journal)"
+                self.belief.forget_node_instances(data["node"])
+                log.info("%s was fenced after the last snapshot (#%d): not fencing it again", data["node"], entry.seq)
 
     def check_leading(self) -> None:
         """Raise `LeadershipLost` when this controller's term is over."""
