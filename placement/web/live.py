@@ -21,6 +21,7 @@ from typing import Any
 
 import uvicorn
 
+from placement.errors import InvalidInput
 from placement.runtime.journal import Entry, Journal, JournalQueries
 from placement.runtime.server import parse_address
 from placement.web.app import create_app
@@ -109,7 +110,10 @@ class StatusServer:
     def __init__(self, address: str, board: StatusBoard, secret: bytes) -> None:
         host, port = parse_address(address)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._socket = socket.create_server((host, port), family=family)  # a taken port fails here, loudly
+        try:
+            self._socket = socket.create_server((host, port), family=family)  # a taken port fails here, loudly
+        except OSError as error:
+            raise InvalidInput(f"--http {address}: cannot listen there: {error.strerror or error}") from None
         self.host, self.port = host, self._socket.getsockname()[1]
         self._board = board
         config = uvicorn.Config(create_app(board, secret), log_config=None, access_log=False, lifespan="off",
@@ -138,10 +142,10 @@ def run_with_status_page(address: str, secret: bytes, journal: Journal,
                          make_controller: Callable[[Any], Any], stop: threading.Event) -> None:
     """Run the controller ``make_controller(journal)`` builds, with its status page on ``address``."""
     board = live_board()
+    server = StatusServer(address, board, secret)  # first: a taken port stops us before anything is done
     tap = JournalTap(journal, board)
     controller = make_controller(tap)
     tap.attach(controller)
-    server = StatusServer(address, board, secret)
     server.start()
     log.info("status page on %s", server.url)
     try:

@@ -12,6 +12,7 @@ import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
+from placement.errors import InvalidInput
 from placement.model import Config
 from placement.planning import steady_state
 from placement.runtime.journal import Journal
@@ -145,7 +146,7 @@ def test_updates_arrive_as_server_sent_events_over_a_real_socket(board: StatusBo
 def test_a_taken_port_is_refused_at_once(board: StatusBoard) -> None:
     server = StatusServer("127.0.0.1:0", board, SECRET)
     try:
-        with pytest.raises(OSError):
+        with pytest.raises(InvalidInput, match="cannot listen there"):  # a clear error, not a traceback
             StatusServer(f"127.0.0.1:{server.port}", board, SECRET)
     finally:
         server.stop()
