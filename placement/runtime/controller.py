@@ -135,6 +135,10 @@ class Controller:
         self._started = time.monotonic()
         self._fence_backoff: dict[str, tuple[float, float]] = {}  # node → (not before, next delay)
         self._reissue: dict[str, int] = {}  # node → the previous leader's fence dispatch whose outcome is unknown
+        # Copies whose recurring monitor this term knows runs on the agent (started by a graph's
+        # monitor action, after a probe, or by `_restore_monitors`).
+        self._monitored: set[tuple[str, str, str | None]] = set()
+        self._replayed: list[tuple[str, int, str]] = []  # fences found done after the last snapshot
         self._pool = ThreadPoolExecutor(max_workers=options.max_parallel, thread_name_prefix="action")
         self._beats = ThreadPoolExecutor(max_workers=max(1, len(self.agents)), thread_name_prefix="heartbeat")
         self._stop = threading.Event()
@@ -188,6 +192,10 @@ class Controller:
             token=self.token,
             answering=found,
         )
+        for node, seq, summary in self._replayed:  # said in this term, so the journal reads in order
+            self.journal.record("fenced", node=node, summary=summary, settled=seq)
+        if self._replayed:
+            self._snapshot()
         for entry in doubts:
             self._settle_in_doubt(entry)
         self.watch()
@@ -209,6 +217,7 @@ class Controller:
                 view.membership = Membership.FENCED
                 view.reason = data.get("summary") or data.get("reason") or "fenced (journal)"
                 self.belief.forget_node_instances(data["node"])
+                self._replayed.append((data["node"], entry.seq, view.reason))
                 log.info("%s was fenced after the last snapshot (#%d): not fencing it again", data["node"], entry.seq)
 
     def check_leading(self) -> None:
@@ -239,6 +248,7 @@ class Controller:
         self.rounds += 1
         self.check_leading()
         self.watch()
+        self._restore_monitors()
         graph = self.plan()
         if graph is None or graph.number_of_nodes() == 0:
             if graph is not None and not self.converged.is_set():
@@ -361,6 +371,8 @@ class Controller:
             future = self._pool.submit(self._fence, action.node, levels, executors, delay, f"#{entry.seq}")
             return _Dispatch(action, entry.seq, future)
         request = self._request(action, graph)
+        if action.op is not Op.MONITOR:  # the agent cancels the copy's monitors before these
+            self._monitored = {k for k in self._monitored if not (k[0] == action.resource and k[1] == action.node)}
         entry = self.journal.record(
             "dispatch",
             action=action.label,
@@ -476,6 +488,8 @@ class Controller:
             reason=outcome.reason,
         )
         now = int(time.time())
+        if action.op is Op.MONITOR and outcome.ok and action.resource is not None:
+            self._monitored.add((action.resource, action.node, action.clone_instance))
         if action.op is Op.FENCE:
             self._apply_fence(action.node, outcome)
         elif action.resource is not None:
@@ -718,6 +732,7 @@ class Controller:
             log.warning("probe of %s failed: %s", node, error)
             return False
         self.belief.forget_node_instances(node)
+        self._monitored = {k for k in self._monitored if k[1] != node}
         found = {}
         for request in requests:
             result = results.get(request.instance)
@@ -739,12 +754,12 @@ class Controller:
             self._ensure_monitor(node, rid)
         return True
 
-    def _ensure_monitor(self, node: str, rid: str) -> None:
-        """Resources found running get their recurring monitor (the agent may be new)."""
-        instance = self.belief.instances.get((rid, node, None))
-        if instance is None or instance.failed:
+    def _ensure_monitor(self, node: str, rid: str, clone_instance: str | None = None) -> None:
+        """Give a copy believed running its recurring monitor (the agent may be new, or it was never started)."""
+        instance = self.belief.instances.get((rid, node, clone_instance))
+        if instance is None or instance.failed or instance.role is Role.STOPPED:
             return
-        request = self._monitor_request(rid, None, instance.role)
+        request = self._monitor_request(rid, clone_instance, instance.role)
         if request is None:
             return
         try:
@@ -752,6 +767,7 @@ class Controller:
         except AgentError as error:
             log.warning("cannot start the monitor of %s on %s: %s", rid, node, error)
             return
+        self._monitored.add((rid, node, clone_instance))
         if result.exit_code != request.expected:
             # Failed between the probe and now: the monitor reports only changes, so say it here.
             event = MonitorEvent(
@@ -765,6 +781,24 @@ class Controller:
                 time.time(),
             )
             self._on_event(node, event)
+
+    def _restore_monitors(self) -> None:
+        """Every healthy copy on an online node has its recurring monitor.
+
+        A transition interrupted between a start and the monitor that follows it (a
+        node answered, a failure elsewhere) leaves the copy running unwatched, and the
+        next plan does not ask for that monitor again (the copy is not new): without
+        this its failure would never be seen.
+        """
+        for (rid, node, clone), instance in sorted(self.belief.instances.items(), key=lambda kv: _key(kv[0])):
+            if self.belief.node(node).membership is not Membership.ONLINE or node not in self.agents:
+                continue
+            if any(k[0] == rid and k[1] == node for k in self._monitored) or instance.failed:
+                continue  # anonymous clone copies share one agent instance, and so one monitor
+            if self._monitor_request(rid, clone, instance.role) is None:
+                continue
+            log.info("starting the missing monitor of %s on %s", rid, node)
+            self._ensure_monitor(node, rid, clone)
 
     def _poll_events(self, node: str) -> bool:
         watch = self._watch[node]
@@ -872,6 +906,10 @@ class Controller:
         if not chosen:
             return None
         return self._request_for(rid, "monitor", clone_instance, chosen[0].interval_ms, role)
+
+
+def _key(key: tuple[str, str, str | None]) -> tuple[str, str, str]:
+    return key[0], key[1], key[2] or ""
 
 
 def _fences_still_in_doubt(entries: list[Entry]) -> list[Entry]:

@@ -217,10 +217,13 @@ def test_records_survive_a_restart_and_tell_interrupted_from_running(tmp_path: P
 def test_a_fence_result_journalled_after_the_last_snapshot_is_not_fenced_again(tmp_path, cluster, controller) -> None:
     seq = previous_term(tmp_path / "journal", ["alice"])
     with Journal(tmp_path / "journal") as old:  # the result made it; the "fenced" entry and the snapshot did not
-        old.record("result", dispatch=seq, action="fence charlie", op="fence", node="charlie", ok=True, exit_code=0,
-                   reason="charlie fenced by fence_all from alice")
-    ctl, _ = controller(cluster)
+        done = old.record("result", dispatch=seq, action="fence charlie", op="fence", node="charlie", ok=True,
+                          exit_code=0, reason="charlie fenced by fence_all from alice")
+    ctl, journal = controller(cluster)
     ctl.start()
     assert ctl.belief.node("charlie").membership is Membership.FENCED
+    fenced = journal.last("fenced")  # said again in this term, after its start: the journal reads in order
+    assert fenced is not None and fenced.data["settled"] == done.seq
+    assert fenced.seq > journal.last("controller-start").seq
     rounds_until(ctl, lambda: zulu_recovered(cluster))
     assert cluster.fence_calls == [], "a completed fence was repeated"
