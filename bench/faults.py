@@ -20,13 +20,26 @@ belief:
    the leader's last belief says, xray/yankee/zulu once and iscsi on every node;
 5. the journal has no lost or repeated action: every executed order has its
    dispatch in the journal, none was executed twice, no completed start repeated
-   on a node without a stop or a fence in between.
+   on a node without a stop or a fence in between;
+6. no completed fence repeated: a fence of a node that a fence already took down
+   (by the executors' own records, ``lib/fences.jsonl``, or the journal) since it
+   last rejoined is a violation, unless it is journalled as ``reissue_of`` a fence
+   whose outcome the new leader could not know (its executor silent or restarted
+   when asked: the journal's ``in-doubt`` entry names it);
+7. an order an agent refused for a stale token (``lib/refused.jsonl``) was executed
+   nowhere afterwards.
 
-Faults: kill -9 of an agent, of the leader, of a standby, of an etcd member;
-SIGSTOP of the leader for longer than the lease, then SIGCONT; a fence device that
-fails, then works; a stop that fails; a monitor that times out; etcd quorum loss
-(two of three members killed for a while). Prints a summary and, with --json, all
-figures (faults by kind, violations, time from a leader kill to the next leader).
+Faults: kill -9 of an agent, of the leader, of a standby, of an etcd member; kill
+-9 of the leader right after it journalled a fence (half the time with the fence's
+executor: the new leader cannot know its outcome);
+SIGSTOP of the leader for longer than the lease, then SIGCONT — at a random moment,
+or mid-send: right after it journalled an order and before the order reached the
+agent (the campaign's controllers wait 0.4 s between the two, a slow network, so
+the pause can land there; the woken leader's order then meets the new leader's
+token and is refused); a fence device that fails, then works; a stop that fails; a
+monitor that times out; etcd quorum loss (two of three members killed for a while).
+Prints a summary and, with --json, all figures (faults by kind, violations, time
+from a leader kill to the next leader, stale-token refusals by the agents).
 """
 
 from __future__ import annotations
@@ -61,6 +74,8 @@ FAULTS = (
     "kill-standby",
     "kill-etcd-member",
     "pause-leader",
+    "pause-leader-mid-send",
+    "kill-leader-mid-fence",
     "fence-fails-then-works",
     "failing-stop",
     "monitor-timeout",
@@ -68,6 +83,7 @@ FAULTS = (
 )
 # zulu is the Scripted agent: its drills (fail-stop, hang-monitor) are files in HA_RSCTMP.
 TEMPLATE = {"zulu_agent": "ocf:test:Scripted"}
+SEND_DELAY_S = 0.4  # between journalling a start/stop and sending it (controller_main.py): a slow network
 
 
 class Sampler:
@@ -114,6 +130,10 @@ class Campaign:
         self.resumed: list[float] = []  # leader killed → the new leader's term has started
         self.converge_times: list[float] = []
         self.paused: list[str] = []
+        self.struck_mid_send = 0  # pauses that landed between a journalled order and its sending
+        self.struck_mid_fence = 0  # leaders killed with a fence journalled and (maybe) running
+        self.executors_killed_mid_fence = 0  # ... and its executor with it
+        self.fences_settled: dict[str, int] = {}  # as of the last check (the journal is gone with etcd at the end)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -125,7 +145,7 @@ class Campaign:
         self.converge("initial")
 
     def start_controller(self, name: str) -> None:
-        self.cluster.start_group_controller(name, self.etcd.urls, self.ttl, self.dead_after)
+        self.cluster.start_group_controller(name, self.etcd.urls, self.ttl, self.dead_after, send_delay=SEND_DELAY_S)
 
     def close(self) -> None:
         self.processes.cleanup()
@@ -167,6 +187,10 @@ class Campaign:
                 time.sleep(self.ttl + 1.5)  # longer than the lease: a standby takes over meanwhile
                 os.killpg(cluster.controllers[name].pid, signal.SIGCONT)
                 self.paused.remove(name)
+        elif fault == "pause-leader-mid-send":
+            self.pause_mid_send()
+        elif fault == "kill-leader-mid-fence":
+            self.kill_leader_mid_fence()
         elif fault == "kill-standby":
             leader = self.leader_name()
             standbys = [n for n in CONTROLLERS if n != leader and cluster.controllers[n].poll() is None]
@@ -199,6 +223,88 @@ class Campaign:
             for node in cluster.running("zulu"):
                 (cluster.node_root / node / "rsctmp" / "hang-monitor").touch()
         time.sleep(rng.uniform(0.2, 2.0))
+
+    def pause_mid_send(self) -> None:
+        """Freeze the leader between journalling an order and sending it; wake it after a takeover.
+
+        xray's state file is removed, so its monitor fails and the leader recovers it
+        (stop, start); the moment the stop's dispatch is in the journal the leader is
+        stopped, for longer than the lease plus a takeover. Woken, its order still goes
+        out — under its old token, which the agent has since seen superseded.
+        """
+        cluster = self.cluster
+        name = self.leader_name()
+        if name is None or cluster.controllers[name].poll() is not None:
+            return
+        entries = cluster.entries()
+        after = entries[-1].seq if entries else 0
+        for node in cluster.running("xray"):
+            (cluster.node_root / node / "rsctmp" / "Dummy-xray.state").unlink(missing_ok=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            fresh = [e for e in cluster.entries() if e.seq > after and e.kind == "dispatch"]
+            if any(e.data.get("op") in ("stop", "start") for e in fresh):
+                break
+            time.sleep(0.02)
+        else:
+            return  # the leader changed or etcd was away: nothing to strike
+        os.killpg(cluster.controllers[name].pid, signal.SIGSTOP)
+        self.paused.append(name)
+        self.struck_mid_send += 1
+        time.sleep(self.ttl + 3)  # the lease lapses and a standby's term starts (announcing its token)
+        os.killpg(cluster.controllers[name].pid, signal.SIGCONT)
+        self.paused.remove(name)
+
+    def kill_leader_mid_fence(self) -> None:
+        """Lose a node, and kill -9 the leader as soon as its fence is journalled — half the time its executor too.
+
+        The new leader finds the fence in doubt and asks the executors: it completed
+        (their record says so: not fenced again), it never ran, or nobody can know (the
+        executor is dead: re-issued, marked ``reissue_of``).
+        """
+        cluster, rng = self.cluster, self.rng
+        name = self.leader_name()
+        node = rng.choice(NODES)
+        if name is None or cluster.controllers[name].poll() is not None or cluster.agents[node].poll() is not None:
+            return
+        entries = cluster.entries()
+        after = entries[-1].seq if entries else 0
+        cluster.kill_agent(node)
+        deadline = time.monotonic() + self.dead_after + 20
+        while time.monotonic() < deadline:
+            fences = [e for e in cluster.entries() if e.seq > after and e.kind == "dispatch"
+                      and e.data.get("op") == "fence" and e.data.get("node") == node]
+            if fences:
+                break
+            time.sleep(0.02)
+        else:
+            return
+        os.killpg(cluster.controllers[name].pid, signal.SIGKILL)
+        executors = fences[0].data.get("executors") or []
+        if executors and rng.random() < 0.5 and cluster.agents[executors[0]].poll() is None:
+            cluster.kill_agent(executors[0])
+            self.executors_killed_mid_fence += 1
+        self.struck_mid_fence += 1
+
+    def settled(self, entries: list[Entry]) -> dict[str, int]:
+        """How the takeovers settled the fences their predecessors left in doubt."""
+        found: Counter[str] = Counter()
+        for entry in entries:
+            reason = str(entry.data.get("reason", ""))
+            if entry.kind == "result" and entry.data.get("op") == "fence" and reason.startswith("settled"):
+                found["completed" if entry.data.get("ok") else "not completed"] += 1
+            elif entry.kind == "in-doubt" and entry.data.get("op") == "fence":
+                found["unknown (in-doubt)"] += 1
+            elif entry.kind == "dispatch" and entry.data.get("reissue_of") is not None:
+                found["re-issued"] += 1
+        return dict(sorted(found.items()))
+
+    def refusals(self) -> dict[str, int]:
+        """Orders refused by the agents for a stale token, by action, over the whole campaign."""
+        found: Counter[str] = Counter()
+        for node in NODES:
+            found.update(line["action"] for line in self.cluster.refusals(node))
+        return dict(sorted(found.items()))
 
     def _wait_term(self, token: int, began: float) -> None:
         """Time until the new leader's term has started (journal read, token announced, agents found)."""
@@ -246,6 +352,10 @@ class Campaign:
             "faults": dict(sorted(self.injected.items())),
             "faults_total": sum(self.injected.values()),
             "violations": self.violations,
+            "paused_mid_send": self.struck_mid_send,
+            "killed_mid_fence": {"leader": self.struck_mid_fence, "and_executor": self.executors_killed_mid_fence},
+            "fences_settled_after_takeover": self.fences_settled,
+            "stale_token_refusals": self.refusals(),
             "leader_kill_to_new_leader_s": spread(self.takeovers),
             "leader_kill_to_new_term_started_s": spread(self.resumed),
             "converge_after_heal_s": spread(self.converge_times),
@@ -300,10 +410,14 @@ class Campaign:
     def check(self, sampler: Sampler) -> list[str]:
         """The invariants over everything so far; returns the violations not reported before."""
         entries = self.cluster.entries()
+        self.fences_settled = self.settled(entries)
         orders = {node: self.cluster.orders(node) for node in NODES}
+        records = {node: self.cluster.fence_records(node) for node in NODES}
+        refused = {node: self.cluster.refusals(node) for node in NODES}
         found = [f"two active copies: {line}" for line in sampler.twice]
         sampler.twice.clear()
         found += fencing_first(entries) + stale_tokens(entries, orders) + lost_or_repeated(entries, orders)
+        found += fences_not_repeated(entries, records) + refused_not_run(orders, refused)
         new = [v for v in found if v not in self.violations]
         self.violations += new
         return new
@@ -418,16 +532,94 @@ def lost_or_repeated(entries: list[Entry], orders: dict[str, list[dict]]) -> lis
     return problems
 
 
+def fences_not_repeated(entries: list[Entry], records: dict[str, list[dict]]) -> list[str]:
+    """No fence that completed is run again for the same loss of the node; a re-issue is marked and justified.
+
+    Completion is read from the executors' own records (an ``ended`` line with ok) and
+    from the journal's results. A loss of a node ends when it rejoins (a ``probe`` of it).
+    A fence dispatched while a completed one stands is a repetition unless it is the
+    ``reissue_of`` that very dispatch, journalled ``in-doubt`` before, with no journalled
+    result, and every executor holding a record of its success written before the doubt
+    was named silent or unsure in it (else the new leader could have known).
+    """
+    completions: list[tuple[float, str, int, str]] = []  # time, target, dispatch seq, executor ("" = journal)
+    for executor, lines in records.items():
+        for line in lines:
+            if line.get("phase") == "ended" and line.get("ok") and str(line.get("dispatch", "")).startswith("#"):
+                completions.append((line["time"], line.get("target", ""), int(line["dispatch"][1:]), executor))
+    fence_of = {e.seq: e.data.get("node") for e in entries if e.kind == "dispatch" and e.data.get("op") == "fence"}
+    ok_results: dict[int, float] = {}
+    for entry in entries:
+        if entry.kind == "result" and entry.data.get("op") == "fence" and entry.data.get("ok"):
+            seq = int(entry.data["dispatch"])
+            ok_results.setdefault(seq, entry.time)
+            completions.append((entry.time, fence_of.get(seq) or entry.data.get("node", ""), seq, ""))
+    doubts: dict[int, list[Entry]] = {}
+    for entry in entries:
+        if entry.kind == "in-doubt" and entry.data.get("op") == "fence":
+            doubts.setdefault(int(entry.data["dispatch"]), []).append(entry)
+    problems = []
+    for entry in entries:
+        if entry.kind != "dispatch" or entry.data.get("op") != "fence":
+            continue
+        node = entry.data.get("node")
+        rejoined = max((e.time for e in entries if e.kind == "probe" and e.data.get("node") == node
+                        and e.time < entry.time), default=float("-inf"))
+        prior = [c for c in completions if c[1] == node and rejoined < c[0] < entry.time and c[2] != entry.seq]
+        if not prior:
+            continue
+        reissue = entry.data.get("reissue_of")
+        if reissue is None:
+            problems.append(f"#{entry.seq} fences {node} again: #{prior[0][2]} had fenced it (silent repeat)")
+            continue
+        if any(c[2] != reissue for c in prior):
+            problems.append(f"#{entry.seq} re-issues #{reissue} but another fence of {node} had completed")
+        doubt = [d for d in doubts.get(reissue, []) if d.seq < entry.seq]
+        if not doubt:
+            problems.append(f"#{entry.seq} re-issues #{reissue}, which no takeover found in doubt")
+            continue
+        if reissue in ok_results and ok_results[reissue] < entry.time:
+            problems.append(f"#{entry.seq} re-issues #{reissue}, whose success was journalled")
+        excused = set(doubt[-1].data.get("silent", [])) | set(doubt[-1].data.get("unsure", []))
+        for when, _, _, executor in prior:
+            if executor and when < doubt[-1].time and executor not in excused:
+                problems.append(f"#{entry.seq} re-issues #{reissue}: {executor} could have told it had completed")
+    return problems
+
+
+def refused_not_run(orders: dict[str, list[dict]], refused: dict[str, list[dict]]) -> list[str]:
+    """An order refused for its stale token was executed by no agent afterwards."""
+    problems = []
+    for node, lines in refused.items():
+        for refusal in lines:
+            if not refusal.get("dispatch"):
+                continue
+            for other, executed in orders.items():
+                for order in executed:
+                    if (
+                        order.get("dispatch") == refusal["dispatch"]
+                        and order["token"] == refusal["token"]
+                        and order["time"] > refusal["time"]
+                    ):
+                        problems.append(f"{other} ran {refusal['dispatch']} under token {refusal['token']} "
+                                        f"after {node} refused it as stale")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--faults", type=int, default=3, help="most faults per run (at least 1)")
+    parser.add_argument("--kinds", default=",".join(FAULTS), help="the fault kinds to draw from, comma-separated")
     parser.add_argument("--ttl", type=int, default=3, help="leader lease TTL, seconds")
     parser.add_argument("--dead-after", type=float, default=2.0)
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs) at the end")
     args = parser.parse_args()
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if not kinds or set(kinds) - set(FAULTS):
+        parser.error(f"--kinds: choose among {', '.join(FAULTS)}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the processes started are cleaned up
     root = Path(tempfile.mkdtemp(prefix="placement-faults-"))
     campaign = Campaign(root, args.seed, args.ttl, args.dead_after)
@@ -437,7 +629,7 @@ def main() -> int:
         campaign.start()
         for run in range(1, args.runs + 1):
             sampler = Sampler(campaign.cluster)
-            faults = [campaign.rng.choice(FAULTS) for _ in range(campaign.rng.randint(1, max(1, args.faults)))]
+            faults = [campaign.rng.choice(kinds) for _ in range(campaign.rng.randint(1, max(1, args.faults)))]
             for fault in faults:
                 campaign.inject(fault)
             campaign.heal()

@@ -6,7 +6,9 @@ lost: the transition that recovers its resources is what the page draws. Measure
 (no Python start-up), medians: the snapshot the controller's thread takes after every
 journal entry (its whole cost), and on the server's side building the view (drawing the
 transition's SVG once per plan) and rendering the live part of the page (once per update,
-whatever the number of browsers), with the size of one update.
+whatever the number of browsers), with the size of one update. For a standby's page (a
+controller group): hearing one journal entry read from etcd, and building the view from
+what it heard (no graph: no drawing).
 
     python3 bench/status_page.py [--nodes 16] [--resources 300] [--repeat 20]
 """
@@ -21,6 +23,7 @@ import placement
 from placement.events import NodeDown
 from placement.runtime.belief import Belief, Membership, NodeView
 from placement.runtime.journal import Entry
+from placement.web.group_page import JournalFollower
 from placement.web.pages import cluster_html
 from placement.web.view import LiveSnapshot, Progress
 
@@ -75,6 +78,26 @@ def main() -> None:
     print(f"server, view per update (drawing kept):          {view_ms:.1f} ms")
     size = len(str(html).encode()) / 1024
     print(f"server, page part per update (any browsers):     {html_ms:.1f} ms, {size:.0f} KiB")
+
+    # A standby follows the journal: a belief after every change, a dispatch and a result per action.
+    labels = [a.label for a in graph]
+    entries = [Entry(1, time.time(), "belief", {"belief": belief_json}), Entry(2, time.time(), "plan",
+                                                                            {"actions": labels})]
+    for label in labels:
+        seq = len(entries) + 1
+        entries.append(Entry(seq, time.time(), "dispatch", {"action": label, "op": label.split()[0]}))
+        entries.append(Entry(seq + 1, time.time(), "result", {"dispatch": seq, "action": label, "ok": True}))
+        entries.append(Entry(seq + 2, time.time(), "belief", {"belief": belief_json}))
+    follower = JournalFollower()
+
+    def hear_all() -> None:
+        for entry in entries:
+            follower.hear(entry)
+
+    hear_ms, _ = timed(hear_all, args.repeat)
+    follow_ms, _ = timed(lambda: follower.snapshot(config, tuple(config.nodes)).view(), args.repeat)
+    print(f"standby, per journal entry heard:                {hear_ms * 1000 / len(entries):.1f} µs")
+    print(f"standby, view from what it heard:                {follow_ms:.1f} ms")
 
 
 if __name__ == "__main__":

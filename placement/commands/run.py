@@ -37,7 +37,8 @@ import click
 )
 @click.option("--poll", type=float, default=0.25, show_default=True, help="Seconds between heartbeats.")
 @click.option("--http", "http_address", metavar="HOST:PORT",
-              help="Serve the live status page there (docs/status.md); e.g. 127.0.0.1:8080.")
+              help="Serve the live status page there (docs/status.md); e.g. 127.0.0.1:8080. "
+                   "In a group every controller serves it.")
 @click.option(
     "--etcd",
     "etcd_urls",
@@ -75,9 +76,6 @@ def command(
     from placement.runtime.election import LeadershipLost
     from placement.runtime.journal import Journal
 
-    if etcd_urls is not None and http_address is not None:
-        # The group's controllers change leader; the page follows one controller's journal.
-        raise click.UsageError("--http is not available with --etcd yet: run the page beside a single controller")
     placement.load(config_path)  # refuse a bad configuration before touching the cluster
     secret = load_secret(secret_file)
     addresses = parse_agents(agents)
@@ -99,9 +97,23 @@ def command(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     if etcd is not None:
+        from placement.runtime.election import default_name
         from placement.runtime.group import run_group
 
-        run_group(config_path, addresses, secret, etcd, stop, name=name, ttl=lease_ttl, tls=tls, options=options)
+        name = name or default_name()
+        page = None
+        if http_address is not None:
+            # Every member serves the page: the leader's live, a standby's from the journal in etcd.
+            from placement.web.group_page import GroupPage
+
+            page = GroupPage(http_address, secret, etcd, name, config_path, addresses)
+            page.start()
+        try:
+            run_group(config_path, addresses, secret, etcd, stop, name=name, ttl=lease_ttl, tls=tls, options=options,
+                      observer=page)
+        finally:
+            if page is not None:
+                page.stop()
         return
     clients = {node: AgentClient(node, address, secret, tls=tls) for node, address in addresses.items()}
     with Journal(journal_path) as journal:

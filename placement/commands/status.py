@@ -64,13 +64,15 @@ def command(
     }
     entries = leader = None
     if etcd_urls is not None:
-        from placement.runtime.election import leader_of
+        from placement.runtime.election import DEFAULT_PREFIX, leader_of
         from placement.runtime.etcd import Etcd, EtcdUnavailable
         from placement.runtime.journal_etcd import read_etcd
+        from placement.runtime.members import members_of
 
         etcd = Etcd(etcd_urls)
         try:
             entries, leader = read_etcd(etcd), leader_of(etcd) or {"name": None, "token": None}
+            leader["members"] = members_of(etcd, DEFAULT_PREFIX)
         except EtcdUnavailable as error:
             click.echo(f"etcd unavailable: {error}", err=True)
     status = gather(clients, journal_path, entries=entries, leader=leader, config=config)

@@ -36,6 +36,7 @@ from pathlib import Path
 from placement.model import Role
 from placement.runtime import fencing, ocf
 from placement.runtime.fence_process import NODE_DIR_VARIABLE, PERSISTENT_DIR
+from placement.runtime.fence_records import RECORDS_FILE, FenceRecords
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceResult
 from placement.runtime.messages import MonitorEvent, OperationRequest
 from placement.runtime.ocf import OcfResult, OcfStatus
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 PID_FILE = "agent.pid"
 TOKEN_FILE = "fencing-token"
 ORDERS_FILE = "orders.jsonl"  # every controller order admitted, in order: the audit trail of who did what
+REFUSED_FILE = "refused.jsonl"  # every order refused for a stale fencing token: what a deposed leader tried
 # Recurring monitors are cancelled before these actions change the copy's role.
 _CANCELS_MONITORS = frozenset({"stop", "promote", "demote", "migrate_to", "migrate_from", "start"})
 EVENT_LIMIT = 10_000  # oldest events are dropped beyond this; the controller polls far more often
@@ -151,9 +153,10 @@ class NodeAgent:
         self._monitors: dict[tuple[str, int], _Monitor] = {}
         self._events: list[MonitorEvent] = []
         self._seq = 0
-        self._fencing: list[dict] = []  # results with the dispatch they answered and when
         for sub in ("rsctmp", "run", PERSISTENT_DIR):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        # Fences run here, by dispatch, on the node's disk: a new leader asks about them after a takeover.
+        self.fence_records = FenceRecords(self.directory / PERSISTENT_DIR / RECORDS_FILE, self.boot_id)
         self._token_lock = threading.Lock()  # held while persisting: admissions are serialised
         self._token = self._read_token()
         self.refused_stale = 0
@@ -165,27 +168,42 @@ class NodeAgent:
         """The newest controller fencing token seen (0: none, a single controller)."""
         return self._token
 
-    def admit(self, token: int) -> None:
+    def admit(self, token: int, dispatch: str = "", action: str = "", subject: str = "") -> None:
         """Accept an action sent under ``token``, or raise `StaleToken` if a newer one was seen.
 
         A newer token is made durable before the action runs, so a restarted (or
-        powered-off and restarted) agent still refuses the deposed leader.
+        powered-off and restarted) agent still refuses the deposed leader. A refusal
+        is appended to ``lib/refused.jsonl``: the evidence that a deposed leader tried.
         """
         with self._token_lock:
-            if token < self._token:
-                self.refused_stale += 1
-                log.warning("refused an action under stale fencing token %d (newest seen %d)", token, self._token)
-                raise StaleToken(f"fencing token {token} is older than {self._token}: that controller was deposed")
-            if token > self._token:
-                self._write_token(token)
-                log.info("fencing token is now %d (was %d)", token, self._token)
-                self._token = token
+            self._admit_locked(token, dispatch, action, subject)
 
-    def _log_order(self, token: int, dispatch: str, action: str, subject: str, interval_ms: int) -> None:
+    def _admit_locked(self, token: int, dispatch: str, action: str, subject: str) -> None:
+        if token < self._token:
+            self.refused_stale += 1
+            log.warning(
+                "refused %s under stale fencing token %d (newest seen %d)",
+                f"{action} {subject} ({dispatch or 'no dispatch'})" if action else "an announcement",
+                token,
+                self._token,
+            )
+            line = {"time": self._clock(), "token": token, "newest": self._token, "dispatch": dispatch,
+                    "action": action or "announce", "subject": subject}
+            with (self.directory / PERSISTENT_DIR / REFUSED_FILE).open("a") as handle:
+                handle.write(json.dumps(line, sort_keys=True) + "\n")
+            raise StaleToken(f"fencing token {token} is older than {self._token}: that controller was deposed")
+        if token > self._token:
+            self._write_token(token)
+            log.info("fencing token is now %d (was %d)", token, self._token)
+            # In the audit trail too: an order under an older token after this line is a stale one.
+            self._log_order_locked(token, "", "token", f"was {self._token}", 0)
+            self._token = token
+
+    def _log_order_locked(self, token: int, dispatch: str, action: str, subject: str, interval_ms: int) -> None:
         line = {"time": self._clock(), "token": token, "dispatch": dispatch, "action": action, "subject": subject}
         if interval_ms:
             line["interval_ms"] = interval_ms
-        with self._token_lock, (self.directory / PERSISTENT_DIR / ORDERS_FILE).open("a") as handle:
+        with (self.directory / PERSISTENT_DIR / ORDERS_FILE).open("a") as handle:
             handle.write(json.dumps(line, sort_keys=True) + "\n")
 
     def _token_path(self) -> Path:
@@ -256,13 +274,14 @@ class NodeAgent:
         nor change it behind that probe's back.
         """
         if token is not None:
-            self.admit(token)
+            self.admit(token, dispatch, request.action, request.resource)
         if request.action in _CANCELS_MONITORS:
             self.cancel_monitors(request.instance)
         with self._lock_for(request.instance):
             if token is not None:
-                self.admit(token)
-                self._log_order(token, dispatch, request.action, request.resource, request.interval_ms)
+                with self._token_lock:  # one step: no token raise can fall between the check and the audit line
+                    self._admit_locked(token, dispatch, request.action, request.resource)
+                    self._log_order_locked(token, dispatch, request.action, request.resource, request.interval_ms)
             result = self._run(request)
             self._remember(request, result)
         log.info(
@@ -292,12 +311,20 @@ class NodeAgent:
         """Fence ``target`` with ``device`` from this node.
 
         ``dispatch`` names the controller's journal entry: a new leader finding that
-        fence in doubt asks the executors whether it completed instead of fencing twice.
+        fence in doubt asks the executors whether it completed instead of fencing twice
+        (`placement.runtime.fence_records`). The record of the run is durable before the
+        fence agent starts, its outcome before we answer.
         """
-        if token is not None:
-            self.admit(token)
-            self._log_order(token, dispatch, f"fence-{action.value}", target, 0)
+        # Admission and the "began" record are one step under the token lock: a new leader's
+        # announcement, which needs that lock, comes either before (this order is refused) or
+        # after (its question about this dispatch finds it running).
+        with self._token_lock:
+            if token is not None:
+                self._admit_locked(token, dispatch, f"fence-{action.value}", target)
+                self._log_order_locked(token, dispatch, f"fence-{action.value}", target, 0)
+            self.fence_records.began(dispatch, token or 0, device.id, action.value, target, self._clock())
         result = fencing.run_agent(device, action, target, self.environment)
+        self.fence_records.ended(dispatch, token or 0, result.to_json(), self._clock())
         log.warning(
             "fence %s %s with %s from %s: %s",
             action.value,
@@ -306,8 +333,6 @@ class NodeAgent:
             self.node,
             "ok" if result.ok else f"failed rc={result.exit_code}",
         )
-        with self._guard:
-            self._fencing.append({**result.to_json(), "dispatch": dispatch, "time": self._clock()})
         return result
 
     def cancel_monitors(self, instance: str) -> None:
@@ -341,7 +366,7 @@ class NodeAgent:
                     {"instance": i, "interval_ms": ms, "last_exit_code": m.last_exit_code}
                     for (i, ms), m in sorted(self._monitors.items())
                 ],
-                "fencing": list(self._fencing),
+                "fencing": self.fence_records.results(),
                 "last_event": self._seq,
                 "token": self._token,
                 "refused_stale": self.refused_stale,

@@ -16,6 +16,7 @@ import json
 import ssl
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from placement.errors import InvalidInput
 from placement.runtime.auth import AuthError, Verifier, sign
@@ -147,6 +148,10 @@ class AgentClient:
         """Monitor changes after event number ``after``, and the agent's boot id."""
         data = self.call("GET", f"/events?after={int(after)}")
         return str(data["boot_id"]), [MonitorEvent.from_json(e) for e in data["events"]]
+
+    def fence_record(self, dispatch: str, timeout: float | None = None) -> dict:
+        """What this agent, as a fence executor, knows of ``dispatch`` (`placement.runtime.fence_records`)."""
+        return self.call("GET", f"/fence?dispatch={quote(dispatch)}", timeout=timeout)
 
     def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
         # The agent enforces the operation's timeout; allow it that long plus slack.

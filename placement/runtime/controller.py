@@ -38,7 +38,7 @@ import networkx as nx
 from placement.errors import PlacementError
 from placement.hierarchy import Hierarchy
 from placement.model import Config, Operation, Primitive, Role
-from placement.runtime import fencing
+from placement.runtime import fence_records, fencing
 from placement.runtime.belief import Belief, Membership
 from placement.runtime.client import AgentClient, AgentError, AgentRefused, Deposed
 from placement.runtime.election import LeadershipLost
@@ -134,6 +134,11 @@ class Controller:
         self._watch: dict[str, _Watch] = {node: _Watch() for node in self.agents}
         self._started = time.monotonic()
         self._fence_backoff: dict[str, tuple[float, float]] = {}  # node → (not before, next delay)
+        self._reissue: dict[str, int] = {}  # node → the previous leader's fence dispatch whose outcome is unknown
+        # Copies whose recurring monitor this term knows runs on the agent (started by a graph's
+        # monitor action, after a probe, or by `_restore_monitors`).
+        self._monitored: set[tuple[str, str, str | None]] = set()
+        self._replayed: list[tuple[str, int, str]] = []  # fences found done after the last snapshot
         self._pool = ThreadPoolExecutor(max_workers=options.max_parallel, thread_name_prefix="action")
         self._beats = ThreadPoolExecutor(max_workers=max(1, len(self.agents)), thread_name_prefix="heartbeat")
         self._stop = threading.Event()
@@ -165,7 +170,9 @@ class Controller:
                 if view.membership is Membership.ONLINE:
                     view.membership = Membership.UNKNOWN  # re-probe before trusting it
                 self._watch.setdefault(node, _Watch())
+        self._replay_fences(snapshot.seq if snapshot is not None else 0)
         doubts = self.journal.in_doubt()
+        doubts += [e for e in _fences_still_in_doubt(self.journal.entries) if e not in doubts]
         found = self._announce()
         unknown = sorted(set(self.config.nodes) - set(self.agents))
         log.info(
@@ -185,9 +192,33 @@ class Controller:
             token=self.token,
             answering=found,
         )
+        for node, seq, summary in self._replayed:  # said in this term, so the journal reads in order
+            self.journal.record("fenced", node=node, summary=summary, settled=seq)
+        if self._replayed:
+            self._snapshot()
         for entry in doubts:
             self._settle_in_doubt(entry)
         self.watch()
+
+    def _replay_fences(self, after: int) -> None:
+        """Fences that completed after the last belief snapshot: the node is fenced, whatever the snapshot says.
+
+        The previous controller journals a fence's result, then ``fenced``, then a new
+        snapshot; dying in between must not make us fence the node a second time. (Probes
+        settle everything else; a fenced node cannot be probed.)
+        """
+        for entry in self.journal.entries:
+            data = entry.data
+            done = entry.kind == "fenced" or (entry.kind == "result" and data.get("op") == "fence" and data.get("ok"))
+            if entry.seq <= after or not done or not data.get("node"):
+                continue
+            view = self.belief.node(data["node"])
+            if view.membership is not Membership.FENCED:
+                view.membership = Membership.FENCED
+                view.reason = data.get("summary") or data.get("reason") or "fenced (journal)"
+                self.belief.forget_node_instances(data["node"])
+                self._replayed.append((data["node"], entry.seq, view.reason))
+                log.info("%s was fenced after the last snapshot (#%d): not fencing it again", data["node"], entry.seq)
 
     def check_leading(self) -> None:
         """Raise `LeadershipLost` when this controller's term is over."""
@@ -217,6 +248,7 @@ class Controller:
         self.rounds += 1
         self.check_leading()
         self.watch()
+        self._restore_monitors()
         graph = self.plan()
         if graph is None or graph.number_of_nodes() == 0:
             if graph is not None and not self.converged.is_set():
@@ -319,6 +351,7 @@ class Controller:
             executors = self._fence_executors(action.node)
             levels = fencing.levels_for(self.config, action.node)
             delay = max(0.0, self._fence_backoff.get(action.node, (0.0, 0.0))[0] - time.monotonic())
+            reissue = self._reissue.pop(action.node, None)
             entry = self.journal.record(
                 "dispatch",
                 action=action.label,
@@ -326,11 +359,20 @@ class Controller:
                 node=action.node,
                 executors=executors,
                 wait=round(delay, 3),
+                **({"reissue_of": reissue} if reissue is not None else {}),
             )
-            log.info("sent #%d %s (executors %s)", entry.seq, action.label, ", ".join(executors) or "none")
+            log.info(
+                "sent #%d %s (executors %s)%s",
+                entry.seq,
+                action.label,
+                ", ".join(executors) or "none",
+                f": re-issuing #{reissue}, whose outcome is unknown" if reissue is not None else "",
+            )
             future = self._pool.submit(self._fence, action.node, levels, executors, delay, f"#{entry.seq}")
             return _Dispatch(action, entry.seq, future)
         request = self._request(action, graph)
+        if action.op is not Op.MONITOR:  # the agent cancels the copy's monitors before these
+            self._monitored = {k for k in self._monitored if not (k[0] == action.resource and k[1] == action.node)}
         entry = self.journal.record(
             "dispatch",
             action=action.label,
@@ -446,6 +488,8 @@ class Controller:
             reason=outcome.reason,
         )
         now = int(time.time())
+        if action.op is Op.MONITOR and outcome.ok and action.resource is not None:
+            self._monitored.add((action.resource, action.node, action.clone_instance))
         if action.op is Op.FENCE:
             self._apply_fence(action.node, outcome)
         elif action.resource is not None:
@@ -530,42 +574,87 @@ class Controller:
     def _settle_in_doubt(self, entry: Entry) -> None:
         """An action the previous controller sent but never saw answered.
 
-        A fence is asked about, not repeated: every answering agent keeps the results
-        of the fences it ran, by dispatch; one that completed is journalled as this
-        dispatch's result. Anything else is assumed at its worst until probing (or
-        fencing) tells the truth.
+        A fence is asked about (`_settle_fence_in_doubt`); anything else is assumed at
+        its worst until probing (or fencing) tells the truth.
         """
         data = entry.data
         if data.get("op") == "fence" and data.get("node"):
-            for node, client in sorted(self.agents.items()):
-                try:
-                    history = client.status().get("fencing", [])
-                except AgentError:
-                    continue
-                done = [f for f in history if f.get("dispatch") == f"#{entry.seq}" and f.get("ok")]
-                if done:
-                    summary = f"{data['node']} fenced by {done[-1].get('device')} from {node} (dispatch #{entry.seq})"
-                    self.journal.record(
-                        "result",
-                        dispatch=entry.seq,
-                        action=data.get("action"),
-                        op="fence",
-                        node=data["node"],
-                        resource=None,
-                        ok=True,
-                        exit_code=0,
-                        reason=f"settled after a takeover: {summary}",
-                    )
-                    view = self.belief.node(data["node"])
-                    view.membership, view.reason = Membership.FENCED, summary
-                    self.belief.forget_node_instances(data["node"])
-                    self.journal.record("fenced", node=data["node"], summary=summary, settled=entry.seq)
-                    log.info("fence #%d in doubt had completed (%s): not fencing again", entry.seq, summary)
-                    self._snapshot()
-                    return
-            log.info("fence #%d of %s in doubt and not found completed: the plan fences again", entry.seq, data["node"])
+            self._settle_fence_in_doubt(entry)
             return
         self._assume_in_doubt(data)
+
+    def _settle_fence_in_doubt(self, entry: Entry) -> None:
+        """A fence the previous controller sent: completed, not completed, or unknown — never silently repeated.
+
+        Every executor the dispatch named keeps a durable record of the fences it ran
+        (`placement.runtime.fence_records`), written before the fence agent starts and
+        its outcome before it answers; we announced our token first, so no order of the
+        previous leader can begin after we ask. We wait for a run still going, then:
+
+        - the runs fenced the node (a whole level succeeded): the dispatch's result is
+          journalled as ok and the node is fenced — it is not fenced again;
+        - every named executor answered and none has a run in doubt: the fence did not
+          complete (it never ran, or it failed) — journalled as a failed result; the
+          plan fences again, a retry like any failed fence;
+        - otherwise (an executor silent, or restarted during the run) nobody can know:
+          an ``in-doubt`` entry says so and the plan's next fence of the node is journalled
+          as ``reissue_of`` this dispatch. Powering off a node that is off changes
+          nothing; a ``reboot`` would reboot it a second time (its resources count as
+          lost either way).
+        """
+        data, dispatch = entry.data, f"#{entry.seq}"
+        node = data["node"]
+        named = data.get("executors")
+        executors = sorted(named) if isinstance(named, list) else sorted(self.agents)  # older entries: ask all
+        levels = [tuple(d.id for d in level) for level in fencing.levels_for(self.config, node)]
+        action = FenceAction(self.config.cluster.fencing_action.value)
+        timeouts = [d.timeout_ms(action) for level in fencing.levels_for(self.config, node) for d in level]
+        deadline = time.monotonic() + (max(timeouts, default=0) / 1000 + 5)
+        while True:
+            known: dict[str, dict] = {}
+            for executor in executors:
+                client = self.agents.get(executor)
+                if client is None:
+                    continue
+                try:
+                    known[executor] = client.fence_record(dispatch, self.options.heartbeat_timeout * 2)
+                except Deposed as error:
+                    raise LeadershipLost(str(error)) from None
+                except AgentError as error:
+                    log.debug("cannot ask %s about fence %s: %s", executor, dispatch, error)
+            running = [n for n, k in known.items() if k.get("state") == fence_records.RUNNING]
+            if not running or time.monotonic() > deadline:
+                break
+            self._stop.wait(0.25)
+        results = [r for k in known.values() for r in k.get("results", [])]
+        silent = [n for n in executors if n not in known]
+        unsure = [n for n, k in known.items() if k.get("state") in (fence_records.RUNNING, fence_records.INTERRUPTED)]
+        common = {"dispatch": entry.seq, "action": data.get("action"), "op": "fence", "node": node, "resource": None}
+        if fence_records.completed(results, levels):
+            ran = ", ".join(sorted({f"{r.get('device')} from {n}" for n, k in known.items()
+                                    for r in k.get("results", []) if r.get("ok")}))
+            summary = f"{node} fenced by {ran} (dispatch {dispatch})"
+            self.journal.record("result", **common, ok=True, exit_code=0,
+                                reason=f"settled after a takeover: {summary}")
+            view = self.belief.node(node)
+            view.membership, view.reason = Membership.FENCED, summary
+            self.belief.forget_node_instances(node)
+            self.journal.record("fenced", node=node, summary=summary, settled=entry.seq)
+            log.info("fence %s in doubt had completed (%s): not fencing again", dispatch, summary)
+            self._snapshot()
+            return
+        if not silent and not unsure:
+            how = "ran and failed" if results else "never ran"
+            asked = ", ".join(executors) or "nobody"
+            self.journal.record("result", **common, ok=False, exit_code=1,
+                                reason=f"settled after a takeover: the fence {how} (asked {asked})")
+            log.info("fence %s of %s in doubt %s: the plan fences again", dispatch, node, how)
+            return
+        self._reissue[node] = entry.seq
+        self.journal.record("in-doubt", **common, assumed="outcome unknown", silent=silent, unsure=unsure,
+                            results=len(results))
+        log.warning("fence %s of %s in doubt: its outcome cannot be known (silent: %s; interrupted or running: %s);"
+                    " it will be re-issued", dispatch, node, ", ".join(silent) or "none", ", ".join(unsure) or "none")
 
     def _assume_in_doubt(self, dispatch: Mapping) -> None:
         """An action the previous controller may have half done: assume the worst of it."""
@@ -643,6 +732,7 @@ class Controller:
             log.warning("probe of %s failed: %s", node, error)
             return False
         self.belief.forget_node_instances(node)
+        self._monitored = {k for k in self._monitored if k[1] != node}
         found = {}
         for request in requests:
             result = results.get(request.instance)
@@ -664,12 +754,12 @@ class Controller:
             self._ensure_monitor(node, rid)
         return True
 
-    def _ensure_monitor(self, node: str, rid: str) -> None:
-        """Resources found running get their recurring monitor (the agent may be new)."""
-        instance = self.belief.instances.get((rid, node, None))
-        if instance is None or instance.failed:
+    def _ensure_monitor(self, node: str, rid: str, clone_instance: str | None = None) -> None:
+        """Give a copy believed running its recurring monitor (the agent may be new, or it was never started)."""
+        instance = self.belief.instances.get((rid, node, clone_instance))
+        if instance is None or instance.failed or instance.role is Role.STOPPED:
             return
-        request = self._monitor_request(rid, None, instance.role)
+        request = self._monitor_request(rid, clone_instance, instance.role)
         if request is None:
             return
         try:
@@ -677,6 +767,7 @@ class Controller:
         except AgentError as error:
             log.warning("cannot start the monitor of %s on %s: %s", rid, node, error)
             return
+        self._monitored.add((rid, node, clone_instance))
         if result.exit_code != request.expected:
             # Failed between the probe and now: the monitor reports only changes, so say it here.
             event = MonitorEvent(
@@ -690,6 +781,24 @@ class Controller:
                 time.time(),
             )
             self._on_event(node, event)
+
+    def _restore_monitors(self) -> None:
+        """Every healthy copy on an online node has its recurring monitor.
+
+        A transition interrupted between a start and the monitor that follows it (a
+        node answered, a failure elsewhere) leaves the copy running unwatched, and the
+        next plan does not ask for that monitor again (the copy is not new): without
+        this its failure would never be seen.
+        """
+        for (rid, node, clone), instance in sorted(self.belief.instances.items(), key=lambda kv: _key(kv[0])):
+            if self.belief.node(node).membership is not Membership.ONLINE or node not in self.agents:
+                continue
+            if any(k[0] == rid and k[1] == node for k in self._monitored) or instance.failed:
+                continue  # anonymous clone copies share one agent instance, and so one monitor
+            if self._monitor_request(rid, clone, instance.role) is None:
+                continue
+            log.info("starting the missing monitor of %s on %s", rid, node)
+            self._ensure_monitor(node, rid, clone)
 
     def _poll_events(self, node: str) -> bool:
         watch = self._watch[node]
@@ -797,6 +906,27 @@ class Controller:
         if not chosen:
             return None
         return self._request_for(rid, "monitor", clone_instance, chosen[0].interval_ms, role)
+
+
+def _key(key: tuple[str, str, str | None]) -> tuple[str, str, str]:
+    return key[0], key[1], key[2] or ""
+
+
+def _fences_still_in_doubt(entries: list[Entry]) -> list[Entry]:
+    """Fence dispatches an earlier term found in doubt and nobody has fenced the node since.
+
+    An earlier takeover may have ended before it re-issued such a fence: the next one
+    asks about it again (an executor silent then may answer now) and keeps the mark.
+    """
+    dispatches = {e.seq: e for e in entries if e.kind == "dispatch" and e.data.get("op") == "fence"}
+    pending: dict[str, Entry] = {}
+    for entry in entries:
+        data = entry.data
+        if entry.kind == "in-doubt" and data.get("op") == "fence" and data.get("dispatch") in dispatches:
+            pending[data["node"]] = dispatches[data["dispatch"]]
+        elif (entry.kind == "dispatch" and data.get("op") == "fence") or entry.kind == "fenced":
+            pending.pop(data.get("node"), None)
+    return sorted(pending.values(), key=lambda e: e.seq)
 
 
 def _operation(primitive: Primitive, action: str, interval_ms: int, role: Role | None) -> Operation | None:

@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from placement.runtime.election import DEFAULT_PREFIX, LeadershipLost
-from placement.runtime.etcd import Etcd, EtcdUnavailable, created_at, put
+from placement.runtime.etcd import Etcd, EtcdUnavailable, created_at, prefix_end, put
 from placement.runtime.journal import Entry, JournalQueries, entry_of, line_of
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,12 @@ def journal_prefix(prefix: str = DEFAULT_PREFIX) -> str:
     return f"{prefix}journal/"
 
 
-def read_etcd(etcd: Etcd, prefix: str = DEFAULT_PREFIX) -> list[Entry]:
-    """Every entry of the group's journal, in order (for ``placement status`` and checks)."""
+def read_etcd(etcd: Etcd, prefix: str = DEFAULT_PREFIX, after: int = 0) -> list[Entry]:
+    """Every entry of the group's journal (or those after number ``after``), in order."""
     entries = []
-    for item in etcd.prefix(journal_prefix(prefix)):
+    start = journal_prefix(prefix)
+    items = etcd.prefix(start) if after <= 0 else etcd.range(f"{start}{after + 1:012d}", prefix_end(start))
+    for item in items:
         try:
             entries.append(entry_of(item.value))
         except (ValueError, KeyError, TypeError):

@@ -15,6 +15,7 @@ Routes (JSON in, JSON out):
 ``GET``     ``/heartbeat``       node name, boot id, pid, clock, last event number
 ``GET``     ``/status``          resource records, monitors, fencing history
 ``GET``     ``/events?after=N``  monitor changes after event ``N``
+``GET``     ``/fence?dispatch=D`` what this executor knows of fence dispatch ``D``
 ``POST``    ``/operation``       run one operation (`OperationRequest`)
 ``POST``    ``/probe``           one-shot monitors: ``{"requests": [...]}``
 ``POST``    ``/fence``           ``{"device": ..., "action": "off", "target": "charlie"}``
@@ -136,7 +137,15 @@ def _events(agent: NodeAgent, _body: Any, query: dict) -> dict:
     return {"boot_id": agent.boot_id, "events": [e.to_json() for e in agent.events_after(after)]}
 
 
+def _fence_record(agent: NodeAgent, _body: Any, query: dict) -> dict:
+    dispatch = query.get("dispatch", [""])[0]
+    if not dispatch:
+        raise InvalidInput("fence record: 'dispatch' is required")
+    return agent.fence_records.about(dispatch)
+
+
 ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/fence"): _fence_record,
     ("GET", "/heartbeat"): lambda agent, _b, _q: agent.heartbeat(),
     ("GET", "/status"): lambda agent, _b, _q: agent.status(),
     ("GET", "/events"): _events,

@@ -171,6 +171,9 @@ def render_text(status: dict) -> str:
                 lines.append(f"Current leader: {controller['name']} (fencing token {controller.get('token')})")
             else:
                 lines.append("Current leader: NONE (no controller holds the lease)")
+            if controller.get("members") is not None:
+                names = [f"{m['name']}{' (' + m['page'] + ')' if m.get('page') else ''}" for m in controller["members"]]
+                lines.append(f"Controllers: {', '.join(names) or 'none registered'}")
         else:
             lines.append(f"Controller: single, journal at #{controller['journal_position']}")
         lines.append("")

@@ -44,6 +44,13 @@ class StatusBoard:
             waiters = list(self._waiters)
         self._wake(waiters)
 
+    def touch(self) -> None:
+        """Something the view adds to the snapshot changed (the group's members): a new version, same snapshot."""
+        with self._lock:
+            self.version += 1
+            waiters = list(self._waiters)
+        self._wake(waiters)
+
     def close(self) -> None:
         """Ending: wake every stream so it can finish."""
         with self._lock:

@@ -21,7 +21,8 @@ from typing import Any
 
 import uvicorn
 
-from placement.runtime.journal import Entry, Journal
+from placement.errors import InvalidInput
+from placement.runtime.journal import Entry, Journal, JournalQueries
 from placement.runtime.server import parse_address
 from placement.web.app import create_app
 from placement.web.board import StatusBoard
@@ -30,19 +31,25 @@ from placement.web.view import FENCING_KINDS, HISTORY_LENGTH, LiveSnapshot, Prog
 log = logging.getLogger(__name__)
 
 
-def _kept(entry: Entry) -> bool:
+def kept_in_history(entry: Entry) -> bool:
+    """Entries the page's history keeps: fencing, and anything about leadership."""
     return entry.kind in FENCING_KINDS or "leader" in entry.kind
 
 
 class JournalTap:
     """The controller's journal, heard as it is written. Anything not overridden goes to the journal."""
 
-    def __init__(self, journal: Journal, board: StatusBoard) -> None:
+    def __init__(self, journal: JournalQueries, board: StatusBoard) -> None:
         self._journal = journal
         self._board = board
         self._progress = Progress()
-        self._history: deque[Entry] = deque((e for e in journal.entries if _kept(e)), maxlen=HISTORY_LENGTH * 2)
-        self._belief: dict[str, Any] = {}
+        self._history: deque[Entry] = deque(
+            (e for e in journal.entries if kept_in_history(e)), maxlen=HISTORY_LENGTH * 2
+        )
+        # Until the controller journals its own: the last belief in the journal (the previous
+        # controller's, or the previous leader's), not an empty cluster shown for a moment.
+        last = journal.last("belief")
+        self._belief: dict[str, Any] = last.data["belief"] if last is not None else {}
         self._controller: Any = None
         self._thread: threading.Thread | None = None
 
@@ -52,7 +59,7 @@ class JournalTap:
     def record(self, kind: str, **data: Any) -> Entry:
         entry = self._journal.record(kind, **data)
         self._progress.hear(entry)
-        if _kept(entry):
+        if kept_in_history(entry):
             self._history.append(entry)
         if kind == "belief":
             self._belief = entry.data["belief"]  # built by the controller for the journal; never changed after
@@ -63,7 +70,8 @@ class JournalTap:
     def attach(self, controller: Any) -> None:
         """Watch ``controller`` (call from the thread that runs it)."""
         self._controller, self._thread = controller, threading.current_thread()
-        self._belief = controller.belief.to_json()
+        if controller.belief.nodes or not self._belief:
+            self._belief = controller.belief.to_json()
         self.refresh()
 
     def refresh(self) -> None:
@@ -88,7 +96,7 @@ def live_board() -> StatusBoard:
     """A board whose snapshots are `LiveSnapshot`s, the latest drawing of the transition kept."""
     drawings: dict = {}
     empty = {"source": "controller", "generated": None, "nodes": [], "failed": [], "transition": None,
-             "fencing": [], "leader": single_controller()}
+             "fencing": [], "leader": single_controller(), "group": None}
     return StatusBoard(
         None,
         view_of=lambda snapshot: empty if snapshot is None else snapshot.view(drawings),
@@ -102,7 +110,10 @@ class StatusServer:
     def __init__(self, address: str, board: StatusBoard, secret: bytes) -> None:
         host, port = parse_address(address)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._socket = socket.create_server((host, port), family=family)  # a taken port fails here, loudly
+        try:
+            self._socket = socket.create_server((host, port), family=family)  # a taken port fails here, loudly
+        except OSError as error:
+            raise InvalidInput(f"--http {address}: cannot listen there: {error.strerror or error}") from None
         self.host, self.port = host, self._socket.getsockname()[1]
         self._board = board
         config = uvicorn.Config(create_app(board, secret), log_config=None, access_log=False, lifespan="off",
@@ -131,10 +142,10 @@ def run_with_status_page(address: str, secret: bytes, journal: Journal,
                          make_controller: Callable[[Any], Any], stop: threading.Event) -> None:
     """Run the controller ``make_controller(journal)`` builds, with its status page on ``address``."""
     board = live_board()
+    server = StatusServer(address, board, secret)  # first: a taken port stops us before anything is done
     tap = JournalTap(journal, board)
     controller = make_controller(tap)
     tap.attach(controller)
-    server = StatusServer(address, board, secret)
     server.start()
     log.info("status page on %s", server.url)
     try:

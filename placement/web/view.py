@@ -8,6 +8,7 @@ and `placement status --web` (`from_gathered`, the agents' answers of `runtime.s
 ``transition``  None, or {actions: [{label, op, state, wave}], done, total, svg}
 ``fencing``     the latest fencing history, newest first: [{time, node, kind, summary}]
 ``leader``      {name, detail}: who controls the cluster
+``group``       None, or for a controller group {this, role, leader, token, members: [{name, role, page, this}]}
 ``failed``      failed resource actions [{resource, node, operation, exit_code, reason}]
 """
 
@@ -72,6 +73,21 @@ def progress_of(states: Mapping[str, str], graph: nx.DiGraph | None) -> dict[str
     return {"actions": actions, "done": done, "total": len(actions)}
 
 
+def plan_progress(plan: Iterable[str], states: Mapping[str, str]) -> dict[str, Any] | None:
+    """The transition from the journal alone (a standby's page): the plan's actions in order, no waves.
+
+    >>> plan_progress(["fence charlie", "start zulu@bob"], {"fence charlie": "done"})["done"]
+    1
+    """
+    labels = list(plan)
+    if not labels:
+        return None
+    actions = [{"label": label, "op": label.split(" ", 1)[0], "wave": None, "state": states.get(label, "pending")}
+               for label in labels]
+    done = sum(1 for a in actions if a["state"] == "done")
+    return {"actions": actions, "done": done, "total": len(actions), "svg": None}  # no graph, no picture
+
+
 def fencing_history(entries: Iterable[Entry]) -> list[dict[str, Any]]:
     """The journal's fencing story (unclean, fenced, fence-failed), newest first."""
     found = [
@@ -116,7 +132,7 @@ def from_belief(config: Config, belief: Belief, agents: Iterable[str]) -> dict[s
         nodes.append({"name": name, "state": node_state(membership, standby),
                       "detail": view.reason if view else "", "resources": per_node.get(name, [])})
     failed = [
-        {"resource": f.resource, "node": f.node, "operation": f.operation, "exit_code": f.exit_code,
+        {"resource": f.resource, "node": f.node, "operation": f.operation, "exit_code": f.rc,
          "reason": f.reason}
         for f in belief.failed_operations[-10:]
     ]
@@ -144,6 +160,7 @@ class LiveSnapshot:
     history: tuple[Entry, ...]
     failed: tuple[FailedOperation, ...]  # the latest ones (the belief's JSON leaves them out)
     leader: object = None
+    plan: tuple[str, ...] = ()  # without a graph (read from the journal): the plan being executed, if any
     made: float = field(default_factory=time.time)
 
     def view(self, drawings: dict | None = None) -> dict[str, Any]:
@@ -151,13 +168,17 @@ class LiveSnapshot:
         belief = Belief.from_json(dict(self.belief))
         belief.failed_operations = list(self.failed)
         view = from_belief(self.config, belief, self.agents)
-        transition = progress_of(self.progress, self.graph)
+        if self.graph is not None:
+            transition = progress_of(self.progress, self.graph)
+        else:
+            transition = plan_progress(self.plan, self.progress)
         if transition is not None and self.graph is not None:
             drawings = {} if drawings is None else drawings
             if drawings.get("graph") is not self.graph:
                 drawings.update(graph=self.graph, svg=to_svg(self.graph))
             transition["svg"] = drawings["svg"]
         view.update({
+            "group": None,
             "source": "controller",
             "generated": self.made,
             "transition": transition,
@@ -207,6 +228,7 @@ def from_gathered(status: Mapping[str, Any]) -> dict[str, Any]:
         for r in status.get("failed", [])
     ]
     return {
+        "group": None,
         "source": "snapshot",
         "generated": time.time(),
         "nodes": nodes,

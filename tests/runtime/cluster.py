@@ -131,11 +131,16 @@ class Cluster:
         )
         return self.controller
 
-    def start_group_controller(self, name: str, etcd_urls: str, ttl: int, dead_after: float = 3.0) -> subprocess.Popen:
-        """One controller of a group (journal in etcd); its log is ``<name>.log``."""
+    def start_group_controller(
+        self, name: str, etcd_urls: str, ttl: int, dead_after: float = 3.0, send_delay: float = 0.0
+    ) -> subprocess.Popen:
+        """One controller of a group (journal in etcd); its log is ``<name>.log``.
+
+        ``send_delay``: seconds between journalling a start or stop and sending it (a slow network).
+        """
         self.etcd = Etcd(etcd_urls)
         argv = [sys.executable, str(CONTROLLER_MAIN), str(self.config), self.agents_option, str(self.secret)]
-        argv += [str(self.journal), str(dead_after), etcd_urls, name, str(ttl)]
+        argv += [str(self.journal), str(dead_after), etcd_urls, name, str(ttl), str(send_delay)]
         self.controllers[name] = self.processes.spawn(name, argv)
         return self.controllers[name]
 
@@ -168,6 +173,20 @@ class Cluster:
     def orders(self, node: str) -> list[dict]:
         """What the node's agent admitted and ran, in order (its ``lib/orders.jsonl``)."""
         path = self.node_root / node / "lib" / "orders.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")]
+
+    def fence_records(self, node: str) -> list[dict]:
+        """The fences the node's agent ran as an executor (its ``lib/fences.jsonl``: began and ended lines)."""
+        return self._lines(node, "fences.jsonl")
+
+    def refusals(self, node: str) -> list[dict]:
+        """Orders the node's agent refused for a stale fencing token (its ``lib/refused.jsonl``)."""
+        return self._lines(node, "refused.jsonl")
+
+    def _lines(self, node: str, name: str) -> list[dict]:
+        path = self.node_root / node / "lib" / name
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")]

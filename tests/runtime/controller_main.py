@@ -1,8 +1,11 @@
 """Run the controller as its own process for end-to-end tests (test code).
 
-Usage: python controller_main.py CONFIG AGENTS SECRET JOURNAL DEAD_AFTER [ETCD NAME TTL]
+Usage: python controller_main.py CONFIG AGENTS SECRET JOURNAL DEAD_AFTER [ETCD NAME TTL [SEND_DELAY]]
 
-With the last three it is one controller of a group (journal in etcd, JOURNAL unused).
+With ETCD NAME TTL it is one controller of a group (journal in etcd, JOURNAL unused).
+SEND_DELAY (seconds) makes every start and stop wait that long between its journal
+entry and its request to the agent, as a slow network would: the fault campaign
+freezes a leader inside that moment to see its order meet a newer token.
 
 The planner is the real one (`placement.plan`) when it exists, else the test stub;
 ``PLACEMENT_TEST_PLANNER=stub`` forces the stub.
@@ -16,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from placement.runtime.auth import load_secret
@@ -32,6 +36,18 @@ def choose_planner():
     from tests.runtime import stub_planner
 
     return stub_planner.plan
+
+
+def slow_sends(delay: float) -> None:
+    """Every start and stop waits ``delay`` seconds before it is sent (journalled already)."""
+    send = AgentClient.execute
+
+    def execute(self: AgentClient, request, dispatch: str = ""):
+        if dispatch and request.action in ("start", "stop"):
+            time.sleep(delay)
+        return send(self, request, dispatch)
+
+    AgentClient.execute = execute  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -51,6 +67,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if len(sys.argv) > 6:
         etcd, name, ttl = sys.argv[6:9]
+        if len(sys.argv) > 9 and float(sys.argv[9]) > 0:
+            slow_sends(float(sys.argv[9]))
         run_group(
             Path(config),
             parse_agents(agents),

@@ -331,3 +331,38 @@ def test_a_controller_refused_by_an_agent_token_ends_its_term(tmp_path: Path, fa
     with pytest.raises(LeadershipLost, match="older than 7"):
         ctl.start()
     assert journal.last("controller-start") is None and all(not a.executed for a in fake.agents.values())
+
+
+class MonitorRecordingAgent(FakeAgent):
+    """Also remembers which recurring monitors were asked for."""
+
+    def __init__(self, node: str, cluster: FakeCluster) -> None:
+        super().__init__(node, cluster)
+        self.recurring: list[str] = []
+
+    def execute(self, request: OperationRequest, dispatch: str = "") -> OcfResult:
+        if request.action == "monitor" and request.interval_ms:
+            self.recurring.append(request.resource)
+        return super().execute(request, dispatch)
+
+
+def test_a_copy_started_without_its_monitor_gets_one(tmp_path: Path, controller) -> None:
+    # The transition that would have started the monitor was interrupted after the start: the
+    # next plan does not ask for it (the copy is not new). The controller must watch it anyway.
+    cluster = FakeCluster(("alice", "bob", "charlie"))
+    cluster.agents = {n: MonitorRecordingAgent(n, cluster) for n in ("alice", "bob", "charlie")}
+
+    def start_without_monitor(config: Config, state) -> nx.DiGraph:
+        graph = nx.DiGraph()
+        if not any(i.resource == "zulu" for i in state.instances):
+            graph.add_node(Action(Op.START, "charlie", "zulu"))
+        return graph
+
+    ctl, _ = controller(cluster, planner=start_without_monitor)
+    ctl.start()
+    rounds_until(ctl, lambda: "zulu" in cluster.agents["charlie"].running)
+    assert cluster.agents["charlie"].recurring == []
+    ctl.round()
+    assert cluster.agents["charlie"].recurring == ["zulu"]
+    ctl.round()
+    assert cluster.agents["charlie"].recurring == ["zulu"], "started again although it runs"

@@ -114,3 +114,54 @@ def test_lost_twice_run_and_phantom_actions_are_caught() -> None:
     assert faults.lost_or_repeated(entries, retried) == []
     late = {"alice": ran, "bob": [order(2, "#3", "fence-off", "charlie", 99.0)]}
     assert faults.lost_or_repeated(entries, late) == ["bob ran fence #3 after its result was journalled"]
+
+
+def fence(node: str, **extra: object) -> tuple[str, dict]:
+    return "dispatch", {"op": "fence", "node": node, "action": f"fence {node}", **extra}
+
+
+def ended(dispatch: int, target: str, time: float, ok: bool = True) -> dict:
+    return {"phase": "ended", "dispatch": f"#{dispatch}", "target": target, "ok": ok, "time": time, "device": "f"}
+
+
+def test_a_fence_repeated_after_an_executor_recorded_its_success_is_caught() -> None:
+    # #2 fenced charlie (bob's own record says so at t=2.5); its leader died before journalling that.
+    entries = journal(("unclean", {"node": "charlie"}), fence("charlie"), ("controller-start", {"token": 9}),
+                      fence("charlie"))
+    records = {"bob": [ended(2, "charlie", 2.5)]}
+    assert faults.fences_not_repeated(entries, records) == [
+        "#4 fences charlie again: #2 had fenced it (silent repeat)"
+    ]
+    # Once charlie has rejoined (probed), a new loss may be fenced again.
+    rejoined = journal(("unclean", {"node": "charlie"}), fence("charlie"), ("probe", {"node": "charlie"}),
+                       fence("charlie"))
+    assert faults.fences_not_repeated(rejoined, records) == []
+    # A failed run is no completion: a retry is no repeat.
+    assert faults.fences_not_repeated(entries, {"bob": [ended(2, "charlie", 2.5, ok=False)]}) == []
+
+
+def test_a_reissue_is_accepted_only_when_the_outcome_could_not_be_known() -> None:
+    def campaign(silent: list[str]) -> list:
+        return journal(
+            fence("charlie", executors=["bob"]),
+            ("controller-start", {"token": 9}),
+            ("in-doubt", {"op": "fence", "dispatch": 1, "node": "charlie", "silent": silent, "unsure": []}),
+            fence("charlie", reissue_of=1),
+        )
+
+    records = {"bob": [ended(1, "charlie", 1.5)]}  # bob had finished before the takeover asked (t=3)
+    assert faults.fences_not_repeated(campaign(["bob"]), records) == []
+    assert faults.fences_not_repeated(campaign([]), records) == [
+        "#4 re-issues #1: bob could have told it had completed"
+    ]
+    unmarked = journal(fence("charlie"), ("controller-start", {"token": 9}), fence("charlie", reissue_of=1))
+    assert faults.fences_not_repeated(unmarked, records) == ["#3 re-issues #1, which no takeover found in doubt"]
+
+
+def test_an_order_refused_as_stale_and_run_anyway_is_caught() -> None:
+    refused = {"alice": [{"dispatch": "#7", "token": 2, "newest": 5, "action": "stop", "time": 10.0}]}
+    assert faults.refused_not_run({"alice": [order(2, "#7", "stop", "xray", 9.0)]}, refused) == []
+    ran_later = {"bob": [order(2, "#7", "stop", "xray", 11.0)]}
+    assert faults.refused_not_run(ran_later, refused) == [
+        "bob ran #7 under token 2 after alice refused it as stale"
+    ]

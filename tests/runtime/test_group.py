@@ -100,3 +100,32 @@ def test_a_frozen_leader_that_wakes_up_sends_nothing(group) -> None:
         tokens = [o["token"] for o in cluster.orders(node)]
         assert tokens == sorted(tokens), f"{node} ran an order under an older token after a newer one"
     assert cluster.running("zulu") == ["charlie"]
+
+
+def test_a_leader_killed_mid_fence_is_replaced_and_the_fence_runs_once(group) -> None:
+    cluster, _ = group
+    cluster.wait_running(SEED, timeout=90)
+    cluster.wait_converged(timeout=90)
+    before = cluster.entries()[-1].seq
+    cluster.kill_agent("charlie")
+
+    def fence_dispatched():
+        return next((e for e in cluster.kinds("dispatch") if e.seq > before and e.data.get("op") == "fence"), None)
+
+    fence = wait_for(fence_dispatched, 60, "charlie's fence to be journalled")
+    first = cluster.leader()
+    cluster.controllers[first["name"]].kill()  # its fence may be running, done or not yet sent
+    second = new_leader(cluster, first["name"])
+    start = term_start(cluster, second["token"])
+    cluster.wait_running({"zulu": 1}, timeout=90)
+    # Whether the executor had run it (its record says so: settled, not repeated) or never got it
+    # (settled as not run: fenced once by the new leader), charlie was fenced exactly once.
+    runs = [(n, o) for n in ("alice", "bob") for o in cluster.orders(n) if o["action"].startswith("fence-")]
+    assert len(runs) == 1, runs
+    answered = [e for e in cluster.kinds("result") if e.data.get("dispatch") == fence.seq]
+    assert len(answered) == 1, answered  # by the old leader before it died, or settled by the new one
+    print(f"fence #{fence.seq}: {answered[0].data['reason']}")
+    if answered[0].seq > start.seq:
+        assert answered[0].data["reason"].startswith("settled after a takeover")
+    assert not [e for e in cluster.kinds("dispatch") if e.data.get("reissue_of") is not None]
+    assert cluster.running("zulu") != ["charlie"]

@@ -100,6 +100,9 @@ def test_the_leader_of_a_group_is_shown() -> None:
         {**base, "controller": {"mode": "group", "name": "ctl-b", "token": 42}}
     )
     assert "Current leader: NONE" in render_text({**base, "controller": {"mode": "group", "name": None}})
+    members = [{"name": "ctl-a", "page": None}, {"name": "ctl-b", "page": "http://127.0.0.1:8080/"}]
+    text = render_text({**base, "controller": {"mode": "group", "name": "ctl-b", "token": 42, "members": members}})
+    assert "Controllers: ctl-a, ctl-b (http://127.0.0.1:8080/)" in text
 
 
 def test_journal_reading_for_status_needs_no_writer(tmp_path: Path) -> None:

@@ -20,13 +20,15 @@ from placement.errors import InvalidInput
 from placement.runtime import auth, fence_process
 from placement.runtime.agent import NodeAgent, StaleToken
 from placement.runtime.client import AgentClient, AgentUnreachable, Deposed
+from placement.runtime.fencing import FenceAction, FenceDevice
 from placement.runtime.messages import OperationRequest
 from placement.runtime.server import AgentServer
 from placement.runtime.tls import client_context, init_keys, server_context
 
 from .conftest import REAL_OCF_ROOT, SECRET, needs_dummy
-from .harness import CLI, REPO, environment
+from .harness import CLI, REPO, environment, wait_for
 from .test_agent import raw
+from .test_fencing import needs_fence_dummy
 
 
 def signed_with_timestamp(timestamp: str, path: str = "/heartbeat") -> dict[str, str]:
@@ -118,7 +120,8 @@ def test_plain_http_to_a_tls_agent_is_refused(tls_served) -> None:
     _, server = tls_served
     with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
         raw(server, "GET", "/heartbeat", b"", auth.sign(SECRET, "alice", "GET", "/heartbeat", b""))
-    assert server.refused >= 1
+    # The server counts the failed handshake on its own thread, possibly after our side saw it fail.
+    wait_for(lambda: server.refused >= 1, 10, "the refusal to be counted")
     plain = AgentClient("alice", f"127.0.0.1:{server.port}", SECRET)
     with pytest.raises(AgentUnreachable):
         plain.heartbeat()
@@ -179,6 +182,12 @@ def test_an_action_under_an_older_token_is_refused_and_nothing_runs(served) -> N
         deposed.execute(dummy("stop"))
     assert (agent.directory / "rsctmp" / "Dummy-db.state").exists()
     assert client.status()["refused_stale"] == 2
+    # The refusals are on the node's disk: the evidence that a deposed leader tried, and what.
+    refused = [json.loads(line) for line in (agent.directory / "lib" / "refused.jsonl").read_text().splitlines()]
+    assert [(r["token"], r["newest"], r["action"], r["subject"]) for r in refused] == [
+        (6, 7, "start", "db"),
+        (6, 7, "stop", "db"),
+    ]
 
 
 def test_a_malformed_token_is_a_bad_request(served) -> None:
@@ -215,3 +224,26 @@ def test_a_garbled_token_file_stops_the_agent_instead_of_trusting_anyone(tmp_pat
 
 def test_json_bodies_name_the_token_field() -> None:
     assert json.loads(json.dumps({**dummy("start").to_json(), "token": 1}))["token"] == 1
+
+
+@needs_fence_dummy
+def test_a_fence_is_recorded_on_the_executors_disk_and_told_by_dispatch(served, tmp_path: Path) -> None:
+    agent, _, client = served
+    power = tmp_path / "power"
+    power.write_text("on")
+    device = FenceDevice("fd", "fence_dummy", {"status_file": str(power)})
+    leader = AgentClient("alice", client.address, SECRET, fencing_token=4)
+    assert leader.fence_record("#12") == {"dispatch": "#12", "state": "none", "results": []}
+    assert leader.fence(device, FenceAction.OFF, "charlie", "#12").ok and power.read_text() == "off"
+    told = client.fence_record("#12")  # asking is reading: no token needed
+    assert told["state"] == "ended" and [(r["device"], r["ok"], r["token"]) for r in told["results"]] == [
+        ("fd", True, 4)
+    ]
+    deposed = AgentClient("alice", client.address, SECRET, fencing_token=3)
+    with pytest.raises(Deposed):
+        deposed.fence(device, FenceAction.OFF, "charlie", "#13")
+    assert client.fence_record("#13")["state"] == "none"  # refused before anything was recorded or run
+    fence_process.power_off(agent.directory)  # the executor's own power-off keeps lib/
+    again = NodeAgent("alice", agent.directory)
+    assert again.fence_records.about("#12")["state"] == "ended"
+    assert again.status()["fencing"][0]["dispatch"] == "#12"

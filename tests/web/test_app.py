@@ -12,6 +12,7 @@ import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
+from placement.errors import InvalidInput
 from placement.model import Config
 from placement.planning import steady_state
 from placement.runtime.journal import Journal
@@ -145,7 +146,7 @@ def test_updates_arrive_as_server_sent_events_over_a_real_socket(board: StatusBo
 def test_a_taken_port_is_refused_at_once(board: StatusBoard) -> None:
     server = StatusServer("127.0.0.1:0", board, SECRET)
     try:
-        with pytest.raises(OSError):
+        with pytest.raises(InvalidInput, match="cannot listen there"):  # a clear error, not a traceback
             StatusServer(f"127.0.0.1:{server.port}", board, SECRET)
     finally:
         server.stop()
@@ -171,3 +172,16 @@ def test_the_tap_writes_through_and_publishes_from_the_controller_thread(tmp_pat
         tap.record("unclean", node="alice", reason="agent lost")  # …is logged, and the journal still written
     assert [line for line in (tmp_path / "journal.jsonl").read_text().splitlines() if '"unclean"' in line][-1]
     assert tap.last("unclean").data["node"] == "alice"  # anything else goes to the journal
+
+
+def test_a_new_term_shows_the_journalled_cluster_until_it_journals_its_own(tmp_path: Path, demo_config: Config) -> None:
+    from placement.runtime.belief import Belief
+
+    board = live_board()
+    with Journal(tmp_path / "journal.jsonl") as journal:
+        journal.record("belief", belief=demo_belief().to_json())  # the previous controller's last word
+        tap = JournalTap(journal, board)
+        fresh = SimpleNamespace(config=demo_config, belief=Belief(), agents={}, graph=None)  # start() not run yet
+        tap.attach(fresh)
+        states = {n["name"]: n["state"] for n in board.view["nodes"]}
+    assert states == {"alice": "online", "bob": "online", "charlie": "unclean"}  # not three "offline" nodes

@@ -171,3 +171,56 @@ def test_the_page_shows_a_lost_node_fenced_and_its_resource_back_elsewhere_live(
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         processes.cleanup()
+
+
+# Records the leader line and this page's role in the group after each live update.
+GROUP_SCRIPT = """
+window.placementLoadedOnce = true;
+window.seen = [];
+const note = () => {
+  const group = document.getElementById('group');
+  const zulu = document.querySelector('#cluster li[data-resource="zulu"]');
+  window.seen.push({leader: document.getElementById('leader').textContent.trim(),
+                    role: group ? group.dataset.role : null,
+                    members: Array.from(document.querySelectorAll('#group [data-member]')).map(m => m.dataset.member),
+                    zulu: zulu ? zulu.closest('article').dataset.node : null});
+};
+note();
+new MutationObserver(note).observe(document.getElementById('cluster'), {childList: true});
+"""
+
+
+@pytest.mark.skipif(shutil.which("etcd") is None, reason="etcd missing: apt-get install etcd-server")
+def test_a_standbys_page_shows_the_leader_then_its_own_takeover_live(browser, controller_group, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    cluster, processes, urls = controller_group
+    cluster.wait_running({"xray": ["alice"], "yankee": ["bob"], "zulu": ["charlie"], "iscsi": 3}, timeout=90)
+    leader = cluster.leader()["name"]
+    standby = "c2" if leader == "c1" else "c1"
+    browser.get(urls[standby])
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'#group a[href="{urls[leader]}"]'), 30,
+             "the standby's page linking to the leader's")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, 'article[data-node="charlie"] li[data-resource="zulu"]'),
+             30, "the cluster as the leader journalled it")
+    browser.execute_script(GROUP_SCRIPT)
+    standing_by = artefact_path(tmp_path).with_name("status-page-standby.png")
+    standing_by.write_bytes(browser.get_screenshot_as_png())
+    victim = next(p for p in processes.started if "--name" in p.args and leader in p.args)
+    victim.kill()  # SIGKILL: its lease must expire
+
+    def led_here() -> bool:
+        last = browser.execute_script("return window.seen[window.seen.length - 1]")
+        return last["leader"] == standby and last["role"] == "leader" and last["members"] == [standby]
+
+    try:
+        wait_for(led_here, 60, "the page to show its own controller leading", interval=0.2)
+    except AssertionError:
+        raise AssertionError(f"the page showed {browser.execute_script('return window.seen')}") from None
+    seen = browser.execute_script("return window.seen")
+    assert browser.execute_script("return window.placementLoadedOnce === true"), "the page was reloaded"
+    assert seen[0]["leader"] == leader and seen[0]["role"] == "standby"
+    assert all(s["zulu"] == "charlie" for s in seen if s["zulu"]), "the takeover moved nothing"
+    shot = artefact_path(tmp_path).with_name("status-page-taken-over.png")
+    shot.write_bytes(browser.get_screenshot_as_png())
+    print(f"screenshots: {standing_by}, {shot}", file=sys.stderr)
