@@ -169,10 +169,14 @@ LOWERINGS: Final[Mapping[type, Callable[..., list]]] = {
 RELATION_TYPES: Final = (colocation.Link, order.Precedence)
 
 
-def build_problem(config: Config, state: State | None = None) -> Problem:
-    """Lower ``config`` in ``state`` to a `Problem` (empty state = fresh cluster)."""
+def build_problem(config: Config, state: State | None = None, table: ScoreTable | None = None) -> Problem:
+    """Lower ``config`` in ``state`` to a `Problem` (empty state = fresh cluster).
+
+    ``table`` is the score table of ``config`` in ``state`` when the caller has one already
+    (`placement.survival.lowering` derives each failure scenario's from the no-failure one).
+    """
     state = state or State()
-    table = ScoreTable(config, state)
+    table = table if table is not None else ScoreTable(config, state)
     hierarchy = table.hierarchy
     quorum = quorum_effect(config, state)
     no_device = config.cluster.fencing and not fence_devices(config)

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from placement.model import Config
 from placement.state import State
 from placement.survival.evaluate import evaluate
+from placement.survival.lowering import Lowering
 from placement.survival.outcome import Baseline, Moves, Outcome
 
 # What the forked workers read (set by `run` just before the pool starts).
@@ -34,9 +35,10 @@ def default_jobs() -> int:
 def run(config: Config, state: State, baseline: Baseline, node_sets: Sequence[tuple[tuple[str, ...], ...]], *,
         jobs: int = 1, time_limit: float = 60.0, fit: bool = True,
         hints: Mapping[tuple[str, ...], Moves] | None = None,
+        lowering: Lowering | None = None,
         advance: Callable[[int], None] | None = None) -> list[Outcome]:
     """The outcome of every scenario (its nodes, per failure domain), in order; ``advance(n)`` as n finish."""
-    options = {"time_limit": time_limit, "fit": fit, "hints": hints}
+    options = {"time_limit": time_limit, "fit": fit, "hints": hints, "lowering": lowering}
     if jobs <= 1 or len(node_sets) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         outcomes = []
         for nodes in node_sets:
