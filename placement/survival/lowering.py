@@ -50,7 +50,13 @@ class Lowering:
         self.config = config
         self.state = state
         self.table = ScoreTable(config, state)
-        self.allowed = {unit.key: self.table.allowed(unit.key) for unit in self.table.units}
+        # Every unit's allowed nodes, one dictionary per distinct answer (most units share a few
+        # rows), so that a scenario filters each distinct one once.
+        distinct: dict[tuple[tuple[str, int], ...], dict[str, NodeScore]] = {}
+        self.allowed: dict[str, dict[str, NodeScore]] = {}
+        for unit in self.table.units:
+            found = self.table.allowed(unit.key)
+            self.allowed[unit.key] = distinct.setdefault(tuple((n, id(s)) for n, s in found.items()), found)
         self.unavailable = self.table.unavailable
         # Per primitive (in the order current_placement meets them), the keys it placed now.
         order: dict[str, None] = {}
@@ -126,17 +132,39 @@ class Lowering:
         part = current_placement(self.config, state, tuple(u for u in self.table.units if u.primitive in affected))
         by_key = self.table.by_key
 
-        def splice(before: dict, now: Mapping, primitive_of: Callable[[Any], str]) -> dict:
+        def splice(before: dict, whole: Mapping, now: Mapping, primitive_of: Callable[[Any], str]) -> Mapping:
             grouped = _grouped(now, primitive_of)
-            merged: dict = {}
+            dropped: list = []
+            for primitive in affected:
+                old = [entry[0] for entry in before.get(primitive, ())]
+                new = [entry[0] for entry in grouped.get(primitive, ())]
+                kept = set(new)
+                if new != [key for key in old if key in kept]:
+                    break  # a primitive's entries changed their order or gained one: splice in full
+                dropped.extend(key for key in old if key not in kept)
+            else:
+                # Each affected primitive kept some of its entries, in order: deleting the others
+                # from a copy and updating the kept ones in place gives the same order.
+                if not dropped and all(whole[key] == value for key, value in now.items()):
+                    return whole  # nothing moved (the lost nodes' copies are still there, unclean)
+                merged = dict(whole)
+                for key in dropped:
+                    del merged[key]
+                merged.update(now)
+                return merged
+            merged = {}
             for primitive in self.primitives:
                 merged.update(grouped.get(primitive, ()) if primitive in affected else before.get(primitive, ()))
             return merged
 
+        def primitive_of(key: str) -> str:
+            return by_key[key].primitive
+
         return Current(
-            nodes=splice(self._base_nodes, part.nodes, lambda key: by_key[key].primitive),
-            promoted=splice(self._base_promoted, part.promoted, lambda key: by_key[key].primitive),
-            instance_numbers=splice(self._base_numbers, part.instance_numbers, lambda pair: pair[0]),
+            nodes=splice(self._base_nodes, base.nodes, part.nodes, primitive_of),
+            promoted=splice(self._base_promoted, base.promoted, part.promoted, primitive_of),
+            instance_numbers=splice(self._base_numbers, base.instance_numbers, part.instance_numbers,
+                                    lambda pair: pair[0]),
         )
 
     @cached_property
@@ -177,11 +205,14 @@ class ScenarioScores(ScoreTable):
         self._base_allowed = lowering.allowed
         self._changed = changed
         self._fresh = fresh
+        self._filtered: dict[int, dict[str, NodeScore]] = {}  # id of a no-failure answer → this scenario's
 
     def allowed(self, key: str) -> dict[str, NodeScore]:
         if key in self._fresh:
             return super().allowed(key)
         before = self._base_allowed[key]
-        if self._changed.isdisjoint(before):
-            return dict(before)
-        return {node: score for node, score in before.items() if node not in self._changed}
+        found = self._filtered.get(id(before))
+        if found is None:
+            found = {node: score for node, score in before.items() if node not in self._changed}
+            self._filtered[id(before)] = found
+        return dict(found)  # a new dictionary, as `ScoreTable.allowed` gives
