@@ -4,7 +4,8 @@ A scenario's state is the current state with some nodes down (unclean, or offlin
 their copies dropped when fencing is off); the configuration is the same object. Most of
 `build_problem`'s work does not depend on that difference:
 
-* the units and the resource hierarchy depend on the configuration alone;
+* the units, the resource hierarchy and the constraints' links and precedences depend on
+  the configuration alone;
 * where each unit runs now (`current_placement`) is decided primitive by primitive, so
   only the primitives with a copy on a changed node need deciding again;
 * a unit's score on a node is its terms (locations, stickiness, failures, the node's base
@@ -19,7 +20,7 @@ changed primitives, whole score rows, promotion scores) afresh, exactly as `Scor
 does; `build_problem` does the rest as always. When a scenario differs from the
 no-failure state in anything else — or a node is a remote or guest node, whose
 availability follows its connection — the scenario gets a plain `ScoreTable` (sharing
-only the configuration's units and hierarchy). Tests check the derived problem against
+only what depends on the configuration alone). Tests check the derived problem against
 `build_problem` from scratch on random clusters.
 """
 
@@ -32,7 +33,7 @@ from typing import Any
 
 from placement.model import Config, NodeKind
 from placement.solve.availability import unavailable_reason
-from placement.solve.problem import Problem, build_problem
+from placement.solve.problem import Problem, build_problem, lower_constraints
 from placement.solve.scores import ScoreTable
 from placement.solve.terms import NodeScore
 from placement.solve.units import Current, current_placement
@@ -57,7 +58,7 @@ class Lowering:
         for unit in self.table.units:
             found = self.table.allowed(unit.key)
             self.allowed[unit.key] = distinct.setdefault(tuple((n, id(s)) for n, s in found.items()), found)
-        self.unavailable = self.table.unavailable
+        self.lowered = lower_constraints(config, self.table.hierarchy, self.table.units)
         # Per primitive (in the order current_placement meets them), the keys it placed now.
         order: dict[str, None] = {}
         for unit in self.table.units:
@@ -72,7 +73,7 @@ class Lowering:
         """`build_problem(config, state)`, reusing the no-failure lowering where it provably holds."""
         if config is not self.config:
             return build_problem(config, state)
-        return build_problem(config, state, self.scores(state))
+        return build_problem(config, state, self.scores(state), self.lowered)
 
     def scores(self, state: State) -> ScoreTable:
         """The score table of the configuration in ``state`` (a scenario of the no-failure state)."""
