@@ -15,8 +15,9 @@ their copies dropped when fencing is off); the configuration is the same object.
   ones, and on a node that went down it is not allowed. So its allowed nodes are the
   no-failure ones minus the lost nodes.
 
-`ScenarioScores` answers `allowed` that way and computes everything else (the units on
-changed primitives, whole score rows, promotion scores) afresh, exactly as `ScoreTable`
+`ScenarioScores` answers `allowed` that way (and a whole score row: the no-failure one with
+the lost nodes' reason to be down) and computes everything else (the units on changed
+primitives, promotion scores) afresh, exactly as `ScoreTable`
 does; `build_problem` does the rest as always. When a scenario differs from the
 no-failure state in anything else — or a node is a remote or guest node, whose
 availability follows its connection — the scenario gets a plain `ScoreTable` (sharing
@@ -51,13 +52,8 @@ class Lowering:
         self.config = config
         self.state = state
         self.table = ScoreTable(config, state)
-        # Every unit's allowed nodes, one dictionary per distinct answer (most units share a few
-        # rows), so that a scenario filters each distinct one once.
-        distinct: dict[tuple[tuple[str, int], ...], dict[str, NodeScore]] = {}
-        self.allowed: dict[str, dict[str, NodeScore]] = {}
-        for unit in self.table.units:
-            found = self.table.allowed(unit.key)
-            self.allowed[unit.key] = distinct.setdefault(tuple((n, id(s)) for n, s in found.items()), found)
+        self.allowed = {unit.key: self.table.allowed(unit.key) for unit in self.table.units}
+        self.scores_of = self.table.scores  # whole rows, built on first use (group leaders need them)
         self.lowered = lower_constraints(config, self.table.hierarchy, self.table.units)
         # Per primitive (in the order current_placement meets them), the keys it placed now.
         order: dict[str, None] = {}
@@ -192,10 +188,11 @@ def _grouped(mapping: Mapping, primitive_of: Callable[[Any], str]) -> dict[str, 
 
 
 class ScenarioScores(ScoreTable):
-    """A scenario's score table: `allowed` from the no-failure one where nothing about the unit changed.
+    """A scenario's score table: `allowed` and `scores` from the no-failure one where nothing about
+    the unit changed.
 
     ``changed`` are the nodes that went down (each now unavailable), ``fresh`` the units of
-    primitives with a copy on one of them (computed afresh, like everything but `allowed`).
+    primitives with a copy on one of them (computed afresh, like everything else).
     """
 
     def __init__(
@@ -206,14 +203,25 @@ class ScenarioScores(ScoreTable):
         self._base_allowed = lowering.allowed
         self._changed = changed
         self._fresh = fresh
-        self._filtered: dict[int, dict[str, NodeScore]] = {}  # id of a no-failure answer → this scenario's
+        self._scores_before = lowering.scores_of
+        self._down = {node: self.unavailable[node] for node in changed}  # each lost node, why it is down
 
     def allowed(self, key: str) -> dict[str, NodeScore]:
         if key in self._fresh:
             return super().allowed(key)
-        before = self._base_allowed[key]
-        found = self._filtered.get(id(before))
-        if found is None:
-            found = {node: score for node, score in before.items() if node not in self._changed}
-            self._filtered[id(before)] = found
-        return dict(found)  # a new dictionary, as `ScoreTable.allowed` gives
+        found = dict(self._base_allowed[key])  # a new dictionary, as `ScoreTable.allowed` gives
+        for node in self._changed:
+            found.pop(node, None)  # a lost node is unavailable: it allows nothing
+        return found
+
+    def scores(self, key: str) -> dict[str, NodeScore]:
+        if key in self._fresh:
+            return super().scores(key)
+        cached = self._scores.get(key)
+        if cached is None:
+            cached = dict(self._scores_before(key))
+            for node, why in self._down.items():
+                before = cached[node]  # the same terms, on a node that is down now
+                cached[node] = NodeScore(node, before.terms, before.entry, why)
+            self._scores[key] = cached
+        return cached

@@ -31,6 +31,7 @@ def _same(derived: Problem, scratch: Problem) -> None:
     for key, nodes in scratch.allowed.items():
         assert list(derived.allowed[key].items()) == list(nodes.items()), key
         assert [s.allowed for s in derived.allowed[key].values()] == [s.allowed for s in nodes.values()], key
+        assert list(derived.table.scores(key).items()) == list(scratch.table.scores(key).items()), key
     for name in FIELDS:
         assert getattr(derived, name) == getattr(scratch, name), name
     for name in ("nodes", "promoted", "instance_numbers"):
