@@ -15,14 +15,14 @@ their copies dropped when fencing is off); the configuration is the same object.
   ones, and on a node that went down it is not allowed. So its allowed nodes are the
   no-failure ones minus the lost nodes.
 
-`ScenarioScores` answers `allowed` that way (and a whole score row: the no-failure one with
-the lost nodes' reason to be down) and computes everything else (the units on changed
-primitives, promotion scores) afresh, exactly as `ScoreTable`
-does; `build_problem` does the rest as always. When a scenario differs from the
-no-failure state in anything else — or a node is a remote or guest node, whose
-availability follows its connection — the scenario gets a plain `ScoreTable` (sharing
-only what depends on the configuration alone). Tests check the derived problem against
-`build_problem` from scratch on random clusters.
+`ScenarioScores` answers `allowed` that way (and a whole score row: the no-failure one
+with the lost nodes' reason to be down) and computes everything else (the units of
+changed primitives, promotion scores) afresh, exactly as `ScoreTable` does;
+`build_problem` does the rest as always. When a scenario differs from the no-failure state
+in anything else — or a node is a remote or guest node, whose availability follows its
+connection — the scenario gets a plain `ScoreTable` (sharing only what depends on the
+configuration alone). `tests/survive/test_lowering.py` checks every derived problem,
+field by field, against `build_problem` from scratch on random clusters.
 """
 
 from __future__ import annotations
