@@ -77,6 +77,10 @@ class FailCount:
     node: str
     count: int
     last_failure: int | None = None  # seconds since the epoch
+    # The instance of a globally-unique clone the failures belong to (``web:1`` → "1"): each
+    # instance is a resource of its own there. None: every copy (an anonymous clone's fail
+    # count is the clone's, ``fail-count-web``).
+    clone_instance: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

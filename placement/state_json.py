@@ -54,8 +54,14 @@ def to_document(state: State) -> dict[str, Any]:
             for i in sorted(state.instances, key=lambda i: (i.resource, i.node, i.clone_instance or ""))
         ],
         "fail_counts": [
-            {"resource": f.resource, "node": f.node, "count": f.count, "last_failure": f.last_failure}
-            for f in sorted(state.fail_counts, key=lambda f: (f.resource, f.node))
+            {
+                "resource": f.resource,
+                "node": f.node,
+                "count": f.count,
+                "last_failure": f.last_failure,
+                **({"clone_instance": f.clone_instance} if f.clone_instance is not None else {}),
+            }
+            for f in sorted(state.fail_counts, key=lambda f: (f.resource, f.node, f.clone_instance or ""))
         ],
         "failed_operations": [
             {"resource": f.resource, "node": f.node, "operation": f.operation, "interval_ms": f.interval_ms,
@@ -169,13 +175,14 @@ def from_document(document: Any, path: str | None = None) -> State:
     fail_counts = []
     for index, raw in enumerate(read.typed(top.get("fail_counts", []), "fail_counts", list, [])):
         where = f"fail_counts[{index}]"
-        item = read.object(raw, where, {"resource", "node", "count", "last_failure"},
+        item = read.object(raw, where, {"resource", "node", "count", "last_failure", "clone_instance"},
                            {"resource", "node", "count"})
         fail_counts.append(FailCount(
             read.typed(item.get("resource", ""), f"{where}.resource", str, ""),
             read.typed(item.get("node", ""), f"{where}.node", str, ""),
             read.typed(item.get("count", 0), f"{where}.count", int, 0),
             read.typed(item.get("last_failure"), f"{where}.last_failure", int, None),
+            read.typed(item.get("clone_instance"), f"{where}.clone_instance", str, None),
         ))
     failed_operations = []
     for index, raw in enumerate(read.typed(top.get("failed_operations", []), "failed_operations", list, [])):

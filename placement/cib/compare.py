@@ -89,7 +89,7 @@ def _solution(problem: Problem, entries: Iterable[Entry]) -> Solution | None:
     """Entries as a `Solution`.
 
     A unique clone's copies are listed by primitive and node only, so each is matched to
-    an instance: the one already running on that node if any, else one allowed there
+    an instance: the one already running on that node if it may stay, else one allowed there
     (a maximum matching), else any left — so a copy is never charged with another
     instance's ban just because of the order the entries come in.
     """
@@ -122,8 +122,8 @@ def _instances(problem: Problem, units: list, listed: list[tuple[str, str]]) -> 
     current = problem.table.current
     chosen: dict[int, str] = {}
     free = [unit.key for unit in units]
-    for index, (_, node) in enumerate(listed):  # the instance already there keeps its copy
-        here = next((key for key in free if node in current.of(key)), None)
+    for index, (_, node) in enumerate(listed):  # the instance already there keeps its copy, if it may
+        here = next((key for key in free if node in current.of(key) and node in problem.allowed.get(key, {})), None)
         if here is not None:
             chosen[index] = here
             free.remove(here)

@@ -190,8 +190,11 @@ def _colocation(document: Document, element: Element, refs: References, warnings
             id=cid,
             span=document.span(element),
         )
-    dependent = refs.expand(document.require(element, "rsc"))
-    primary = refs.expand(document.require(element, "with-rsc"))
+    dependent_name, primary_name = document.require(element, "rsc"), document.require(element, "with-rsc")
+    dependent, primary = refs.expand(dependent_name), refs.expand(primary_name)
+    if dependent_name not in refs.resources and primary_name not in refs.resources:
+        # compat(pacemaker): unpack_colocation_tags — "two templates or tags cannot be colocated".
+        raise Skip("two templates or tags cannot be colocated")
     dependent_role = _colocation_role(document, element, "rsc-role", warnings)
     primary_role = _colocation_role(document, element, "with-rsc-role", warnings)
     influence = None

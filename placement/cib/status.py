@@ -25,7 +25,7 @@ from placement.cib.values import is_true, parse_int_prefix, parse_score_or_none,
 from placement.cib.xml import Document
 from placement.errors import Unsupported
 from placement.hierarchy import Hierarchy
-from placement.model import Config, NodeKind, NoQuorumPolicy, Primitive, Role, frozen_map
+from placement.model import Clone, Config, NodeKind, NoQuorumPolicy, Primitive, Role, frozen_map
 from placement.remote import is_hosted
 from placement.score import add
 from placement.state import FailCount, FailedOperation, Instance, NodeState, NodeStatus, State
@@ -321,8 +321,9 @@ def _fail_counts(
     """
     per_operation = not version_below(feature_set, "3.0.13")
     primitives = config.primitives
-    counts: dict[tuple[str, str], int] = {}
-    last: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[str, str, str | None], int] = {}
+    last: dict[tuple[str, str, str | None], int] = {}
+    unique = _unique_clone_children(config)
     for name in sorted(nodes):
         for attribute, value in nodes[name].attributes.items():
             match = _FAIL_ATTRIBUTE.match(attribute)
@@ -331,21 +332,40 @@ def _fail_counts(
             resource = _primitive_id(match.group(2), primitives)
             if resource is None:
                 continue  # failures of a resource no longer configured
-            key = (resource, name)
+            # compat(pacemaker): generate_fail_regex keeps a unique clone's instance number.
+            instance = _INSTANCE.match(match.group(2))
+            key = (resource, name, instance.group(2) if instance and resource in unique else None)
             if match.group(1) == "fail-count":
                 counts[key] = add(counts.get(key, 0), max(parse_score_or_none(value) or 0, 0))
             else:
                 last[key] = max(last.get(key, 0), parse_int_prefix(value))
-    for (resource, node), count in sorted(counts.items()):
+    for (resource, node, instance), count in sorted(counts.items(), key=_fail_key):
         container = containers.get(resource)
         if container in primitives:
-            counts[(container, node)] = add(counts.get((container, node), 0), count)
-            last[(container, node)] = max(last.get((container, node), 0), last.get((resource, node), 0))
+            inherited = (container, node, None)
+            counts[inherited] = add(counts.get(inherited, 0), count)
+            last[inherited] = max(last.get(inherited, 0), last.get((resource, node, instance), 0))
     return [
-        FailCount(resource, node, count, last.get((resource, node)) or None)
-        for (resource, node), count in sorted(counts.items())
+        FailCount(resource, node, count, last.get((resource, node, instance)) or None, instance)
+        for (resource, node, instance), count in sorted(counts.items(), key=_fail_key)
         if count > 0
     ]
+
+
+def _fail_key(item: tuple[tuple[str, str, str | None], int]) -> tuple[str, str, str]:
+    resource, node, instance = item[0]
+    return resource, node, instance or ""
+
+
+def _unique_clone_children(config: Config) -> frozenset[str]:
+    """Primitives inside a globally-unique clone (their instances fail on their own)."""
+    hierarchy = Hierarchy(config)
+    return frozenset(
+        primitive
+        for item in config.resources.values()
+        if isinstance(item, Clone) and item.globally_unique
+        for primitive in hierarchy.primitives_in(item.id)
+    )
 
 
 def _primitive_id(history_id: str, primitives: dict[str, Primitive]) -> str | None:

@@ -167,7 +167,17 @@ def _around_greedy(
 
     solver_options = _options(options)
     deadline = began + solver_options.time_limit
-    outcome = replan(problem, current, solver_options, deadline, base=reference, seeds=regretful(problem, reference))
+    # (Pacemaker's whole answer is the tie-break reference too: a neighbourhood's own greedy
+    # answer would not see the units left out of it, nor their share of §6.2's node counts.)
+    outcome = replan(
+        problem,
+        current,
+        solver_options,
+        deadline,
+        base=reference,
+        seeds=regretful(problem, reference),
+        reference=reference,
+    )
     if outcome is None:
         return None
     pairs = sum(len(nodes) for nodes in problem.allowed.values())

@@ -50,7 +50,7 @@ def held_copies(
     for unit in units:
         keys_of.setdefault(unit.primitive, []).append(unit.key)
     # Primitives with a copy that needs a stop the cluster may not run.
-    stuck = {i.resource for i in state.instances if i.failed and not i.managed}
+    stuck = blocked_primitives(config, state, units)
     if not stuck:
         return {}
     orders = [p for p in precedences if p.symmetrical and p.require_all and p.then.role is None]
@@ -76,6 +76,27 @@ def held_copies(
     return result
 
 
+def blocked_primitives(config: Config, state: State, units: Iterable[Unit]) -> set[str]:
+    """Primitives with a *blocked* copy: failed, and unmanaged because of that failure.
+
+    compat(pacemaker): ``pe_rsc_block`` — set by ``on-fail=block`` and by a stop that can
+    neither succeed nor be fenced around (``check_recoverable``). A failed copy of a
+    resource that is unmanaged anyway (``is-managed=false``, maintenance of the resource,
+    the cluster or its node) is not blocked: nothing was going to stop or start it, so
+    nothing ordered after it waits (``pcmk__update_action_for_orderings`` tests the flag).
+    """
+    managed = {unit.primitive for unit in units if unit.managed}
+    return {
+        i.resource
+        for i in state.instances
+        if i.failed
+        and not i.managed
+        and i.resource in managed
+        and state.node(i.node).status is not NodeStatus.MAINTENANCE
+        and not (i.node in config.nodes and config.nodes[i.node].maintenance)
+    }
+
+
 def _stops_after(config: Config, hierarchy: Hierarchy, primitive: str, orders: list[Precedence]) -> list[str]:
     """Primitives whose stop must wait for ``primitive``'s stop."""
     found: list[str] = []
@@ -99,16 +120,18 @@ def _primitives(config: Config, hierarchy: Hierarchy, resource: str) -> list[str
     return hierarchy.primitives_in(resource)
 
 
-def waits_for_blocked_start(state: State, units: Iterable[Unit], precedences: Iterable[Precedence]) -> dict[str, str]:
+def waits_for_blocked_start(
+    config: Config, state: State, units: Iterable[Unit], precedences: Iterable[Precedence]
+) -> dict[str, str]:
     """Unit → why it may not run, for the units whose start follows a start that may not
     run (the recovery of a blocked copy).
 
     Only a copy outside clones is followed this way: a clone's other copies start without it.
     """
-    stuck = {i.resource for i in state.instances if i.failed and not i.managed}
+    units = tuple(units)
+    stuck = blocked_primitives(config, state, units)
     if not stuck:
         return {}
-    units = tuple(units)
     by_key = {unit.key: unit for unit in units}
     stuck_keys = {unit.key for unit in units if unit.primitive in stuck and unit.clone is None}
     if not stuck_keys:

@@ -12,7 +12,17 @@ import math
 import time
 from dataclasses import dataclass
 
-from placement.solve import clone, colocation, group, objective, order, promotable, relaxation, utilization
+from placement.solve import (
+    clone,
+    coloc_lift,
+    colocation,
+    group,
+    objective,
+    order,
+    promotable,
+    relaxation,
+    utilization,
+)
 from placement.solve.context import EncodeContext, hint_values
 from placement.solve.cp_model_import import cp_model
 from placement.solve.evaluate import violations
@@ -27,7 +37,7 @@ ENCODERS = {
 }
 # Encoders of the structure every problem has, in the order they must run
 # (promotion variables first: role-restricted colocations refer to them).
-STRUCTURE = (promotable.encode, clone.encode, group.encode, utilization.encode)
+STRUCTURE = (promotable.encode, clone.encode, group.encode, utilization.encode, coloc_lift.encode)
 
 
 @dataclass(frozen=True)

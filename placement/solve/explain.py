@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from placement.errors import InvalidInput
 from placement.model import Config, Span
-from placement.solve import cpsat, objective, promotable
+from placement.solve import coloc_lift, cpsat, objective, promotable
 from placement.solve.cp_model_import import cp_model
 from placement.solve.problem import Problem, build_problem
 from placement.solve.refs import Ref
@@ -120,6 +120,12 @@ def _why_not(problem: Problem, placement: Placement, key: str) -> list[str]:
         reason = problem.not_running.get(other)
         if reason is not None and other != key:
             lines.append(f"  and {shown} cannot run: {reason}")
+    # The nodes the constraints above never needed to rule out: the score table did.
+    allowed = problem.allowed.get(key, {})
+    for node, score in problem.table.scores(key).items():
+        reason = None if node in allowed else score.why_not()
+        if reason is not None:
+            lines.append(f"  and not on {node}: {reason}")
     return lines
 
 
@@ -140,6 +146,8 @@ def _describe(problem: Problem) -> dict[str, list[tuple[str, dict[str, str]]]]:
             span = problem.config.resources[unit.group].span
             text = f"group {unit.group}: {unit.key} runs only with {unit.after}{where(span)}"
             found.setdefault(unit.group, []).append((text, {unit.key: unit.key, unit.after: unit.after}))
+    for name, described in coloc_lift.describe(problem).items():
+        found.setdefault(name, []).append(described)
     for head, keys in promotable.copies(problem).items():
         unit = problem.by_key[head]
         assert unit.clone is not None

@@ -14,8 +14,8 @@ copies first, then the rest; promotion is decided after placement; mandatory ord
 block.
 
 Deliberate simplifications (documented in docs/solver.md): clone instances feel no
-influence from their dependents, and a dependent's own finite colocations are never rolled
-back. The objective only uses this answer as a reference and hint, so these only change
+influence from their dependents, and a rolled-back colocation is not archived and restored
+later (``apply_this_with``'s archive). The objective only uses this answer as a reference and hint, so these only change
 which of several equally good placements is preferred.
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import cmp_to_key
 
 from placement.bundle import containers as bundle_containers
-from placement.model import Group, Strategy
+from placement.model import Clone, Group, Strategy
 from placement.remote import hosting_resources
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
@@ -135,7 +135,11 @@ class _Run:
 
     def head_scores(self, unit: Unit, candidates: list[str]) -> dict[str, int]:
         """compat(pacemaker): ``apply_this_with`` — the colocations folded in one at a time,
-        a finite negative one rolled back when it would leave no node with a score ≥ 0."""
+        a finite one rolled back when it would leave no node with a score ≥ 0
+        (``pcmk__apply_coloc_to_weights``). A finite colocation with a clone is applied once
+        per copy of the clone, each with its own rollback (``pcmk__clone_apply_coloc_score``
+        walks the instances): of two copies apart by -10, the second is rolled back when
+        both nodes would be below 0."""
         allowed = self.problem.allowed.get(unit.key, {})
         table = {n: allowed[n].total if n in allowed else -INFINITY for n in candidates}
         for link in self.links_of.get(unit.key, ()):
@@ -143,15 +147,36 @@ class _Run:
             where = self._primary_places(unit, link) if link.dependent.role is None else None
             if where is None:
                 continue  # the link adds nothing to any node (and so rolls nothing back)
-            applied = dict(table)
-            for node in candidates:
-                delta = self._delta(unit, link, node, where)
-                if delta is not None:
-                    applied[node] = add(applied[node], delta)
-            if -INFINITY < link.score < 0 and not any(v >= 0 for v in applied.values()):
-                continue
-            table = applied
+            finite = -INFINITY < link.score < INFINITY
+            steps = self._copies_of_clone(unit, link) if finite and where else None
+            for step in steps or (where,):
+                applied = dict(table)
+                for node in candidates:
+                    delta = self._delta(unit, link, node, step)
+                    if delta is not None:
+                        applied[node] = add(applied[node], delta)
+                if finite and not any(v >= 0 for v in applied.values()):
+                    continue
+                table = applied
         return table
+
+    def _copies_of_clone(self, unit: Unit, link) -> list[frozenset] | None:
+        """The attribute value of each copy of a clone primary, in instance order (a clone's
+        anonymous copies in node order); None when the primary is not a clone."""
+        hierarchy = self.problem.hierarchy
+        if hierarchy.clone_of(link.primary.resource) is None and not isinstance(
+            self.problem.config.resources.get(link.primary.resource), Clone
+        ):
+            return None
+        found = []
+        for key in link.primary.units:
+            if key == unit.key:
+                continue
+            placed = self.placed.get(key, ())
+            for node in sorted(placed, key=self.position.__getitem__):
+                if role_matches(link.primary.role, node in self.promoted.get(key, ())):
+                    found.append(frozenset({self.problem.attribute(node, link.attribute)}))
+        return found
 
     def fits(self, units: list[Unit], node: str) -> bool:
         if not self.checked:
@@ -197,12 +222,15 @@ class _Run:
                     values[node] = score.total
         else:
             values = self.head_scores(members[0], candidates)
-            for node in candidates:
-                for unit in members[1:]:
-                    score = self.node_score(unit, node)
-                    # Later members may only pull, never stop the first one (their part is rolled back).
-                    if score > -INFINITY:
-                        values[node] = add(values[node], score)
+            # compat(pacemaker): pcmk__add_colocated_node_scores — each later member's scores
+            # are one step (the next member's are merged inside it): a step that leaves no
+            # node at 0 or more is rolled back, and the members after it with it. A later
+            # member banned from a node keeps the group off it while other nodes remain.
+            for unit in members[1:]:
+                step = {node: add(value, self.node_score(unit, node)) for node, value in values.items()}
+                if not any(value >= 0 for value in step.values()):
+                    break
+                values = step
         influencing = self._influencing(members)
         if influencing and values:
             # compat(pacemaker): §5 ``apply_with_this`` — the dependents' attenuated preferences.
@@ -402,7 +430,10 @@ class _Run:
         for node in sorted(self.problem.table.current.of(head.key)):
             if len(used) >= limit or node in used or node not in available:
                 continue
-            if share >= 1 and self.choose(members, [node], frozenset({node})) == node:
+            # compat(pacemaker): allocate_instance keeps a copy where it runs only if that
+            # node scores at least as well as the best free one ("… because X is better").
+            values = self.values(members, [n for n in available if n not in used])
+            if share >= 1 and values.get(node, -INFINITY) >= max(0, max(values.values(), default=0)):
                 self._take_copy(members, node)
                 used.add(node)
         while len(used) < limit:

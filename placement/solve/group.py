@@ -17,10 +17,21 @@ if TYPE_CHECKING:
 KIND = "group"
 
 
+def _chained(problem: Problem, after: str | None) -> bool:
+    """Whether a member's tie to the member before it is part of ``problem``.
+
+    A problem scoped to some units (`Problem.scope`) that leaves the predecessor out is a
+    relaxation (`placement.solve.incremental.relaxed`: every tie to a unit outside is
+    dropped); holding the member to a predecessor that has no variables would forbid it
+    everywhere and make that bound too low. (`restrict` always keeps whole group copies.)
+    """
+    return after is not None and (problem.scope is None or after in problem.scope)
+
+
 def encode(ctx: EncodeContext, problem: Problem) -> None:
     """Each member copy on a node implies its predecessor's copy on that node."""
     for unit in problem.units:
-        if unit.after is None:
+        if not _chained(problem, unit.after):
             continue
         name = unit.group or unit.key
         for node in problem.nodes_of(unit.key):
@@ -36,7 +47,7 @@ def check(view: SolutionView) -> list[str]:
     """Group chain violations in a candidate solution."""
     problems = []
     for unit in view.problem.units:
-        if unit.after is None:
+        if not _chained(view.problem, unit.after):
             continue
         for node in view.solution.nodes(unit.key) - view.solution.nodes(unit.after):
             if (unit.key, node) in view.problem.exempt:

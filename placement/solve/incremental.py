@@ -38,7 +38,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from placement.solve import colocation, objective, promotable
+from placement.solve import coloc_lift, colocation, objective, promotable
 from placement.solve.colocation import Link
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
@@ -74,6 +74,8 @@ def displaced(problem: Problem, current: Solution) -> set[str]:
     # free as a whole: pinned, its members would be left alone in that state.
     for head, _node in promotable.partial(problem, current):
         found.update(promotable.copies(problem)[head])
+    # A copy on a node only its colocations lift, whose primaries have gone from there.
+    found |= coloc_lift.broken(problem, current)
     return found | _over_clone_limits(problem, current)
 
 
@@ -245,6 +247,9 @@ def restrict(problem: Problem, free: set[str], current: Solution) -> Problem:
         not_running={key: why for key, why in problem.not_running.items() if key in kept},
         exempt=frozenset(pair for pair in problem.exempt if pair[0] in kept),
         scope=frozenset(kept),
+        # Pinned partners keep no condition: their primaries may lie outside (links dropped);
+        # `replan` checks the merged answer against the whole problem.
+        lifted={key: nodes for key, nodes in problem.lifted.items() if key in free},
     )
 
 
@@ -391,6 +396,8 @@ def relaxed(problem: Problem, free: set[str]) -> Problem:
         not_running={key: why for key, why in problem.not_running.items() if key in free},
         exempt=frozenset(pair for pair in problem.exempt if pair[0] in free),
         scope=frozenset(free),
+        # A lift's primaries may be pinned (gone here): without the condition the bound stays high.
+        lifted={},
     )
 
 

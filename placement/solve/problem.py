@@ -25,10 +25,12 @@ from placement.model import (
     Role,
     Strategy,
 )
-from placement.solve import colocation, hosting, order
+from placement.solve import coloc_lift, colocation, hosting, order
 from placement.solve.availability import can_fence, fence_devices, quorum_effect
 from placement.solve.blocked_stops import held_copies, unmanaged_members, waits_for_blocked_start
+from placement.solve.first_order import drop_shadowed
 from placement.solve.group_scores import lifted_nodes
+from placement.solve.influence_lift import lifted_by_pull
 from placement.solve.probes import waiting_starts
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
@@ -70,6 +72,9 @@ class Problem:
     # (`placement.solve.incremental.restrict`) covers only what it may move and what touches
     # it, so everything built from it — the model, the checks, the bounds — stays that small.
     scope: frozenset[str] | None = None
+    # unit → nodes its own score rules out but its finite colocations may lift: it may run
+    # there only while they bring its score to 0 (`placement.solve.coloc_lift`).
+    lifted: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def limit_with_exempt(self, key: str, limit: int) -> int:
         """A copy limit raised to what is left alone already, so leaving it alone stays feasible."""
@@ -220,6 +225,7 @@ def build_problem(
     # Group members scored on their own, whose later members may lift a node (`group_scores`).
     leaders = {unit.after for unit in table.units if unit.after is not None}
     followed: list[str] = []
+    scored: list[str] = []  # units whose allowed nodes are their score table's, nothing pinned
     # (Per unit only what it needs: most units are neither stuck nor pinned, and their
     # allowed nodes come from the score table without building their whole score row.)
     for unit in table.units:
@@ -257,6 +263,7 @@ def build_problem(
             allowed[key] = {n: s for n, s in table.scores(key).items() if s.allowed or n in keep}
         else:
             allowed[key] = table.allowed(key)
+            scored.append(key)
         if key in leaders:
             followed.append(key)
         if not allowed[key]:
@@ -265,6 +272,20 @@ def build_problem(
         allowed[key] = {**allowed[key], **nodes}
         if allowed[key]:
             not_running.pop(key, None)
+    lowered = lowered if lowered is not None else lower_constraints(config, hierarchy, table.units)
+    relations = list(lowered.relations)
+    lifted: dict[str, frozenset[str]] = {}
+    links = [r for r in relations if isinstance(r, colocation.Link)]
+    for key, nodes in coloc_lift.candidates(table, links, scored).items():
+        allowed[key] = {n: s for n in table.nodes if (s := allowed[key].get(n) or nodes.get(n)) is not None}
+        lifted[key] = frozenset(nodes)
+        not_running.pop(key, None)
+    # (The walk over the colocation graph reads only the table, the links and node attributes.)
+    provisional = Problem(config, state, hierarchy, table, allowed, {}, set(), {}, {}, {}, links, [], None)
+    for key, nodes in lifted_by_pull(provisional, scored).items():
+        allowed[key] = {n: s for n in table.nodes if (s := allowed[key].get(n) or nodes.get(n)) is not None}
+        lifted[key] = lifted.get(key, frozenset()) - nodes.keys()  # allowed outright now
+        not_running.pop(key, None)
     for key, why in waiting_starts(table).items():
         running = table.current.of(key)
         allowed[key] = {node: score for node, score in allowed.get(key, {}).items() if node in running}
@@ -273,16 +294,16 @@ def build_problem(
     promotable, pinned_promoted = _promotion(
         table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable
     )
-    lowered = lowered if lowered is not None else lower_constraints(config, hierarchy, table.units)
-    relations = list(lowered.relations)
     relations.extend(hosting.lower(config, lowered.resolver, table.units, allowed))
     links = [r for r in relations if isinstance(r, colocation.Link)]
-    precedences = [r for r in relations if isinstance(r, order.Precedence)]
+    precedences = drop_shadowed(config, [r for r in relations if isinstance(r, order.Precedence)])
     _hold_blocked_stops(table, hierarchy, state, config, precedences, allowed, pinned, frozen, blocked, not_running)
     capacity = None
     if config.cluster.strategy is not Strategy.DEFAULT:
         capacity = {name: dict(node.capacity) for name, node in config.nodes.items()}
     exempt = frozenset((key, node) for key, nodes in pinned.items() for node in nodes)
+    # (Waiting starts and blocked stops may have taken lifted nodes away again.)
+    lifted = {key: kept for key, nodes in lifted.items() if (kept := nodes & allowed.get(key, {}).keys())}
     return Problem(
         config,
         state,
@@ -299,6 +320,7 @@ def build_problem(
         capacity,
         not_running,
         exempt,
+        lifted=lifted,
     )
 
 
@@ -322,7 +344,7 @@ def _hold_blocked_stops(
         state, table.units, table.current.nodes, lambda key, node: node in allowed.get(key, {})
     )
     _pin(table, held, allowed, pinned, frozen, blocked, not_running)
-    stopped.update(waits_for_blocked_start(state, table.units, precedences))
+    stopped.update(waits_for_blocked_start(config, state, table.units, precedences))
     for key, why in stopped.items():
         if key not in frozen and key not in pinned:
             allowed[key] = {}

@@ -2,8 +2,8 @@
 
 This is the pure function behind `placement scores` and the explanations: the solver reads
 the same table for its variables (only allowed pairs get one) and objective weights.
-Terms are folded in Pacemaker's order: node base score, locations, stickiness,
-failures, target-role.
+Terms are folded in Pacemaker's order: node base score, a copy running unmanaged,
+locations, stickiness, failures, target-role.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from placement.state import FailCount, State
 TARGET_ROLE_STOPPED = Term("target-role", "Stopped", -INFINITY)
 TARGET_ROLE_UNPROMOTED = Term("target-role", "Unpromoted", -INFINITY)
 EXCLUSIVE_DISCOVERY = Term("discovery", "not an exclusive-discovery node", -INFINITY)
+# compat(pacemaker): native_add_running — a copy found running unmanaged (is-managed=false,
+# maintenance, a blocked failure) gets +INFINITY on its node ("not_managed_default"), which
+# every fold over it sees: a group's earlier members are lifted there (`group_scores`), a
+# colocated primary is pulled there. It stays where it is anyway (pinned, §4).
+UNMANAGED_HERE = Term("unmanaged", "runs here", INFINITY)
+UNMANAGED_LATER = Term("group", "a later member runs here unmanaged", INFINITY)
 
 
 class ScoreTable:
@@ -74,7 +80,7 @@ class ScoreTable:
         self._located: dict[str, tuple[dict[str, list[Term]], frozenset[str] | None]] = {}
         # Node scores by node, entry and the identities of their terms (kept alive by the scores).
         self._shared: dict[tuple, NodeScore] = {}
-        self._thresholds: dict[tuple[str, str], Term | None] = {}
+        self._thresholds: dict[tuple[str, str, str | None], Term | None] = {}
 
     @cached_property
     def _clone_members(self) -> dict[str, list[str]]:
@@ -146,16 +152,53 @@ class ScoreTable:
         meta = self.meta(unit.primitive)
         located, exclusive = self._locations_of(unit)
         sticky = stickiness.stickiness_terms(unit, meta, self.current.of(unit.key))
+        held = self._held_terms(unit)
         banned_by_role = meta.target_role is Role.STOPPED
         failed = self._failure_terms_by_node(unit) if self.state.fail_counts else {}
         row = self._row(banned_by_role, exclusive)
         own: dict[str, NodeScore] = {}
-        if located or sticky or failed:
+        if located or sticky or failed or held:
             default = self._rows[row]
-            for node in located.keys() | sticky.keys() | failed.keys():
+            for node in located.keys() | sticky.keys() | failed.keys() | held.keys():
                 if node in default:
-                    own[node] = self._node_score(node, located, exclusive, sticky, failed, banned_by_role)
+                    here = held.get(node)
+                    own[node] = self._node_score(node, located, exclusive, sticky, failed, banned_by_role, here)
         return row, own
+
+    @cached_property
+    def _unmanaged_copies(self) -> dict[str, frozenset[str]]:
+        """Primitive → the nodes where a copy of it runs unmanaged."""
+        found: dict[str, set[str]] = {}
+        for instance in self.state.instances:
+            if not instance.managed:
+                found.setdefault(instance.resource, set()).add(instance.node)
+        return {rid: frozenset(nodes) for rid, nodes in found.items()}
+
+    def _held_terms(self, unit: Unit) -> dict[str, Term]:
+        """+INFINITY where the unit runs unmanaged (`UNMANAGED_HERE`), and where a later
+        member of its group does (`UNMANAGED_LATER`): Pacemaker folds the later members'
+        scores into an earlier one's when it places the group, so the group goes where its
+        unmanaged member is held, unless a ban forbids it."""
+        if not self.state.instances or not self._unmanaged_copies:
+            return {}
+        found: dict[str, Term] = {}
+        later = self._next_member.get(unit.key) if unit.clone is None else None
+        while later is not None:
+            for node in self._unmanaged_nodes(self.by_key[later]):
+                found[node] = UNMANAGED_LATER
+            later = self._next_member.get(later)
+        for node in self._unmanaged_nodes(unit):
+            found[node] = UNMANAGED_HERE
+        return found
+
+    def _unmanaged_nodes(self, unit: Unit) -> frozenset[str]:
+        nodes = self._unmanaged_copies.get(unit.primitive)
+        return nodes & self.current.of(unit.key) if nodes else frozenset()
+
+    @cached_property
+    def _next_member(self) -> dict[str, str]:
+        """Group member key → the next member's key in the same copy."""
+        return {unit.after: unit.key for unit in self.units if unit.after is not None}
 
     def _locations_of(self, unit: Unit) -> tuple[dict[str, list[Term]], frozenset[str] | None]:
         """Location terms and exclusive nodes of the unit's primitive, once per primitive."""
@@ -175,9 +218,12 @@ class ScoreTable:
         sticky: dict[str, Term],
         failed: dict[str, list[Term]],
         banned_by_role: bool,
+        held: Term | None = None,
     ) -> NodeScore:
         """The score of a unit on a node where it has terms of its own, in Pacemaker's order."""
         terms = list(self._base_terms[node])
+        if held is not None:
+            terms.append(held)
         here = located.get(node)
         if here:
             terms.extend(here)
@@ -235,13 +281,15 @@ class ScoreTable:
             found.setdefault((failure.resource, failure.node), []).append(failure)
         return found
 
-    def _threshold(self, primitive: str, node: str) -> Term | None:
-        """The migration-threshold ban of ``primitive`` on ``node``, computed once (and so one object)."""
-        key = (primitive, node)
+    def _threshold(self, primitive: str, node: str, instance: str | None = None) -> Term | None:
+        """The migration-threshold ban of ``primitive`` (instance ``instance`` of a unique
+        clone: only its own failures count) on ``node``, computed once (and so one object)."""
+        key = (primitive, node, instance)
         if key not in self._thresholds:
-            self._thresholds[key] = failures.threshold_term(
-                self.state, primitive, node, self.meta(primitive), self._failures_by_key.get(key, ())
-            )
+            found = self._failures_by_key.get((primitive, node), ())
+            if instance is not None:
+                found = [f for f in found if f.clone_instance in (None, instance)]
+            self._thresholds[key] = failures.threshold_term(self.state, primitive, node, self.meta(primitive), found)
         return self._thresholds[key]
 
     def _failure_terms_by_node(self, unit: Unit) -> dict[str, list[Term]]:
@@ -251,8 +299,11 @@ class ScoreTable:
         if len(primitives) > 1:
             entries.sort(key=lambda entry: entry[0])  # the state's order, as one pass over it would see them
         found: dict[str, list[Term]] = {}
+        instance = None if unit.instance is None else str(unit.instance)
         for _position, failure in entries:
-            term = self._threshold(failure.resource, failure.node)
+            if instance is not None and failure.clone_instance not in (None, instance):
+                continue  # another instance's failures (a unique clone's instances are apart)
+            term = self._threshold(failure.resource, failure.node, instance)
             if term is not None and term not in found.get(failure.node, []):
                 found.setdefault(failure.node, []).append(term)
         return found

@@ -8,12 +8,14 @@ their copies dropped when fencing is off); the configuration is the same object.
   the configuration alone;
 * where each unit runs now (`current_placement`) is decided primitive by primitive, so
   only the primitives with a copy on a changed node need deciding again;
-* a unit's score on a node is its terms (locations, stickiness, failures, the node's base
-  score) plus whether the node is available. If nothing about the unit changed (same
-  copies now, hence same stickiness; same fail counts, node attributes and DC, hence
-  same location and failure terms), its scores on the unchanged nodes are the no-failure
-  ones, and on a node that went down it is not allowed. So its allowed nodes are the
-  no-failure ones minus the lost nodes.
+* a unit's score on a node is its terms (locations, stickiness, failures, a copy held
+  there unmanaged — its own or a later group member's —, the node's base score) plus
+  whether the node is available. If nothing about the unit's resource changed (no copy of
+  it on a lost node, hence the same copies now and the same stickiness and unmanaged
+  terms; the same fail counts, node attributes and DC, hence the same location and failure
+  terms), its scores on the unchanged nodes are the no-failure ones, and on a node that
+  went down it is not allowed. So its allowed nodes are the no-failure ones minus the
+  lost nodes.
 
 `ScenarioScores` answers `allowed` that way (and a whole score row: the no-failure one
 with the lost nodes' reason to be down) and computes everything else (the units of
@@ -61,8 +63,15 @@ class Lowering:
             order.setdefault(unit.primitive, None)
         self.primitives = tuple(order)
         self.keys_of: dict[str, list[str]] = {}
+        # A unit's scores may read its fellow members' copies (a group goes where a member is
+        # held unmanaged), so a resource is computed afresh as a whole: its keys by top-level resource.
+        self.root_of: dict[str, str] = {}
+        self.keys_in: dict[str, list[str]] = {}
+        hierarchy = self.table.hierarchy
         for unit in self.table.units:
             self.keys_of.setdefault(unit.primitive, []).append(unit.key)
+            root = self.root_of.setdefault(unit.primitive, hierarchy.root(unit.primitive))
+            self.keys_in.setdefault(root, []).append(unit.key)
         self.cluster_only = all(node.kind is NodeKind.CLUSTER for node in config.nodes.values())
 
     def problem(self, config: Config, state: State) -> Problem:
@@ -82,7 +91,8 @@ class Lowering:
         affected = {i.resource for i in self.state.instances if i.node in changed}
         affected.update(i.resource for i in state.instances if i.node in changed)
         current = self._current(state, affected)
-        fresh = frozenset(key for primitive in affected for key in self.keys_of.get(primitive, ()))
+        roots = {self.root_of[primitive] for primitive in affected if primitive in self.root_of}
+        fresh = frozenset(key for root in roots for key in self.keys_in[root])
         return ScenarioScores(self, state, current, frozenset(changed), fresh)
 
     def _changed_nodes(self, state: State) -> set[str] | None:
@@ -192,7 +202,7 @@ class ScenarioScores(ScoreTable):
     the unit changed.
 
     ``changed`` are the nodes that went down (each now unavailable), ``fresh`` the units of
-    primitives with a copy on one of them (computed afresh, like everything else).
+    the (top-level) resources with a copy on one of them (computed afresh, like everything else).
     """
 
     def __init__(

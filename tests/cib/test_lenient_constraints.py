@@ -16,9 +16,13 @@ import pytest
 
 from placement.cib import import_cib
 from placement.model import Colocation, Location, Order, OrderKind
-from tests.cib.cibxml import cib, dummy, our_placement, pacemaker_placement
+from tests.cib.cibxml import cib, dummy, option, our_placement, pacemaker_placement
 
 THREE = dummy("a") + dummy("b") + dummy("c")
+TAGS = (
+    '<tags><tag id="first-tag"><obj_ref id="a"/></tag>'
+    '<tag id="other-tag"><obj_ref id="b"/><obj_ref id="c"/></tag></tags>'
+)
 
 # name → (constraints XML, what the import must hold, a word of the expected warning)
 CASES = {
@@ -81,6 +85,12 @@ CASES = {
         lambda cs: cs == (),
         "resource-discovery",
     ),
+    # unpack_colocation_tags: "two templates or tags cannot be colocated" (template-coloc-3)
+    "colocation-of-two-tags": (
+        '<rsc_colocation id="col" rsc="first-tag" with-rsc="other-tag" score="INFINITY"/>',
+        lambda cs: cs == (),
+        "two templates or tags",
+    ),
     # pcmk__xe_get_bool_attr fails: the default symmetry
     "order-symmetrical-not-a-boolean": (
         '<rsc_order id="o" first="a" then="b" kind="Mandatory" symmetrical="perhaps"/>',
@@ -92,7 +102,8 @@ CASES = {
 
 def _write(tmp_path: Path, name: str) -> Path:
     path = tmp_path / f"{name}.xml"
-    path.write_text(cib(THREE, CASES[name][0]))
+    # (Fencing off: with fencing on and no device Pacemaker would start nothing at all.)
+    path.write_text(cib(THREE, CASES[name][0], extra=TAGS, options=option("stonith-enabled", "false")))
     return path
 
 

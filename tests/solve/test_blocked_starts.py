@@ -11,11 +11,13 @@ Pacemaker's own placement of the same CIB.
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.cib.cibxml import ONLINE, agreed_placement, cib, dummy, option
+from tests.cib.cibxml import ONLINE, agreed_placement, cib, crm_simulate, dummy, option, our_placement
 
 DIGEST = 'op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"'
 BLOCK_ON_STOP = '<operations><op id="b-stop" name="stop" interval="0" on-fail="block"/></operations>'
@@ -39,12 +41,16 @@ def _monitor_failed(rid: str) -> str:
             ' interval="10000" transition-key="4:1:0:x" transition-magic="0:7;4:1:0:x"/></lrm_resource>')
 
 
-def _placed(tmp_path: Path, resources: str, constraints: str, histories: str) -> set[tuple[str, str]]:
-    text = cib(resources, constraints, nodes='<node id="1" uname="alice"/><node id="2" uname="bob"/>',
+def _cib(resources: str, constraints: str, histories: str) -> str:
+    return cib(resources, constraints, nodes='<node id="1" uname="alice"/><node id="2" uname="bob"/>',
                options=option("stonith-enabled", "false"),
                status=f'<node_state id="1" uname="alice" {ONLINE}><lrm><lrm_resources>{histories}</lrm_resources></lrm></node_state>'
                       f'<node_state id="2" uname="bob" {ONLINE}/>',
                root='have-quorum="1" crm_feature_set="3.16.1"')
+
+
+def _placed(tmp_path: Path, resources: str, constraints: str, histories: str) -> set[tuple[str, str]]:
+    text = _cib(resources, constraints, histories)
     path = tmp_path / "cib.xml"
     path.write_text(text)
     return agreed_placement(path)
@@ -100,3 +106,31 @@ def test_an_unmanaged_member_holds_the_members_before_it_and_stops_those_after(t
     placed = _placed(tmp_path, resources, ban, _started("m0", 1) + _started("m1", 2) + _started("m2", 3))
     assert {("m0", "alice"), ("m1", "alice")} <= placed
     assert (("m2", "alice") in placed) == (disturbance == "none")
+
+
+@pytest.mark.parametrize("failed", [True, False], ids=["failed", "healthy"])
+def test_an_unmanaged_copy_blocks_nothing_even_when_its_monitor_failed(tmp_path: Path, failed: bool) -> None:
+    """``is-managed=false`` on the first member, whose monitor failed: no recovery was ever
+    going to be scheduled, so it is not *blocked* (``pe_rsc_block`` comes from a failure's
+    ``on-fail=block`` or an unrecoverable stop): the next member starts beside it."""
+    # (rc 1, a generic error: the copy is still running, FAILED; rc 7 would mean stopped.)
+    history = _monitor_failed("m1").replace('rc-code="7"', 'rc-code="1"').replace("0:7;", "0:1;")
+    history = history if failed else _started("m1", 1)
+    resources = '<group id="g">' + dummy("m1", UNMANAGED) + dummy("m2") + "</group>"
+    placed = _placed(tmp_path, resources, "", history)
+    assert placed == {("m1", "alice"), ("m2", "alice")}
+
+
+def test_a_copy_running_unmanaged_lifts_the_members_before_it(tmp_path: Path) -> None:
+    """``native_add_running`` gives a copy running unmanaged +INFINITY on its node; the
+    group's first member, at -100 there by the group's location, is lifted by it and
+    starts beside it (`placement.solve.scores.UNMANAGED_HERE`)."""
+    resources = '<group id="g">' + dummy("m0") + dummy("m1", UNMANAGED) + "</group>"
+    text = _cib(resources, '<rsc_location id="l" rsc="g" node="alice" score="-100"/>', _started("m1", 1))
+    path = tmp_path / "cib.xml"
+    path.write_text(text)
+    assert our_placement(path) == {("m0", "alice"), ("m1", "alice")}
+    if shutil.which("crm_simulate"):
+        # Pacemaker plans the same start; its own simulation of the transition then stalls
+        # (the start waits for the unmanaged member's), so its plan is what to compare.
+        assert re.search(r"\* Start\s+m0\s+\(\s*alice\s*\)", crm_simulate(tmp_path, text))

@@ -20,7 +20,8 @@ from placement.state import Instance, State
 from tests.solve.brute import best_levels
 from tests.solve.builders import config, node, primitive
 
-SCORES = st.sampled_from([-INFINITY, -50, 0, 10, 40, INFINITY])
+# -20 can be lifted by a colocation of 25 (`placement.solve.coloc_lift`), -50 cannot.
+SCORES = st.sampled_from([-INFINITY, -50, -20, 0, 10, 40, INFINITY])
 COLOCATION_SCORES = st.sampled_from([-INFINITY, -30, 25, INFINITY])
 
 

@@ -91,3 +91,28 @@ def test_random_groups_are_placed_as_pacemaker_places_them(tmp_path: Path, seed:
     path = tmp_path / "cib.xml"
     path.write_text(_group_cib(random.Random(seed)))
     assert our_placement(path) == pacemaker_placement(path)
+
+
+def test_a_later_member_banned_from_a_node_keeps_the_group_off_it(tmp_path):
+    """``pcmk__add_colocated_node_scores``: a later member's -INFINITY on carol folds into
+    the first member's table (the step leaves other nodes at 0, so it is not rolled back):
+    the group, though it prefers carol, goes to the emptier of the other two nodes (bob:
+    ``x`` took alice first), as Pacemaker's tie-break of fewest resources wants."""
+    from tests.cib.cibxml import agreed_placement, cib, dummy, option
+
+    group = '<group id="g">' + dummy("m1") + dummy("m2") + dummy("m3") + "</group>"
+    constraints = (
+        '<rsc_location id="x-alice" rsc="x" node="alice" score="100"/>'
+        '<rsc_location id="g-carol" rsc="g" node="carol" score="5"/>'
+        '<rsc_location id="m3-not-carol" rsc="m3" node="carol" score="-INFINITY"/>'
+    )
+    nodes = '<node id="1" uname="alice"/><node id="2" uname="bob"/><node id="3" uname="carol"/>'
+    status = "".join(
+        f'<node_state id="{i}" uname="{n}" in_ccm="true" crmd="online" join="member" expected="member"/>'
+        for i, n in enumerate(("alice", "bob", "carol"), 1)
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(dummy("x") + group, constraints, nodes=nodes, status=status, options=option("stonith-enabled", "false"))
+    )
+    assert agreed_placement(path) == {("x", "alice"), ("m1", "bob"), ("m2", "bob"), ("m3", "bob")}

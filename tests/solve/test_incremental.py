@@ -339,3 +339,72 @@ def test_free_capacity_has_no_price_so_sticky_units_stay_pinned():
     outcome = replan(problem, current_solution(problem), SolverOptions(time_limit=20), deadline=float("inf"))
     assert isinstance(outcome, IncrementalOutcome) and outcome.proven and outcome.rounds == 1
     assert outcome.solution.nodes("db") == {"bob"} and outcome.solution.nodes("batch") == {"bob"}
+
+
+def test_a_freed_group_member_is_not_held_to_a_pinned_predecessor_in_the_bound():
+    """The bound on what the freed units can earn (`relaxed`) drops every tie to a pinned
+    unit, group chains included: ``rsc5`` (not running, banned from n1) is colocated +10
+    with a group running on n1 without stickiness. The neighbourhood frees ``rsc5`` and the
+    group's last member; held to its pinned first member the bound said they could earn
+    nothing, and the stay-put answer (score 0) was "proven" — moving the group earns 10."""
+    from placement.model import Group
+
+    cfg = config(
+        ["n1", "n2", "n3"],
+        [primitive("m1"), primitive("m2"), Group("g", ("m1", "m2")), primitive("rsc5")],
+        constraints=(
+            Location(resource="rsc5", node="n1", score=-INFINITY, id="ban"),
+            Colocation("rsc5", "g", 10, id="with-g"),
+        ),
+    )
+    state = State(instances=(Instance("m1", "n1"), Instance("m2", "n1")))
+    placement = solve(cfg, state)
+    assert placement.objective["score"] == 10 and placement.optimal
+    assert placement.nodes_of("m1") == placement.nodes_of("m2") == placement.nodes_of("rsc5") != ("n1",)
+
+
+@st.composite
+def clusters_with_groups_anywhere(draw):
+    """Groups and primitives with finite colocations either way, negative own scores a
+    colocation may lift (`coloc_lift`), and a current placement drawn at random (group
+    copies whole, any resource possibly not running): nothing is fitted to one event."""
+    from placement.model import Group
+
+    names = [f"n{i}" for i in range(draw(st.integers(2, 4)))]
+    nodes = [node(n, {"cpu": draw(st.integers(2, 4))}) for n in names]
+    count = draw(st.integers(3, 6))
+    ids = [f"r{i}" for i in range(count)]
+    resources: list = [
+        primitive(rid, {"cpu": draw(st.integers(0, 1))}, stickiness=draw(st.sampled_from([0, 0, 40]))) for rid in ids
+    ]
+    groups = {}
+    if draw(st.booleans()):
+        resources.append(Group("g", (ids[0], ids[1])))
+        groups["g"] = (ids[0], ids[1])
+    top = [*groups, *ids[2 if groups else 0 :]]
+    constraints: list = [
+        Location(resource=rid, node=n, score=draw(st.sampled_from([-INFINITY, -60, 20])), id=f"l-{rid}-{n}")
+        for rid in top
+        for n in names
+        if draw(st.integers(0, 3)) == 0
+    ]
+    for index in range(draw(st.integers(1, 3))):
+        a, b = draw(st.permutations(top))[:2]
+        constraints.append(Colocation(a, b, draw(st.sampled_from([-40, 10, 80, INFINITY])), id=f"c{index}"))
+    cfg = config(nodes, resources, tuple(constraints), strategy=Strategy.UTILIZATION)
+    instances = []
+    for rid in top:
+        where = draw(st.sampled_from([None, *names]))
+        if where is not None:
+            instances += [Instance(member, where) for member in groups.get(rid, (rid,))]
+    return cfg, State(instances=tuple(instances))
+
+
+@settings(max_examples=60, deadline=None)
+@given(clusters_with_groups_anywhere())
+def test_replanning_groups_from_any_placement_is_exactly_as_good_as_the_full_model(case):
+    cfg, state = case
+    assert_a_proven_replan_is_optimal(cfg, state)
+    with_neighbourhood = solve(cfg, state)
+    without = solve(cfg, state, incremental=False)
+    assert [with_neighbourhood.objective[level] for level in LEVELS] == [without.objective[level] for level in LEVELS]

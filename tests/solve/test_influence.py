@@ -153,3 +153,22 @@ def test_a_finite_anti_colocation_that_leaves_no_node_is_rolled_back():
     )
     assert greedy(build_problem(cfg)).nodes("X") == {"n2"}
     assert solve(cfg).nodes_of("X") == ("n2",)
+
+
+@pytest.mark.parametrize("score", [-10, 10])
+def test_a_finite_colocation_with_a_clone_applies_copy_by_copy(tmp_path, score):
+    """``pcmk__clone_apply_coloc_score`` applies a finite colocation once per copy, each
+    rolled back on its own when it would leave no node at 0 or more: apart by -10 from a
+    clone with a copy on each node, the second copy's penalty is rolled back, so ``r`` goes
+    to bob, where that copy runs; with +10 both apply and the lower name decides."""
+    from tests.cib.cibxml import agreed_placement, cib, dummy, option
+
+    clone = (
+        '<clone id="cl"><meta_attributes id="cl-m"><nvpair id="cl-p" name="promotable" value="true"/></meta_attributes>'
+        '<primitive id="c" class="ocf" provider="pacemaker" type="Stateful"/></clone>'
+    )
+    path = tmp_path / "cib.xml"
+    colocation = f'<rsc_colocation id="col" rsc="r" with-rsc="cl" score="{score}"/>'
+    path.write_text(cib(clone + dummy("r"), colocation, options=option("stonith-enabled", "false")))
+    placed = agreed_placement(path)
+    assert ("r", "bob" if score < 0 else "alice") in placed

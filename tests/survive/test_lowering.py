@@ -3,8 +3,9 @@
 `Lowering.problem` reuses every unit's allowed nodes and where it runs now, except for
 what the lost nodes touch. On random clusters (fencing on and off, so lost copies are kept
 unclean or dropped; anonymous and unique clones, with and without instance numbers in
-the state), every field of every single- and double-failure problem must equal the one
-`build_problem` builds, in the same order.
+the state; a group member running unmanaged, whose node lifts the whole group), every
+field of every single- and double-failure problem must equal the one `build_problem`
+builds, in the same order, and so must every score row.
 """
 
 from __future__ import annotations
@@ -39,14 +40,21 @@ def _same(derived: Problem, scratch: Problem) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(clusters(), st.booleans(), st.booleans())
-def test_derived_scenario_problems_equal_build_problem(text: str, unique: bool, numbered: bool) -> None:
+@given(clusters(), st.booleans(), st.booleans(), st.booleans())
+def test_derived_scenario_problems_equal_build_problem(text: str, unique: bool, numbered: bool,
+                                                       unmanaged: bool) -> None:
     if unique:
         text += "resource tok ocf:pacemaker:Dummy\nclone toks of tok max=3 unique\n"
+    if unmanaged:  # a group whose last member is held where it runs: the group's scores read it
+        text += ("resource ua ocf:pacemaker:Dummy\nresource ub ocf:pacemaker:Dummy\n"
+                 "group ug of ua ub\n")
     config = placement.loads(text)
     state = placement.steady_state(config)
     if not numbered:  # the copies of unique clones fill the lowest free numbers again
         state = replace(state, instances=tuple(replace(i, clone_instance=None) for i in state.instances))
+    if unmanaged:
+        state = replace(state, instances=tuple(replace(i, managed=False) if i.resource == "ub" else i
+                                               for i in state.instances))
     lowering = Lowering(config, with_lost_guests(config, state))
     derived_any = False
     for count in (1, 2):

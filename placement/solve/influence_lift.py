@@ -1,0 +1,60 @@
+"""Where its dependents' pull lifts a node a primary's own score rules out (§5 "Effect on the primary").
+
+Before Pacemaker assigns a primary it folds in the scores of the resources colocated with
+it that have influence (``pcmk__add_colocated_node_scores``, `placement.solve.coloc_scores`):
+each dependent's best score per node, scaled by the colocation's ``score / INFINITY``, and
+their own dependents' recursively, each at its *own* factor — so a dependent two steps away
+through a mandatory colocation pulls at full weight. The primary then runs only where the
+folded score is ≥ 0. A primary at −100 on node2 whose dependent's dependent prefers node2
+by 100 through an INFINITY colocation is at 0 there, and may go.
+
+That pull is static: it reads the dependents' own tables, not where they end up (they are
+assigned after their primary). So such a node is simply allowed, with the primary's own
+score as its weight in the objective (the dependents' preferences count on their own
+units). A ban (−INFINITY) is never lifted; only plain primitives outside clones and
+groups are lifted here (groups get the same fold from their members in `group_scores`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from placement.score import INFINITY
+from placement.solve.terms import NodeScore
+
+# (`problem` is the provisional problem `build_problem` makes: allowed nodes so far and links.)
+
+
+def lifted_by_pull(problem, keys: Iterable[str]) -> dict[str, dict[str, NodeScore]]:
+    """For each unit among ``keys`` with influencing dependents, the nodes its own score
+    rules out but its dependents' folded pull brings to ≥ 0."""
+    table = problem.table
+    primaries = {link.primary.resource for link in problem.links if link.on is None}
+    candidates = []
+    for key in keys:
+        unit = table.by_key[key]
+        if unit.group is not None or unit.clone is not None or unit.primitive not in primaries:
+            continue
+        if len(table.allowed(key)) == len(table.nodes):
+            continue  # allowed everywhere already (the common case): no whole row to build
+        candidates.append(unit)
+    if not candidates:
+        return {}
+    from placement.solve.coloc_scores import ColocatedScores
+
+    walk = ColocatedScores(problem)
+    found: dict[str, dict[str, NodeScore]] = {}
+    for unit in candidates:
+        scores = table.scores(unit.key)
+        short = {
+            node: score
+            for node, score in scores.items()
+            if not score.allowed and score.unavailable is None and score.entry and score.total > -INFINITY
+        }
+        if not short or not walk.dependents_of.get(unit.primitive):
+            continue
+        pulled = walk.with_this([unit.primitive], {node: score.total for node, score in scores.items() if score.entry})
+        lifted = {node: score for node, score in short.items() if pulled.get(node, -INFINITY) >= 0}
+        if lifted:
+            found[unit.key] = lifted
+    return found
