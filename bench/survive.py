@@ -97,7 +97,8 @@ def main() -> None:
             solved = document["solved"]
             verdict = "met" if wall <= TARGET_SECONDS else "NOT met"
             print(f"[{name}] placement survive: {wall:.1f} s wall, {cpu:.1f} s CPU (whole process, "
-                  f"target <= {TARGET_SECONDS:.0f} s: {verdict}); load now {_load()}")
+                  f"{cpu / total * 1000:.0f} ms CPU per scenario; target <= {TARGET_SECONDS:.0f} s wall: {verdict}); "
+                  f"load now {_load()}")
             print(f"  {document['survivable']} of {document['scenarios']} survivable; solved "
                   f"{solved['total']}: {solved['fit']} proven without search, {solved['local']} local search, "
                   f"{solved['plan']} full planner; {len(document['hurt'])} hurt, {len(document['risks'])} "

@@ -174,10 +174,35 @@ LOWERINGS: Final[Mapping[type, Callable[..., list]]] = {
 RELATION_TYPES: Final = (colocation.Link, order.Precedence)
 
 
-def build_problem(config: Config, state: State | None = None) -> Problem:
-    """Lower ``config`` in ``state`` to a `Problem` (empty state = fresh cluster)."""
+@dataclass(frozen=True)
+class Lowered:
+    """The configuration's constraints as relations, and the resolver behind them: both depend on
+    the configuration (and its units) alone, so problems of one configuration may share them."""
+
+    resolver: RefResolver
+    relations: tuple[colocation.Link | order.Precedence, ...]
+
+
+def lower_constraints(config: Config, hierarchy: Hierarchy, units: tuple[Unit, ...]) -> Lowered:
+    """Every constraint of ``config`` lowered to links and precedences (`LOWERINGS`)."""
+    resolver = RefResolver(config, hierarchy, units)
+    relations: list[colocation.Link | order.Precedence] = []
+    for index, constraint in enumerate(config.constraints):
+        relations.extend(LOWERINGS[type(constraint)](constraint, resolver, config, index))
+    return Lowered(resolver, tuple(relations))
+
+
+def build_problem(
+    config: Config, state: State | None = None, table: ScoreTable | None = None, lowered: Lowered | None = None
+) -> Problem:
+    """Lower ``config`` in ``state`` to a `Problem` (empty state = fresh cluster).
+
+    ``table`` (the score table of ``config`` in ``state``) and ``lowered`` (its constraints,
+    `lower_constraints`) are for a caller that has them already: `placement.survival.lowering`
+    derives each failure scenario's from the no-failure ones.
+    """
     state = state or State()
-    table = ScoreTable(config, state)
+    table = table if table is not None else ScoreTable(config, state)
     hierarchy = table.hierarchy
     quorum = quorum_effect(config, state)
     no_device = config.cluster.fencing and not fence_devices(config)
@@ -247,10 +272,8 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
         allowed[key] = {**allowed[key], **nodes}
         if allowed[key]:
             not_running.pop(key, None)
-    resolver = RefResolver(config, hierarchy, table.units)
-    relations: list[colocation.Link | order.Precedence] = []
-    for index, constraint in enumerate(config.constraints):
-        relations.extend(LOWERINGS[type(constraint)](constraint, resolver, config, index))
+    lowered = lowered if lowered is not None else lower_constraints(config, hierarchy, table.units)
+    relations = list(lowered.relations)
     lifted: dict[str, frozenset[str]] = {}
     links = [r for r in relations if isinstance(r, colocation.Link)]
     for key, nodes in coloc_lift.candidates(table, links, scored).items():
@@ -271,7 +294,7 @@ def build_problem(config: Config, state: State | None = None) -> Problem:
     promotable, pinned_promoted = _promotion(
         table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable
     )
-    relations.extend(hosting.lower(config, resolver, table.units, allowed))
+    relations.extend(hosting.lower(config, lowered.resolver, table.units, allowed))
     links = [r for r in relations if isinstance(r, colocation.Link)]
     precedences = drop_shadowed(config, [r for r in relations if isinstance(r, order.Precedence)])
     _hold_blocked_stops(table, hierarchy, state, config, precedences, allowed, pinned, frozen, blocked, not_running)

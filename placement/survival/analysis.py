@@ -21,6 +21,7 @@ from placement.remote import with_lost_guests
 from placement.solve import solve
 from placement.state import State
 from placement.survival import runner
+from placement.survival.lowering import Lowering
 from placement.survival.outcome import Baseline, Impact, Outcome
 from placement.survival.patterns import describe
 from placement.survival.scenarios import Domain, Scenario, failure_domains, scenarios
@@ -171,14 +172,16 @@ def survive(
         if progress:
             progress(done, len(to_solve))
 
+    # Lowered once with no failure, before the workers fork: each scenario redoes only what its lost nodes touch.
+    lowering = Lowering(config, with_lost_guests(config, state))
     hints = None
     if fit and failures > 1:
         # Each single failure's fit first: combined, their moves prove most multi-failure scenarios.
         singles = runner.run(config, state, reference, [(d.nodes,) for d in domains], jobs=jobs,
-                             time_limit=time_limit, fit=fit)
+                             time_limit=time_limit, fit=fit, lowering=lowering)
         hints = {d.nodes: o.moves for d, o in zip(domains, singles, strict=True) if o.moves is not None}
     outcomes = runner.run(config, state, reference, [s.groups for s in to_solve], jobs=jobs,
-                          time_limit=time_limit, fit=fit, hints=hints, advance=advance)
+                          time_limit=time_limit, fit=fit, hints=hints, lowering=lowering, advance=advance)
     solved = {s: o for s, o in zip(to_solve, outcomes, strict=True)}
     results = []
     for index, scenario in enumerate(every):

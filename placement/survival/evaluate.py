@@ -39,6 +39,7 @@ from placement.solve.options import SolverOptions
 from placement.solve.problem import Problem, build_problem
 from placement.solve.solution import Solution
 from placement.state import State
+from placement.survival.lowering import Lowering
 from placement.survival.outcome import Answer, Baseline, Moves, Outcome, impacts
 
 # The local model is small: if it has not reached the bound by then, the planner decides.
@@ -54,17 +55,19 @@ def evaluate(
     time_limit: float = 60.0,
     fit: bool = True,
     hints: Mapping[tuple[str, ...], Moves] | None = None,
+    lowering: Lowering | None = None,
 ) -> Outcome:
     """The outcome of losing every node of ``groups`` (one group per failure domain) at once.
 
     ``hints`` are the moves each single domain's failure needed (`Outcome.moves`), by its
-    nodes: they build a first candidate for a scenario losing several domains.
+    nodes: they build a first candidate for a scenario losing several domains. ``lowering``
+    is the no-failure lowering of ``config`` in ``state`` (else the problem is built from scratch).
     """
     began = time.perf_counter()
     nodes = tuple(node for group in groups for node in group)
     after, lost = apply_events(config, state, [NodeDown(node) for node in nodes])
     lost = with_lost_guests(after, lost)
-    problem = build_problem(after, lost)
+    problem = lowering.problem(after, lost) if lowering is not None else build_problem(after, lost)
     if fit:
         proven = fitted(problem, groups, hints or {}, time_limit)
         if proven is not None:
