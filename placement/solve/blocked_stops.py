@@ -182,10 +182,16 @@ def unmanaged_members(
             if (unit.primitive, node) not in unmanaged or state.node(node).status is NodeStatus.UNCLEAN:
                 continue  # fencing a node implies every stop there: nothing waits
             earlier, leaving = unit.after, False
-            while earlier is not None and node in current.get(earlier, ()):
-                held.setdefault(earlier, (frozenset({node}), f"its stop waits for the stop of {unit.primitive}, "
-                                                             "which is unmanaged"))
-                leaving = leaving or not may_stay(earlier, node)
+            # compat(pacemaker): the group's stop order is between its members, not per node:
+            # a member before it is held wherever it runs (but on an unclean node, where
+            # fencing implies its stop).
+            while earlier is not None:
+                there = frozenset(n for n in current.get(earlier, ()) if state.node(n).status is not NodeStatus.UNCLEAN)
+                if not there:
+                    break
+                why = f"its stop waits for the stop of {unit.primitive}, which is unmanaged"
+                held.setdefault(earlier, (there, why))
+                leaving = leaving or not all(may_stay(earlier, n) for n in there)
                 earlier = by_key[earlier].after
             follower = after.get(unit.key)
             while leaving and follower is not None:

@@ -153,3 +153,33 @@ def test_members_after_an_unmanaged_first_member_start_beside_it_and_count_for_t
     path.write_text(cib(resources, "", nodes=nodes, status=status, root='have-quorum="1" crm_feature_set="3.16.1"'))
     placed = agreed_placement(path)
     assert {("m1", "carol"), ("m2", "carol"), ("r", "bob"), ("fence1", "alice")} <= placed
+
+
+def test_an_unmanaged_member_holds_the_members_before_it_on_other_nodes_too(tmp_path: Path) -> None:
+    """The group's stop order is between members, not per node: m3 (unmanaged, on bob)
+    never stops, so m2 — which may not stay on alice, m1 before it being unmanaged and
+    stopped — cannot stop either (crm_simulate: "Stop m2 ( alice ) … (blocked)")."""
+    import subprocess
+
+    from bench.random_cib.planned import planned_placement
+
+    resources = (
+        '<group id="g">' + dummy("m1", UNMANAGED) + dummy("m2")
+        + dummy("m3", UNMANAGED.replace("m1-", "m3-")) + "</group>"
+    )
+    text = cib(
+        resources,
+        "",
+        nodes='<node id="1" uname="alice"/><node id="2" uname="bob"/>',
+        options=option("stonith-enabled", "false"),
+        status=f'<node_state id="1" uname="alice" {ONLINE}><lrm><lrm_resources>{_started("m2", 1)}</lrm_resources>'
+        f'</lrm></node_state><node_state id="2" uname="bob" {ONLINE}><lrm><lrm_resources>{_started("m3", 2)}'
+        "</lrm_resources></lrm></node_state>",
+        root='have-quorum="1" crm_feature_set="3.16.1"',
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(text)
+    assert our_placement(path) == {("m2", "alice"), ("m3", "bob")}
+    if shutil.which("crm_simulate"):
+        done = subprocess.run(["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True, text=True)
+        assert {(e["resource"], e["node"]) for e in planned_placement(done.stdout)} == {("m2", "alice"), ("m3", "bob")}
