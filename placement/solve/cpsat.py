@@ -196,6 +196,36 @@ def solve_levels(
     )
 
 
+def score_bound(problem: Problem, time_limit: float) -> int | None:
+    """An upper bound on the score of any answer to ``problem`` that runs everything it can.
+
+    The LP relaxation of the model with the running and required levels held at their upper
+    bounds, maximising the score: no search, so far cheaper than the score's optimum, and
+    a bound all the same (a relaxation only loosens). None when those bounds are not
+    reachable, the model is too big for the relaxation, or GLOP does not finish in time.
+    """
+    ctx = encode(problem)
+    if len(ctx.model.proto.variables) > RELAXATION_LIMIT:
+        return None
+    bounds = objective.upper_bounds(problem)
+    empty = Solution({}, {})
+    for level in ("running", "required"):
+        expr = objective.expression(ctx, level, empty, empty)
+        if not isinstance(expr, int):
+            ctx.model.add(expr == bounds[level])
+        elif expr != bounds[level]:
+            return None
+    expr = objective.expression(ctx, "score", empty, empty)
+    if isinstance(expr, int):
+        return expr
+    ctx.model.maximize(expr)
+    lp = relaxation.LinearRelaxation(ctx.model).solve(time_limit)
+    if lp is None:
+        return None
+    # GLOP's optimum is floating point: a slack relative to its size only loosens the cap.
+    return math.floor(lp.bound + relaxation.INTEGRAL_TOLERANCE * max(1.0, abs(lp.bound)))
+
+
 # The LP relaxation is tried on models up to this many variables (GLOP's time grows with size).
 RELAXATION_LIMIT = 400_000
 

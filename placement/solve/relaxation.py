@@ -21,7 +21,7 @@ from ortools.sat import cp_model_pb2
 from placement.solve.cp_model_import import cp_model
 
 _INFINITE = 2**62  # CP-SAT writes unbounded sides as ±2^63-1
-_INTEGRAL = 1e-6
+INTEGRAL_TOLERANCE = 1e-6  # how far from an integer an LP value may be and still count as it
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Relaxation:
 
     def integral(self, indices: list[int]) -> bool:
         """Whether every listed variable is 0 or 1 in the LP optimum."""
-        return all(min(self.values[i], 1 - self.values[i]) <= _INTEGRAL for i in indices)
+        return all(min(self.values[i], 1 - self.values[i]) <= INTEGRAL_TOLERANCE for i in indices)
 
 
 class LinearRelaxation:
@@ -184,8 +184,8 @@ def _row(lo: float, hi: float, literals: list[int], coefficients: list[int]) -> 
 def proves(relaxation: Relaxation, value: int, maximise: bool) -> bool:
     """Whether an integral ``value`` is optimal given the relaxation's bound."""
     if maximise:
-        return value >= math.floor(relaxation.bound + _INTEGRAL)
-    return value <= math.ceil(relaxation.bound - _INTEGRAL)
+        return value >= math.floor(relaxation.bound + INTEGRAL_TOLERANCE)
+    return value <= math.ceil(relaxation.bound - INTEGRAL_TOLERANCE)
 
 
 def objective_value(model: cp_model.CpModel, values: dict[int, bool]) -> float:
