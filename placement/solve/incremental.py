@@ -536,7 +536,7 @@ class IncrementalOutcome:
     constraints: int
 
 
-def _free_bound(problem: Problem, free: set[str], deadline: float) -> int | None:
+def _free_bound(problem: Problem, free: set[str], solution: Solution, deadline: float) -> int | None:
     """A proven cap on the score of the freed units alone (`relaxed`), or None if not found in time.
 
     The LP relaxation's bound, not the integral optimum: `certify` needs only a cap, and the
@@ -547,7 +547,7 @@ def _free_bound(problem: Problem, free: set[str], deadline: float) -> int | None
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
         return None
-    return score_bound(relaxed(problem, free), remaining)
+    return score_bound(relaxed(problem, free), remaining, _within(solution, free))
 
 
 def regretful(problem: Problem, base: Solution) -> set[str]:
@@ -638,7 +638,7 @@ def replan(
             priced = Priced(frozenset(kept), outcome.score_gap, outcome.capacity_prices)
         certificate = certify(problem, free, outcome.solution, priced=priced)
         if not certificate.proven and certificate.regret > 0:
-            bound = _free_bound(problem, free, deadline)
+            bound = _free_bound(problem, free, outcome.solution, deadline)
             certificate = certify(problem, free, outcome.solution, bound, priced)
         wider = neighbourhood(problem, free | set(certificate.widen))
         too_wide = len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)

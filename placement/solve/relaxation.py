@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import tempfile
+import time
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,11 @@ from placement.solve.cp_model_import import cp_model
 
 _INFINITE = 2**62  # CP-SAT writes unbounded sides as ±2^63-1
 INTEGRAL_TOLERANCE = 1e-6  # how far from an integer an LP value may be and still count as it
+# A held variable enters when it would lower the objective by more than this per unit, and
+# every improving one does when together they could by more than the slack: the bound is
+# then the whole LP's within the slack, far below INTEGRAL_TOLERANCE.
+_PRICING_TOLERANCE = 1e-9
+_PRICING_SLACK = 1e-8
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,16 @@ class LinearRelaxation:
     from scratch.
     """
 
-    def __init__(self, model: cp_model.CpModel) -> None:
+    def __init__(self, model: cp_model.CpModel, priced: Iterable[int] = (), keep: Set[int] = frozenset()) -> None:
+        """``priced``: 0–1 variables that start fixed at 0 unless in ``keep`` (see `_price`)."""
         self._model = model
         self._lp = pywraplp.Solver.CreateSolver("GLOP")
         self._xs: list = []
         self._synced = 0
         self._row_of: dict[int, int] = {}  # CP-SAT constraint index → its single LP row
         self._scale = 1.0
+        self._held = [index for index in priced if index not in keep]  # fixed at 0 for now
+        self._upper: dict[int, float] = {}  # a held variable's own upper bound, for its release
 
     def solve(self, time_limit: float) -> Relaxation | None:
         """The LP optimum of the model's current objective; None if GLOP does not reach it in time."""
@@ -80,13 +90,53 @@ class LinearRelaxation:
         for index, coefficient in zip(objective.vars, objective.coeffs, strict=True):
             target.SetCoefficient(self._xs[index], coefficient)
         target.SetMinimization()
-        lp.SetTimeLimit(max(1, int(min(time_limit, 3600.0) * 1000)))
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        if not self._price(time_limit):
             return None
         scale = objective.scaling_factor or 1.0
         bound = scale * (target.Value() + objective.offset)
         self._scale = scale
         return Relaxation(bound, [x.solution_value() for x in self._xs])
+
+    def _price(self, time_limit: float) -> bool:
+        """Solve to the optimum of the whole LP, most held variables never entering it.
+
+        Column generation: a placement model has a variable per unit and node, yet an
+        optimum uses few of them. The held variables stay fixed at 0 while the LP solves
+        over the rest; then every held variable whose reduced cost says the objective would
+        improve were it allowed up is released, and GLOP solves again from its last basis.
+        When none would, the duals prove the restricted optimum is the whole LP's optimum
+        (the same bound, values and prices, in a fraction of the time). An infeasible
+        restriction (held variables a level's fixed value needs) releases them all.
+        """
+        lp = self._lp
+        deadline = time.perf_counter() + time_limit
+        xs = self._xs
+        for index in self._held:
+            self._upper.setdefault(index, xs[index].ub())
+            xs[index].SetUb(0)
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return False
+            lp.SetTimeLimit(max(1, int(min(remaining, 3600.0) * 1000)))
+            status = lp.Solve()
+            if status == pywraplp.Solver.INFEASIBLE and self._held:
+                entering = list(self._held)
+            elif status != pywraplp.Solver.OPTIMAL:
+                return False
+            else:
+                # GLOP minimises: a variable at 0 whose reduced cost is negative would lower it.
+                costs = [xs[index].reduced_cost() for index in self._held]
+                entering = [index for index, cost in zip(self._held, costs, strict=True) if cost < -_PRICING_TOLERANCE]
+                if not entering and -sum(min(0.0, cost) for cost in costs) > _PRICING_SLACK:
+                    # Rounding noise below the tolerance must not add up to a visible error.
+                    entering = [index for index, cost in zip(self._held, costs, strict=True) if cost < 0]
+            if not entering:
+                return True
+            for index in entering:
+                xs[index].SetUb(self._upper[index])
+            entered = set(entering)
+            self._held = [index for index in self._held if index not in entered]
 
     def prices(self, constraints: dict[object, int]) -> dict[object, float]:
         """The last optimum's dual value of each named model constraint (one LP row each).
