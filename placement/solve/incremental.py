@@ -597,18 +597,12 @@ def replan(
             return IncrementalOutcome(base, True, True, True, 0, 0, 0, 0)
         free = neighbourhood(problem, set(certificate.widen))
     previous: Solution | None = None  # the last round's answer: feasible in every wider one
+    core: set[str] | None = None  # the displaced neighbourhood, when gaining units widened it
     gaining = _gaining(problem, free, base) if free else set()
     if gaining and len(free) < len(problem.units):
         # Pinned units that would gain by moving whatever the event did are freed by the first
         # certificate anyway: free them now and save a round (each round is a model and LPs).
-        # Greedy on the wider neighbourhood may then run less than on the displaced one alone
-        # (the gaining units take room first), so that answer, with them left where they
-        # are, is kept as a start.
-        core = restrict(problem, free, base)
-        placed = greedy(core)
-        if not violations(core, placed):
-            previous = merge(set(core.scope or ()), placed, base)
-        free = neighbourhood(problem, free | gaining)
+        core, free = free, neighbourhood(problem, free | gaining)
     for round_number in range(1, MAX_ROUNDS + 1):
         if len(free) >= len(problem.units):
             return None
@@ -618,7 +612,18 @@ def replan(
         if near is None or violations(small, near):
             near = greedy(small)
         pinned_only = Solution({k: v for k, v in small.pinned.items() if v}, dict(small.pinned_promoted))
-        start = _best_start(small, [near, *([] if previous is None else [_within(previous, kept)]), pinned_only])
+        candidates = [near, *([] if previous is None else [_within(previous, kept)]), pinned_only]
+        start = _best_start(small, candidates)
+        if core is not None and (start is None or not _reaches_running_bounds(small, start)):
+            # Greedy on the widened neighbourhood may run less than on the displaced one alone
+            # (the gaining units take room first): that answer, with them left where they
+            # are, is feasible here too.
+            displaced_only = restrict(problem, core, base)
+            placed = greedy(displaced_only)
+            if not violations(displaced_only, placed):
+                around = merge(set(displaced_only.scope or ()), placed, base)
+                start = _best_start(small, [*candidates, _within(around, kept)])
+        core = None
         start = start or _within(base, kept)
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
@@ -661,6 +666,15 @@ def replan(
             )
         free, previous = wider, outcome.solution
     return None
+
+
+def _reaches_running_bounds(problem: Problem, solution: Solution) -> bool:
+    """Whether ``solution`` runs (and runs where required) as much as anything could."""
+    bounds = objective.upper_bounds(problem)
+    return (
+        objective.running(problem, solution) >= bounds["running"]
+        and objective.required(problem, solution) >= bounds["required"]
+    )
 
 
 def _best_start(problem: Problem, candidates: list[Solution]) -> Solution | None:

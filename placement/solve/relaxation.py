@@ -62,6 +62,7 @@ class LinearRelaxation:
         self._scale = 1.0
         self._held = [index for index in priced if index not in keep]  # fixed at 0 for now
         self._upper: dict[int, float] = {}  # a held variable's own upper bound, for its release
+        self._solution = linear_solver_pb2.MPSolutionResponse()  # the last optimum
 
     def solve(self, time_limit: float) -> Relaxation | None:
         """The LP optimum of the model's current objective; None if GLOP does not reach it in time."""
@@ -93,9 +94,9 @@ class LinearRelaxation:
         if not self._price(time_limit):
             return None
         scale = objective.scaling_factor or 1.0
-        bound = scale * (target.Value() + objective.offset)
+        bound = scale * (self._solution.objective_value + objective.offset)
         self._scale = scale
-        return Relaxation(bound, [x.solution_value() for x in self._xs])
+        return Relaxation(bound, list(self._solution.variable_value))
 
     def _price(self, time_limit: float) -> bool:
         """Solve to the optimum of the whole LP, most held variables never entering it.
@@ -125,8 +126,12 @@ class LinearRelaxation:
             elif status != pywraplp.Solver.OPTIMAL:
                 return False
             else:
+                # Values, reduced costs and duals in one message: per-variable calls cost more.
+                self._solution = linear_solver_pb2.MPSolutionResponse()
+                lp.FillSolutionResponseProto(self._solution)
+                reduced = self._solution.reduced_cost
                 # GLOP minimises: a variable at 0 whose reduced cost is negative would lower it.
-                costs = [xs[index].reduced_cost() for index in self._held]
+                costs = [reduced[index] for index in self._held]
                 entering = [index for index, cost in zip(self._held, costs, strict=True) if cost < -_PRICING_TOLERANCE]
                 if not entering and -sum(min(0.0, cost) for cost in costs) > _PRICING_SLACK:
                     # Rounding noise below the tolerance must not add up to a visible error.
@@ -145,9 +150,9 @@ class LinearRelaxation:
         constraint's bound is loosened (GLOP minimises; the model's scaling says which way).
         Constraints without a single LP row are left out.
         """
-        rows = self._lp.constraints()
+        duals = self._solution.dual_value
         return {
-            name: self._scale * rows[self._row_of[index]].dual_value()
+            name: self._scale * duals[self._row_of[index]]
             for name, index in constraints.items()
             if index in self._row_of
         }
