@@ -132,6 +132,10 @@ def solve_levels(
                 continue
         maximise = level in objective.MAXIMISED
         tie_break = level == "closeness"
+        if tie_break and feasible and optimal and not objective.difference(best, reference):
+            # The best answer is the reference itself: the only one at distance 0 from it, so
+            # closeness (that distance, scaled above any count of moves) is at its minimum.
+            continue
         if tie_break and not optimal:
             break  # no time was left to prove the levels above: do not spend more
         ctx.model.maximize(expr) if maximise else ctx.model.minimize(expr)
@@ -268,8 +272,8 @@ def _by_relaxation(
 ) -> tuple[Solution, bool, float] | None:
     """Prove the current level with its LP relaxation, without search, when possible.
 
-    If the LP optimum is integral and breaks no hard constraint it is the level's optimum;
-    if the best answer so far reaches the LP bound, that answer is. Returns the answer, that
+    If the best answer so far reaches the LP bound, it is the level's optimum; else if the
+    LP optimum is integral and breaks no hard constraint, that is. Returns the answer, that
     it is feasible, and the LP bound; None when neither holds.
     """
     if relaxed is None:
@@ -277,6 +281,11 @@ def _by_relaxation(
     lp = relaxed.solve(max(0.0, deadline - time.perf_counter()) / 2)
     if lp is None:
         return None
+    # The best answer so far first: often the reference, which then settles closeness too.
+    if best is not None:
+        value = relaxation.objective_value(ctx.model, _values(ctx, best))
+        if relaxation.proves(lp, round(value), maximise):
+            return best, True, lp.bound
     indices = [var.Index() for var in [*ctx.x.values(), *ctx.promoted.values()]]
     if lp.integral(indices):
         candidate = Solution(
@@ -287,10 +296,6 @@ def _by_relaxation(
             value = relaxation.objective_value(ctx.model, _values(ctx, candidate))
             if relaxation.proves(lp, round(value), maximise):
                 return candidate, True, lp.bound
-    if best is not None:
-        value = relaxation.objective_value(ctx.model, _values(ctx, best))
-        if relaxation.proves(lp, round(value), maximise):
-            return best, True, lp.bound
     return None
 
 

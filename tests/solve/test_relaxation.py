@@ -176,3 +176,31 @@ def test_a_freed_group_member_without_its_predecessor_keeps_its_score_in_the_fre
     alone = relaxed(build_problem(cfg), {"b"})
     assert violations(alone, Solution({"b": frozenset({"bob"})}, {})) == []
     assert score_bound(alone, 10.0) == 50
+
+
+def test_closeness_needs_no_relaxation_when_the_best_answer_is_the_reference(monkeypatch):
+    """Two units prefer alice, which has room for one: greedy's answer is optimal but below the
+    naive bound, so the LP proves the score level; that answer is also the closeness level's
+    reference, the only answer at distance 0 from it, so no second LP (or search) runs."""
+    from placement.model import Location
+    from placement.solve import relaxation
+    from placement.solve.cpsat import solve_levels
+    from placement.solve.options import SolverOptions
+
+    cfg = config(
+        [node("alice", {"cpu": 1}), node("bob", {"cpu": 2})],
+        [primitive("a", {"cpu": 1}), primitive("b", {"cpu": 1})],
+        constraints=(Location(resource="a", node="alice", score=10), Location(resource="b", node="alice", score=10)),
+        strategy=Strategy.UTILIZATION,
+    )
+    problem = build_problem(cfg)
+    reference = greedy(problem)
+    solves = []
+    original = relaxation.LinearRelaxation.solve
+    monkeypatch.setattr(
+        relaxation.LinearRelaxation, "solve", lambda self, limit: solves.append(1) or original(self, limit)
+    )
+    outcome = solve_levels(problem, reference, reference, reference, SolverOptions(time_limit=10))
+    assert outcome.optimal and outcome.tie_break_optimal
+    assert outcome.solution == reference and outcome.values["score"] == 10
+    assert len(solves) == 1
