@@ -628,10 +628,16 @@ def replan(
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None
-        from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
+        if start is near and _at_upper_bounds(small, start):
+            # Greedy's answer reaches every maximised level's upper bound, and is the closeness
+            # reference itself (the only answer at distance 0): optimal without a model, and
+            # without importing ortools.
+            outcome = _Settled(start)
+        else:
+            from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
 
-        # (Moves are counted against the kept units' current nodes: the rest cannot move.)
-        outcome = solve_levels(small, start, near, _within(current, kept), replace(options, time_limit=remaining))
+            # (Moves are counted against the kept units' current nodes: the rest cannot move.)
+            outcome = solve_levels(small, start, near, _within(current, kept), replace(options, time_limit=remaining))
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
         whole = merge(kept, outcome.solution, base)
@@ -666,6 +672,29 @@ def replan(
             )
         free, previous = wider, outcome.solution
     return None
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A neighbourhood answer proven without a model: the fields of `cpsat.Outcome` replan reads."""
+
+    solution: Solution
+    optimal: bool = True
+    tie_break_optimal: bool = True
+    variables: int = 0
+    constraints: int = 0
+    score_gap: float | None = None
+    capacity_prices: dict[tuple[str, str], float] | None = None
+
+
+def _at_upper_bounds(problem: Problem, solution: Solution) -> bool:
+    """Whether ``solution`` reaches the upper bound of every maximised level (so is optimal)."""
+    bounds = objective.upper_bounds(problem)
+    return (
+        objective.running(problem, solution) >= bounds["running"]
+        and objective.required(problem, solution) >= bounds["required"]
+        and objective.score(problem, solution) >= bounds["score"]
+    )
 
 
 def _reaches_running_bounds(problem: Problem, solution: Solution) -> bool:
