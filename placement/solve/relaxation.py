@@ -62,6 +62,11 @@ class LinearRelaxation:
         self._scale = 1.0
         self._held = [index for index in priced if index not in keep]  # fixed at 0 for now
         self._upper: dict[int, float] = {}  # a held variable's own upper bound, for its release
+        # Rows over held variables only, that hold with them at 0: left out until one of their
+        # variables is released (`_load`), so GLOP never sees most of a neighbourhood's rows.
+        self._pending: dict[int, tuple[float, float, dict[int, float], int | None]] = {}
+        self._waiting: dict[int, list[int]] = {}  # held variable → its pending rows
+        self._pending_single: dict[int, int] = {}  # model constraint → its one pending row
         self._solution = linear_solver_pb2.MPSolutionResponse()  # the last optimum
 
     def solve(self, time_limit: float) -> Relaxation | None:
@@ -108,13 +113,14 @@ class LinearRelaxation:
         When none would, the duals prove the restricted optimum is the whole LP's optimum
         (the same bound, values and prices, in a fraction of the time). An infeasible
         restriction (held variables a level's fixed value needs) releases them all.
+
+        Rows over held variables alone that hold with them at 0 wait outside the LP until
+        one of their variables is released: the restricted optimum satisfies them as it is,
+        so it stays feasible for the whole LP, and the reduced costs count them at dual 0.
         """
         lp = self._lp
         deadline = time.perf_counter() + time_limit
         xs = self._xs
-        for index in self._held:
-            self._upper.setdefault(index, xs[index].ub())
-            xs[index].SetUb(0)
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
@@ -140,6 +146,10 @@ class LinearRelaxation:
                 return True
             for index in entering:
                 xs[index].SetUb(self._upper[index])
+                for pending in self._waiting.pop(index, ()):
+                    row = self._pending.pop(pending, None)
+                    if row is not None:
+                        self._add_row(*row)
             entered = set(entering)
             self._held = [index for index in self._held if index not in entered]
 
@@ -151,22 +161,49 @@ class LinearRelaxation:
         Constraints without a single LP row are left out.
         """
         duals = self._solution.dual_value
-        return {
+        found = {
             name: self._scale * duals[self._row_of[index]]
             for name, index in constraints.items()
             if index in self._row_of
         }
+        # A row never added is priced 0: the optimum holds with it (its variables are all 0
+        # and it holds there), and the reduced costs that proved it counted it at 0.
+        found.update({name: 0.0 for name, index in constraints.items() if index in self._pending_single})
+        return found
+
+    def _add_row(self, lo: float, hi: float, terms: dict[int, float], constraint: int | None) -> None:
+        """Add one pending row to the loaded LP (it became relevant: a variable of it was released)."""
+        if constraint is not None:
+            self._pending_single.pop(constraint, None)
+            self._row_of[constraint] = self._lp.NumConstraints()
+        row = self._lp.Constraint(*self._bounds(lo, hi))
+        for variable, coefficient in terms.items():
+            row.SetCoefficient(self._xs[variable], coefficient)
 
     def _load(self, proto: cp_model_pb2.CpModelProto) -> bool:
         """Load every variable and constraint of ``proto`` in one go (per-row API calls are slow)."""
         model = linear_solver_pb2.MPModelProto()
-        for variable in proto.variables:
-            model.variable.add(lower_bound=variable.domain[0], upper_bound=variable.domain[-1])
+        held = set(self._held)
+        for index, variable in enumerate(proto.variables):
+            upper = variable.domain[-1]
+            if index in held:
+                self._upper[index] = upper
+                upper = 0
+            model.variable.add(lower_bound=variable.domain[0], upper_bound=upper)
         for index, constraint in enumerate(proto.constraints):
             rows = _rows(constraint)
-            if len(rows) == 1:
-                self._row_of[index] = len(model.constraint)
+            single = index if len(rows) == 1 else None
             for lo, hi, terms in rows:
+                if lo <= 0 <= hi and held.issuperset(terms):
+                    pending = len(self._pending)
+                    self._pending[pending] = (lo, hi, terms, single)
+                    for variable in terms:
+                        self._waiting.setdefault(variable, []).append(pending)
+                    if single is not None:
+                        self._pending_single[single] = pending
+                    continue
+                if single is not None:
+                    self._row_of[index] = len(model.constraint)
                 lower, upper = self._bounds(lo, hi)
                 model.constraint.add(
                     var_index=list(terms), coefficient=list(terms.values()), lower_bound=lower, upper_bound=upper
