@@ -601,8 +601,11 @@ def replan(
     gaining = _gaining(problem, free, base) if free else set()
     if gaining and len(free) < len(problem.units):
         # Pinned units that would gain by moving whatever the event did are freed by the first
-        # certificate anyway: free them now and save a round (each round is a model and LPs).
-        core, free = free, neighbourhood(problem, free | gaining)
+        # certificate anyway: free them now and save a round (each round is a model and LPs)
+        # — unless that is the widening the rounds would stop at as too wide.
+        wider = neighbourhood(problem, free | gaining)
+        if not _too_wide(problem, free, wider):
+            core, free = free, wider
     for round_number in range(1, MAX_ROUNDS + 1):
         if len(free) >= len(problem.units):
             return None
@@ -652,7 +655,7 @@ def replan(
             bound = _free_bound(problem, free, outcome.solution, deadline)
             certificate = certify(problem, free, outcome.solution, bound, priced)
         wider = neighbourhood(problem, free | set(certificate.widen))
-        too_wide = len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
+        too_wide = _too_wide(problem, free, wider)
         if (
             certificate.proven
             or round_number == MAX_ROUNDS
@@ -672,6 +675,11 @@ def replan(
             )
         free, previous = wider, outcome.solution
     return None
+
+
+def _too_wide(problem: Problem, free: set[str], wider: set[str]) -> bool:
+    """Whether widening ``free`` to ``wider`` more than doubles it past `WIDEN_LIMIT` of all units."""
+    return len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
 
 
 @dataclass(frozen=True)
