@@ -58,6 +58,8 @@ const note = () => {
 };
 note();
 new MutationObserver(note).observe(document.getElementById('cluster'), {childList: true});
+// A short transition can start and finish between two redraws of the cluster: watch its list too.
+new MutationObserver(note).observe(document.getElementById('transition'), {childList: true, subtree: true});
 """
 
 
