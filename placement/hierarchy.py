@@ -65,12 +65,22 @@ class Hierarchy:
         return chain[-1] if chain else rid
 
     def clone_of(self, rid: str) -> Clone | None:
-        """The clone ``rid`` is (part of), if any."""
+        """The clone ``rid`` is (part of), if any (asked per history entry: kept per resource)."""
+        cache = self._clones
+        if rid in cache:
+            return cache[rid]
+        found = None
         for candidate in [rid, *self.ancestors(rid)]:
             resource = self.config.resources.get(candidate)
             if isinstance(resource, Clone):
-                return resource
-        return None
+                found = resource
+                break
+        cache[rid] = found
+        return found
+
+    @cached_property
+    def _clones(self) -> dict[str, Clone | None]:
+        return {}
 
     def group_of(self, rid: str) -> Group | None:
         """The group that directly contains primitive ``rid``, if any."""

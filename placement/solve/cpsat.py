@@ -142,11 +142,15 @@ def solve_levels(
                 continue
         maximise = level in objective.MAXIMISED
         tie_break = level == "closeness"
+        if tie_break and feasible and optimal and not objective.difference(best, reference):
+            # The best answer is the reference itself: the only one at distance 0 from it, so
+            # closeness (that distance, scaled above any count of moves) is at its minimum.
+            continue
         if tie_break and not optimal:
             break  # no time was left to prove the levels above: do not spend more
         ctx.model.maximize(expr) if maximise else ctx.model.minimize(expr)
         if lp is None and len(ctx.model.proto.variables) <= RELAXATION_LIMIT:
-            lp = relaxation.LinearRelaxation(ctx.model)
+            lp = relaxation.LinearRelaxation(ctx.model, *_columns(ctx, best if feasible else None, reference, current))
         proven = _by_relaxation(ctx, lp, problem, best if feasible else None, maximise, deadline)
         if proven is not None:
             best, feasible, bound = proven
@@ -206,8 +210,62 @@ def solve_levels(
     )
 
 
+def score_bound(problem: Problem, time_limit: float, start: Solution | None = None) -> int | None:
+    """An upper bound on the score of any answer to ``problem`` that runs everything it can.
+
+    The LP relaxation of the model with the running and required levels held at their upper
+    bounds, maximising the score: no search, so far cheaper than the score's optimum, and
+    a bound all the same (a relaxation only loosens). None when those bounds are not
+    reachable, the model is too big for the relaxation, or GLOP does not finish in time.
+    ``start``, an answer that reaches those bounds, lets the LP start from few columns.
+    """
+    ctx = encode(problem)
+    if len(ctx.model.proto.variables) > RELAXATION_LIMIT:
+        return None
+    bounds = objective.upper_bounds(problem)
+    empty = Solution({}, {})
+    for level in ("running", "required"):
+        expr = objective.expression(ctx, level, empty, empty)
+        if not isinstance(expr, int):
+            ctx.model.add(expr == bounds[level])
+        elif expr != bounds[level]:
+            return None
+    expr = objective.expression(ctx, "score", empty, empty)
+    if isinstance(expr, int):
+        return expr
+    ctx.model.maximize(expr)
+    lp = relaxation.LinearRelaxation(ctx.model, *_columns(ctx, start)).solve(time_limit)
+    if lp is None:
+        return None
+    # GLOP's optimum is floating point: a slack relative to its size only loosens the cap.
+    return math.floor(lp.bound + relaxation.INTEGRAL_TOLERANCE * max(1.0, abs(lp.bound)))
+
+
 # The LP relaxation is tried on models up to this many variables (GLOP's time grows with size).
 RELAXATION_LIMIT = 400_000
+
+
+# The LP starts with each unit's few best-scoring nodes (and where the best answer so far
+# puts it); the others enter only when their reduced cost asks (`LinearRelaxation._price`).
+LP_COLUMNS_PER_UNIT = 3
+
+
+def _columns(ctx: EncodeContext, best: Solution | None, *near: Solution) -> tuple[list[int], set[int]]:
+    """The placement variables the LP may hold at 0 at first, and those it starts with.
+
+    It starts with where ``best`` (feasible) and the ``near`` answers (the closeness level's
+    reference and current placement) put each unit, and the unit's few best nodes.
+    """
+    if best is None:
+        return [], set()  # without a feasible answer a restriction may be infeasible: start whole
+    problem = ctx.problem
+    priced = [var.Index() for var in ctx.x.values()]
+    keep = {ctx.x[pair].Index() for answer in (best, *near) for pair in answer.pairs() if pair in ctx.x}
+    for unit in problem.units:
+        allowed = problem.allowed.get(unit.key, {})
+        nodes = sorted(allowed, key=lambda node: -allowed[node].finite)[:LP_COLUMNS_PER_UNIT]
+        keep.update(ctx.x[(unit.key, node)].Index() for node in [*nodes, *problem.pinned.get(unit.key, ())])
+    return priced, keep
 
 
 def _values(ctx: EncodeContext, solution: Solution) -> dict[int, bool]:
@@ -224,8 +282,8 @@ def _by_relaxation(
 ) -> tuple[Solution, bool, float] | None:
     """Prove the current level with its LP relaxation, without search, when possible.
 
-    If the LP optimum is integral and breaks no hard constraint it is the level's optimum;
-    if the best answer so far reaches the LP bound, that answer is. Returns the answer, that
+    If the best answer so far reaches the LP bound, it is the level's optimum; else if the
+    LP optimum is integral and breaks no hard constraint, that is. Returns the answer, that
     it is feasible, and the LP bound; None when neither holds.
     """
     if relaxed is None:
@@ -233,6 +291,11 @@ def _by_relaxation(
     lp = relaxed.solve(max(0.0, deadline - time.perf_counter()) / 2)
     if lp is None:
         return None
+    # The best answer so far first: often the reference, which then settles closeness too.
+    if best is not None:
+        value = relaxation.objective_value(ctx.model, _values(ctx, best))
+        if relaxation.proves(lp, round(value), maximise):
+            return best, True, lp.bound
     indices = [var.Index() for var in [*ctx.x.values(), *ctx.promoted.values()]]
     if lp.integral(indices):
         candidate = Solution(
@@ -243,10 +306,6 @@ def _by_relaxation(
             value = relaxation.objective_value(ctx.model, _values(ctx, candidate))
             if relaxation.proves(lp, round(value), maximise):
                 return candidate, True, lp.bound
-    if best is not None:
-        value = relaxation.objective_value(ctx.model, _values(ctx, best))
-        if relaxation.proves(lp, round(value), maximise):
-            return best, True, lp.bound
     return None
 
 

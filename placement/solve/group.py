@@ -13,25 +13,15 @@ if TYPE_CHECKING:
     from placement.solve.context import EncodeContext
     from placement.solve.problem import Problem
     from placement.solve.solution import SolutionView
+    from placement.solve.units import Unit
 
 KIND = "group"
-
-
-def _chained(problem: Problem, after: str | None) -> bool:
-    """Whether a member's tie to the member before it is part of ``problem``.
-
-    A problem scoped to some units (`Problem.scope`) that leaves the predecessor out is a
-    relaxation (`placement.solve.incremental.relaxed`: every tie to a unit outside is
-    dropped); holding the member to a predecessor that has no variables would forbid it
-    everywhere and make that bound too low. (`restrict` always keeps whole group copies.)
-    """
-    return after is not None and (problem.scope is None or after in problem.scope)
 
 
 def encode(ctx: EncodeContext, problem: Problem) -> None:
     """Each member copy on a node implies its predecessor's copy on that node."""
     for unit in problem.units:
-        if not _chained(problem, unit.after):
+        if not _chained(problem, unit):
             continue
         name = unit.group or unit.key
         for node in problem.nodes_of(unit.key):
@@ -47,10 +37,20 @@ def check(view: SolutionView) -> list[str]:
     """Group chain violations in a candidate solution."""
     problems = []
     for unit in view.problem.units:
-        if not _chained(view.problem, unit.after):
+        if not _chained(view.problem, unit):
             continue
         for node in view.solution.nodes(unit.key) - view.solution.nodes(unit.after):
             if (unit.key, node) in view.problem.exempt:
                 continue
             problems.append(f"group {unit.group}: {unit.key} on {node} without {unit.after}")
     return problems
+
+
+def _chained(problem: Problem, unit: Unit) -> bool:
+    """Whether ``unit`` follows a predecessor this problem is about.
+
+    A predecessor outside the problem's scope is gone from it (`incremental.relaxed` keeps
+    only the freed units, dropping every tie to the rest): the chain is one of those ties.
+    A neighbourhood model keeps whole group copies, so there it always holds.
+    """
+    return unit.after is not None and (problem.scope is None or unit.after in problem.scope)

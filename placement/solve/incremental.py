@@ -494,6 +494,27 @@ def _move_cost(problem: Problem, key: str, solution: Solution) -> float:
     return min(allowed[n].finite for n in nodes) - elsewhere
 
 
+def _gaining(problem: Problem, free: set[str], solution: Solution) -> set[str]:
+    """Units outside ``free`` that gain by moving: a better node, or a colocation with another such unit.
+
+    Their move cost less the colocation regret charged to them (as `certify` counts it) is
+    negative, so no certificate can leave them pinned.
+    """
+    charged: dict[str, int] = defaultdict(int)
+    for link, value in _link_regrets(problem, solution):
+        ends = set(link.dependent.units) | set(link.primary.units)
+        if not ends & free:
+            for key in ends:
+                charged[key] += value
+    return {
+        unit.key
+        for unit in problem.units
+        if unit.key not in free
+        and unit.key not in problem.frozen
+        and _move_cost(problem, unit.key, solution) - charged[unit.key] < 0
+    }
+
+
 def _on_wanted_nodes(problem: Problem, free: set[str], solution: Solution) -> set[str]:
     """Pinned units on nodes that a not-fully-running unit could use."""
     wanted: set[str] = set()
@@ -522,19 +543,18 @@ class IncrementalOutcome:
     constraints: int
 
 
-def _free_bound(problem: Problem, free: set[str], solution: Solution, options: object, deadline: float) -> int | None:
-    """The proven best score of the freed units alone (`relaxed`), or None if not proven in time."""
-    from placement.solve.cpsat import solve_levels
+def _free_bound(problem: Problem, free: set[str], solution: Solution, deadline: float) -> int | None:
+    """A proven cap on the score of the freed units alone (`relaxed`), or None if not found in time.
+
+    The LP relaxation's bound, not the integral optimum: `certify` needs only a cap, and the
+    LP gives one without search.
+    """
+    from placement.solve.cpsat import score_bound
 
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
         return None
-    alone = relaxed(problem, free)
-    start = Solution({k: v for k, v in solution.placed.items() if k in free}, {})
-    outcome = solve_levels(
-        alone, start, start, start, replace(options, time_limit=remaining), levels=("running", "required", "score")
-    )
-    return outcome.values["score"] if outcome.optimal else None
+    return score_bound(relaxed(problem, free), remaining, _within(solution, free))
 
 
 def regretful(problem: Problem, base: Solution) -> set[str]:
@@ -583,6 +603,16 @@ def replan(
         if certificate.proven:
             return IncrementalOutcome(base, True, True, True, 0, 0, 0, 0)
         free = neighbourhood(problem, set(certificate.widen))
+    previous: Solution | None = None  # the last round's answer: feasible in every wider one
+    core: set[str] | None = None  # the displaced neighbourhood, when gaining units widened it
+    gaining = _gaining(problem, free, base) if free else set()
+    if gaining and len(free) < len(problem.units):
+        # Pinned units that would gain by moving whatever the event did are freed by the first
+        # certificate anyway: free them now and save a round (each round is a model and LPs)
+        # — unless that is the widening the rounds would stop at as too wide.
+        wider = neighbourhood(problem, free | gaining)
+        if not _too_wide(problem, free, wider):
+            core, free = free, wider
     for round_number in range(1, MAX_ROUNDS + 1):
         if len(free) >= len(problem.units):
             return None
@@ -592,14 +622,32 @@ def replan(
         if near is None or violations(small, near):
             near = greedy(small)
         pinned_only = Solution({k: v for k, v in small.pinned.items() if v}, dict(small.pinned_promoted))
-        start = next((s for s in (near, pinned_only) if not violations(small, s)), _within(base, kept))
+        candidates = [near, *([] if previous is None else [_within(previous, kept)]), pinned_only]
+        start = _best_start(small, candidates)
+        if core is not None and (start is None or not _reaches_running_bounds(small, start)):
+            # Greedy on the widened neighbourhood may run less than on the displaced one alone
+            # (the gaining units take room first): that answer, with them left where they
+            # are, is feasible here too.
+            displaced_only = restrict(problem, core, base)
+            placed = greedy(displaced_only)
+            if not violations(displaced_only, placed):
+                around = merge(set(displaced_only.scope or ()), placed, base)
+                start = _best_start(small, [*candidates, _within(around, kept)])
+        core = None
+        start = start or _within(base, kept)
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None
-        from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
+        if start is near and _at_upper_bounds(small, start):
+            # Greedy's answer reaches every maximised level's upper bound, and is the closeness
+            # reference itself (the only answer at distance 0): optimal without a model, and
+            # without importing ortools.
+            outcome = _Settled(start)
+        else:
+            from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
 
-        # (Moves are counted against the kept units' current nodes: the rest cannot move.)
-        outcome = solve_levels(small, start, near, _within(current, kept), replace(options, time_limit=remaining))
+            # (Moves are counted against the kept units' current nodes: the rest cannot move.)
+            outcome = solve_levels(small, start, near, _within(current, kept), replace(options, time_limit=remaining))
         if violations(small, outcome.solution):
             return None  # pinning made it infeasible: the whole problem must be solved
         whole = merge(kept, outcome.solution, base)
@@ -611,10 +659,10 @@ def replan(
             priced = Priced(frozenset(kept), outcome.score_gap, outcome.capacity_prices)
         certificate = certify(problem, free, outcome.solution, priced=priced)
         if not certificate.proven and certificate.regret > 0:
-            bound = _free_bound(problem, free, outcome.solution, options, deadline)
+            bound = _free_bound(problem, free, outcome.solution, deadline)
             certificate = certify(problem, free, outcome.solution, bound, priced)
         wider = neighbourhood(problem, free | set(certificate.widen))
-        too_wide = len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
+        too_wide = _too_wide(problem, free, wider)
         if (
             certificate.proven
             or round_number == MAX_ROUNDS
@@ -632,5 +680,65 @@ def replan(
                 outcome.variables,
                 outcome.constraints,
             )
-        free = wider
+        free, previous = wider, outcome.solution
     return None
+
+
+def _too_wide(problem: Problem, free: set[str], wider: set[str]) -> bool:
+    """Whether widening ``free`` to ``wider`` more than doubles it past `WIDEN_LIMIT` of all units."""
+    return len(wider) > 2 * len(free) and len(wider) > WIDEN_LIMIT * len(problem.units)
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A neighbourhood answer proven without a model: the fields of `cpsat.Outcome` replan reads."""
+
+    solution: Solution
+    optimal: bool = True
+    tie_break_optimal: bool = True
+    variables: int = 0
+    constraints: int = 0
+    score_gap: float | None = None
+    capacity_prices: dict[tuple[str, str], float] | None = None
+
+
+def _at_upper_bounds(problem: Problem, solution: Solution) -> bool:
+    """Whether ``solution`` reaches the upper bound of every maximised level (so is optimal)."""
+    bounds = objective.upper_bounds(problem)
+    return (
+        objective.running(problem, solution) >= bounds["running"]
+        and objective.required(problem, solution) >= bounds["required"]
+        and objective.score(problem, solution) >= bounds["score"]
+    )
+
+
+def _reaches_running_bounds(problem: Problem, solution: Solution) -> bool:
+    """Whether ``solution`` runs (and runs where required) as much as anything could."""
+    bounds = objective.upper_bounds(problem)
+    return (
+        objective.running(problem, solution) >= bounds["running"]
+        and objective.required(problem, solution) >= bounds["required"]
+    )
+
+
+def _best_start(problem: Problem, candidates: list[Solution]) -> Solution | None:
+    """The feasible candidate with the best maximised levels (the first among equals).
+
+    A wider neighbourhood's greedy answer may run less than the last round's answer, which
+    stays feasible there (it only frees more units): starting from the better one lets the
+    solver fix the levels it already reaches without search.
+    """
+    from placement.solve.evaluate import violations
+
+    best, best_levels = None, None
+    for candidate in candidates:
+        if violations(problem, candidate):
+            continue
+        levels = (
+            objective.running(problem, candidate),
+            objective.required(problem, candidate),
+            objective.score(problem, candidate),
+        )
+        if best_levels is None or levels > best_levels:
+            best, best_levels = candidate, levels
+    return best

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import tempfile
+import time
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +23,12 @@ from ortools.sat import cp_model_pb2
 from placement.solve.cp_model_import import cp_model
 
 _INFINITE = 2**62  # CP-SAT writes unbounded sides as ±2^63-1
-_INTEGRAL = 1e-6
+INTEGRAL_TOLERANCE = 1e-6  # how far from an integer an LP value may be and still count as it
+# A held variable enters when it would lower the objective by more than this per unit, and
+# every improving one does when together they could by more than the slack: the bound is
+# then the whole LP's within the slack, far below INTEGRAL_TOLERANCE.
+_PRICING_TOLERANCE = 1e-9
+_PRICING_SLACK = 1e-8
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class Relaxation:
 
     def integral(self, indices: list[int]) -> bool:
         """Whether every listed variable is 0 or 1 in the LP optimum."""
-        return all(min(self.values[i], 1 - self.values[i]) <= _INTEGRAL for i in indices)
+        return all(min(self.values[i], 1 - self.values[i]) <= INTEGRAL_TOLERANCE for i in indices)
 
 
 class LinearRelaxation:
@@ -45,13 +52,22 @@ class LinearRelaxation:
     from scratch.
     """
 
-    def __init__(self, model: cp_model.CpModel) -> None:
+    def __init__(self, model: cp_model.CpModel, priced: Iterable[int] = (), keep: Set[int] = frozenset()) -> None:
+        """``priced``: 0–1 variables that start fixed at 0 unless in ``keep`` (see `_price`)."""
         self._model = model
         self._lp = pywraplp.Solver.CreateSolver("GLOP")
         self._xs: list = []
         self._synced = 0
         self._row_of: dict[int, int] = {}  # CP-SAT constraint index → its single LP row
         self._scale = 1.0
+        self._held = [index for index in priced if index not in keep]  # fixed at 0 for now
+        self._upper: dict[int, float] = {}  # a held variable's own upper bound, for its release
+        # Rows over held variables only, that hold with them at 0: left out until one of their
+        # variables is released (`_load`), so GLOP never sees most of a neighbourhood's rows.
+        self._pending: dict[int, tuple[float, float, dict[int, float], int | None]] = {}
+        self._waiting: dict[int, list[int]] = {}  # held variable → its pending rows
+        self._pending_single: dict[int, int] = {}  # model constraint → its one pending row
+        self._solution = linear_solver_pb2.MPSolutionResponse()  # the last optimum
 
     def solve(self, time_limit: float) -> Relaxation | None:
         """The LP optimum of the model's current objective; None if GLOP does not reach it in time."""
@@ -80,13 +96,62 @@ class LinearRelaxation:
         for index, coefficient in zip(objective.vars, objective.coeffs, strict=True):
             target.SetCoefficient(self._xs[index], coefficient)
         target.SetMinimization()
-        lp.SetTimeLimit(max(1, int(min(time_limit, 3600.0) * 1000)))
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        if not self._price(time_limit):
             return None
         scale = objective.scaling_factor or 1.0
-        bound = scale * (target.Value() + objective.offset)
+        bound = scale * (self._solution.objective_value + objective.offset)
         self._scale = scale
-        return Relaxation(bound, [x.solution_value() for x in self._xs])
+        return Relaxation(bound, list(self._solution.variable_value))
+
+    def _price(self, time_limit: float) -> bool:
+        """Solve to the optimum of the whole LP, most held variables never entering it.
+
+        Column generation: a placement model has a variable per unit and node, yet an
+        optimum uses few of them. The held variables stay fixed at 0 while the LP solves
+        over the rest; then every held variable whose reduced cost says the objective would
+        improve were it allowed up is released, and GLOP solves again from its last basis.
+        When none would, the duals prove the restricted optimum is the whole LP's optimum
+        (the same bound, values and prices, in a fraction of the time). An infeasible
+        restriction (held variables a level's fixed value needs) releases them all.
+
+        Rows over held variables alone that hold with them at 0 wait outside the LP until
+        one of their variables is released: the restricted optimum satisfies them as it is,
+        so it stays feasible for the whole LP, and the reduced costs count them at dual 0.
+        """
+        lp = self._lp
+        deadline = time.perf_counter() + time_limit
+        xs = self._xs
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return False
+            lp.SetTimeLimit(max(1, int(min(remaining, 3600.0) * 1000)))
+            status = lp.Solve()
+            if status == pywraplp.Solver.INFEASIBLE and self._held:
+                entering = list(self._held)
+            elif status != pywraplp.Solver.OPTIMAL:
+                return False
+            else:
+                # Values, reduced costs and duals in one message: per-variable calls cost more.
+                self._solution = linear_solver_pb2.MPSolutionResponse()
+                lp.FillSolutionResponseProto(self._solution)
+                reduced = self._solution.reduced_cost
+                # GLOP minimises: a variable at 0 whose reduced cost is negative would lower it.
+                costs = [reduced[index] for index in self._held]
+                entering = [index for index, cost in zip(self._held, costs, strict=True) if cost < -_PRICING_TOLERANCE]
+                if not entering and -sum(min(0.0, cost) for cost in costs) > _PRICING_SLACK:
+                    # Rounding noise below the tolerance must not add up to a visible error.
+                    entering = [index for index, cost in zip(self._held, costs, strict=True) if cost < 0]
+            if not entering:
+                return True
+            for index in entering:
+                xs[index].SetUb(self._upper[index])
+                for pending in self._waiting.pop(index, ()):
+                    row = self._pending.pop(pending, None)
+                    if row is not None:
+                        self._add_row(*row)
+            entered = set(entering)
+            self._held = [index for index in self._held if index not in entered]
 
     def prices(self, constraints: dict[object, int]) -> dict[object, float]:
         """The last optimum's dual value of each named model constraint (one LP row each).
@@ -95,23 +160,50 @@ class LinearRelaxation:
         constraint's bound is loosened (GLOP minimises; the model's scaling says which way).
         Constraints without a single LP row are left out.
         """
-        rows = self._lp.constraints()
-        return {
-            name: self._scale * rows[self._row_of[index]].dual_value()
+        duals = self._solution.dual_value
+        found = {
+            name: self._scale * duals[self._row_of[index]]
             for name, index in constraints.items()
             if index in self._row_of
         }
+        # A row never added is priced 0: the optimum holds with it (its variables are all 0
+        # and it holds there), and the reduced costs that proved it counted it at 0.
+        found.update({name: 0.0 for name, index in constraints.items() if index in self._pending_single})
+        return found
+
+    def _add_row(self, lo: float, hi: float, terms: dict[int, float], constraint: int | None) -> None:
+        """Add one pending row to the loaded LP (it became relevant: a variable of it was released)."""
+        if constraint is not None:
+            self._pending_single.pop(constraint, None)
+            self._row_of[constraint] = self._lp.NumConstraints()
+        row = self._lp.Constraint(*self._bounds(lo, hi))
+        for variable, coefficient in terms.items():
+            row.SetCoefficient(self._xs[variable], coefficient)
 
     def _load(self, proto: cp_model_pb2.CpModelProto) -> bool:
         """Load every variable and constraint of ``proto`` in one go (per-row API calls are slow)."""
         model = linear_solver_pb2.MPModelProto()
-        for variable in proto.variables:
-            model.variable.add(lower_bound=variable.domain[0], upper_bound=variable.domain[-1])
+        held = set(self._held)
+        for index, variable in enumerate(proto.variables):
+            upper = variable.domain[-1]
+            if index in held:
+                self._upper[index] = upper
+                upper = 0
+            model.variable.add(lower_bound=variable.domain[0], upper_bound=upper)
         for index, constraint in enumerate(proto.constraints):
             rows = _rows(constraint)
-            if len(rows) == 1:
-                self._row_of[index] = len(model.constraint)
+            single = index if len(rows) == 1 else None
             for lo, hi, terms in rows:
+                if lo <= 0 <= hi and held.issuperset(terms):
+                    pending = len(self._pending)
+                    self._pending[pending] = (lo, hi, terms, single)
+                    for variable in terms:
+                        self._waiting.setdefault(variable, []).append(pending)
+                    if single is not None:
+                        self._pending_single[single] = pending
+                    continue
+                if single is not None:
+                    self._row_of[index] = len(model.constraint)
                 lower, upper = self._bounds(lo, hi)
                 model.constraint.add(
                     var_index=list(terms), coefficient=list(terms.values()), lower_bound=lower, upper_bound=upper
@@ -184,8 +276,8 @@ def _row(lo: float, hi: float, literals: list[int], coefficients: list[int]) -> 
 def proves(relaxation: Relaxation, value: int, maximise: bool) -> bool:
     """Whether an integral ``value`` is optimal given the relaxation's bound."""
     if maximise:
-        return value >= math.floor(relaxation.bound + _INTEGRAL)
-    return value <= math.ceil(relaxation.bound - _INTEGRAL)
+        return value >= math.floor(relaxation.bound + INTEGRAL_TOLERANCE)
+    return value <= math.ceil(relaxation.bound - INTEGRAL_TOLERANCE)
 
 
 def objective_value(model: cp_model.CpModel, values: dict[int, bool]) -> float:

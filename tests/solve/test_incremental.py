@@ -408,3 +408,25 @@ def test_replanning_groups_from_any_placement_is_exactly_as_good_as_the_full_mod
     with_neighbourhood = solve(cfg, state)
     without = solve(cfg, state, incremental=False)
     assert [with_neighbourhood.objective[level] for level in LEVELS] == [without.objective[level] for level in LEVELS]
+
+
+def test_a_pinned_unit_that_gains_by_moving_is_freed_in_the_first_round():
+    """mail runs on bob but scores 50 more on carol (no stickiness holds it): whatever the
+    event, no certificate can keep it pinned, so the replan after alice is lost frees it
+    with the displaced db at once and proves the answer in one round, not two; dns, held
+    by its stickiness, stays out of the model."""
+    cfg = config(
+        ["alice", "bob", "carol"],
+        [primitive("db", stickiness=100), primitive("mail"), primitive("dns", stickiness=100)],
+        constraints=(Location(resource="mail", node="carol", score=50),),
+    )
+    state = State(
+        instances=(Instance("db", "alice"), Instance("mail", "bob"), Instance("dns", "bob")),
+        nodes={"alice": NodeState(NodeStatus.OFFLINE)},
+    )
+    problem = build_problem(cfg, state)
+    outcome = replan(problem, current_solution(problem), SolverOptions(time_limit=20), deadline=float("inf"))
+    assert outcome is not None and outcome.proven
+    assert outcome.rounds == 1 and outcome.free == 2
+    assert outcome.solution.nodes("mail") == frozenset({"carol"})
+    assert outcome.solution.nodes("dns") == frozenset({"bob"})

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from placement.model import Strategy
 from placement.solve import build_problem, objective
-from placement.solve.cpsat import encode
+from placement.solve.cpsat import encode, score_bound
+from placement.solve.evaluate import violations
 from placement.solve.greedy import greedy
 from placement.solve.relaxation import LinearRelaxation, proves
 from tests.solve.brute import best_levels
@@ -115,3 +117,90 @@ def test_an_enforced_capacity_row_gets_no_price_rather_than_a_zero_one():
     relaxation = LinearRelaxation(ctx.model)
     assert relaxation.solve(10.0) is not None
     assert ctx.capacity_rows and relaxation.prices(ctx.capacity_rows) == {}
+
+
+def _held_and_kept(ctx, answer):
+    """Every placement variable held at first except where ``answer`` and the pins put units."""
+    kept = {var.Index() for pair, var in ctx.x.items() if pair in answer.pairs()}
+    kept |= {ctx.x[(key, node)].Index() for key, nodes in ctx.problem.pinned.items() for node in nodes}
+    return [var.Index() for var in ctx.x.values()], kept
+
+
+@settings(max_examples=40)
+@given(clusters(), st.sampled_from(["running", "score"]))
+def test_starting_from_few_columns_reaches_the_whole_lps_bound(case, level):
+    """Column generation is exact: holding most placement variables at 0 and releasing them by
+    reduced cost ends at the same optimum as the LP over every variable."""
+    cfg, state = case
+    problem = build_problem(cfg, state)
+    reference = greedy(problem)
+    bounds = []
+    for restricted in (False, True):
+        ctx = encode(problem)
+        ctx.model.maximize(objective.expression(ctx, level, reference, reference))
+        columns = _held_and_kept(ctx, reference) if restricted else ([], set())
+        relaxed = LinearRelaxation(ctx.model, *columns).solve(10.0)
+        assert relaxed is not None
+        bounds.append(relaxed.bound)
+    assert abs(bounds[0] - bounds[1]) <= 1e-6
+
+
+@settings(max_examples=40)
+@given(clusters())
+def test_the_score_bound_never_undercuts_the_best_score_of_answers_that_run_everything(case):
+    """`score_bound` holds running and required at their upper bounds: when some answer reaches
+    them, no such answer scores more than the bound."""
+    cfg, state = case
+    problem = build_problem(cfg, state)
+    best = best_levels(problem)
+    bounds = objective.upper_bounds(problem)
+    assert best is not None
+    bound = score_bound(problem, 10.0, greedy(problem))
+    if best[:2] == (bounds["running"], bounds["required"]):
+        assert bound is not None and bound >= best[2]
+
+
+def test_a_freed_group_member_without_its_predecessor_keeps_its_score_in_the_free_bound():
+    """The relaxed problem of `certify` keeps only the freed units: a later group member freed
+    without the member before it (a finite colocation's one hop reaches only the member it
+    names) is tied to nothing there, so its score counts in the bound instead of being lost."""
+    from placement.model import Group, Location
+    from placement.solve.incremental import relaxed
+    from placement.solve.solution import Solution
+
+    cfg = config(
+        ["alice", "bob"],
+        [primitive("a"), primitive("b"), Group("g", ("a", "b"))],
+        constraints=(Location(resource="b", node="bob", score=50),),
+    )
+    alone = relaxed(build_problem(cfg), {"b"})
+    assert violations(alone, Solution({"b": frozenset({"bob"})}, {})) == []
+    assert score_bound(alone, 10.0) == 50
+
+
+def test_closeness_needs_no_relaxation_when_the_best_answer_is_the_reference(monkeypatch):
+    """Two units prefer alice, which has room for one: greedy's answer is optimal but below the
+    naive bound, so the LP proves the score level; that answer is also the closeness level's
+    reference, the only answer at distance 0 from it, so no second LP (or search) runs."""
+    from placement.model import Location
+    from placement.solve import relaxation
+    from placement.solve.cpsat import solve_levels
+    from placement.solve.options import SolverOptions
+
+    cfg = config(
+        [node("alice", {"cpu": 1}), node("bob", {"cpu": 2})],
+        [primitive("a", {"cpu": 1}), primitive("b", {"cpu": 1})],
+        constraints=(Location(resource="a", node="alice", score=10), Location(resource="b", node="alice", score=10)),
+        strategy=Strategy.UTILIZATION,
+    )
+    problem = build_problem(cfg)
+    reference = greedy(problem)
+    solves = []
+    original = relaxation.LinearRelaxation.solve
+    monkeypatch.setattr(
+        relaxation.LinearRelaxation, "solve", lambda self, limit: solves.append(1) or original(self, limit)
+    )
+    outcome = solve_levels(problem, reference, reference, reference, SolverOptions(time_limit=10))
+    assert outcome.optimal and outcome.tie_break_optimal
+    assert outcome.solution == reference and outcome.values["score"] == 10
+    assert len(solves) == 1

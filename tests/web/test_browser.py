@@ -58,6 +58,8 @@ const note = () => {
 };
 note();
 new MutationObserver(note).observe(document.getElementById('cluster'), {childList: true});
+// A short transition can start and finish between two redraws of the cluster: watch its list too.
+new MutationObserver(note).observe(document.getElementById('transition'), {childList: true, subtree: true});
 """
 
 
@@ -106,7 +108,9 @@ def test_the_page_shows_a_lost_node_fenced_and_its_resource_back_elsewhere_live(
     (tmp_path / "logs").mkdir()
     processes = Processes(tmp_path / "logs")
     try:
-        cluster = Cluster(processes, tmp_path, secret)
+        # zulu's start takes a second, so the page's updates (the latest snapshot each) cannot
+        # all fall before or after the transition that moves it: it is seen under way.
+        cluster = Cluster(processes, tmp_path, secret, zulu_agent="ocf:test:Scripted start_delay=1")
         cluster.start_agents()
         processes.spawn("controller", [*CLI, "run", str(cluster.config), "--agents", cluster.agents_option,
                                        "--secret-file", str(secret), "--journal", str(cluster.journal),
