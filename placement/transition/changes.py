@@ -125,33 +125,37 @@ def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_mig
           promotable: bool, unique: bool = False) -> list[Change]:
     """Changes for one primitive: copies that stay, move, stop and start.
 
-    A globally-unique clone's instances are resources of their own: a copy matches only the
-    same instance (``c3:1`` leaving node3 for node4 is a move of ``c3:1``, not a recovery
-    of whatever instance lands on node3); an anonymous clone's copies match by node.
+    A globally-unique clone's instances are resources of their own, so a copy first
+    matches the same instance: on its node (it stays), then elsewhere (``c3:1`` leaving
+    node3 for node4 is a move of ``c3:1``, not a recovery of whatever instance lands on
+    node3). A copy whose instance the target does not name keeps its node if the target
+    has a copy there (the target's numbers are the solver's labels for equal instances).
+    An anonymous clone's copies match by node only.
     """
     changes: list[Change] = []
     remaining = list(target)
     leaving: list[Instance] = []
-
-    def same(instance: Instance, assignment: Assignment) -> bool:
-        return not unique or assignment.clone_instance in (None, instance.clone_instance)
-
-    for instance in sorted(current, key=lambda i: (i.node, i.clone_instance or "")):
-        match = next((a for a in remaining if a.node == instance.node and same(instance, a)), None)
+    ordered = sorted(current, key=lambda i: (i.node, i.clone_instance or ""))
+    if unique:
+        for instance in ordered:
+            match = next((a for a in remaining if a.node == instance.node
+                          and a.clone_instance in (None, instance.clone_instance)), None)
+            if match is None:
+                leaving.append(instance)
+            else:
+                remaining.remove(match)
+                changes.extend(_in_place(rid, instance, match))
+        wanted = {a.clone_instance for a in remaining}
+        ordered, leaving = [i for i in leaving if i.clone_instance not in wanted], [
+            i for i in leaving if i.clone_instance in wanted
+        ]
+    for instance in ordered:
+        match = next((a for a in remaining if a.node == instance.node), None)
         if match is None:
             leaving.append(instance)
             continue
         remaining.remove(match)
-        number = instance.clone_instance if instance.clone_instance is not None else match.clone_instance
-        if instance.failed:
-            changes.append(Change(ChangeKind.RECOVER, rid, instance.node, instance.node, instance.role, match.role,
-                                  number, "failed"))
-        elif _rank(instance.role) < _rank(match.role):
-            changes.append(Change(ChangeKind.PROMOTE, rid, instance.node, instance.node, instance.role, match.role,
-                                  number))
-        elif _rank(instance.role) > _rank(match.role):
-            changes.append(Change(ChangeKind.DEMOTE, rid, instance.node, instance.node, instance.role, match.role,
-                                  number))
+        changes.extend(_in_place(rid, instance, match))
     arriving = sorted(remaining, key=lambda a: (a.clone_instance or "", a.node))
     pairs = list(zip(leaving, arriving, strict=False))
     if unique:  # each leaving instance goes where the same instance arrives, if anywhere
@@ -182,6 +186,19 @@ def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_mig
         changes.append(Change(ChangeKind.START, rid, None, assignment.node, Role.STOPPED, start_role,
                               assignment.clone_instance))
     return changes
+
+
+def _in_place(rid: str, instance: Instance, match: Assignment) -> list[Change]:
+    """A copy that stays on its node: recovered if it failed, promoted or demoted to the target's role."""
+    number = instance.clone_instance if instance.clone_instance is not None else match.clone_instance
+    if instance.failed:
+        return [Change(ChangeKind.RECOVER, rid, instance.node, instance.node, instance.role, match.role, number,
+                       "failed")]
+    if _rank(instance.role) < _rank(match.role):
+        return [Change(ChangeKind.PROMOTE, rid, instance.node, instance.node, instance.role, match.role, number)]
+    if _rank(instance.role) > _rank(match.role):
+        return [Change(ChangeKind.DEMOTE, rid, instance.node, instance.node, instance.role, match.role, number)]
+    return []
 
 
 def _rank(role: Role) -> int:

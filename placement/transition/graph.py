@@ -167,11 +167,22 @@ def _add_precedences(builder: _Builder) -> None:
 def _add_role_and_node_orderings(builder: _Builder) -> None:
     config = builder.config
     hierarchy = builder.hierarchy
-    for actions in builder.by_resource.values():
+    for rid, actions in builder.by_resource.items():
         demotes = [a for a in actions if a.op is Op.DEMOTE]
         for promote in (a for a in actions if a.op is Op.PROMOTE):
             for demote in demotes:
                 builder.order(demote, promote, "demote before promote")
+        clone = hierarchy.clone_of(rid)
+        if clone is not None:
+            # A copy leaving a node goes before another copy of the same resource starts
+            # there: the node may hold only so many (clone-node-max); a globally-unique
+            # clone's instances are distinct, so there it is a must.
+            stops = [a for a in actions if a.op is Op.STOP]
+            for start in (a for a in actions if a.op in STARTING):
+                for stop in stops:
+                    if stop.node == start.node and stop.clone_instance != start.clone_instance:
+                        builder.order(stop, start, "a copy leaves before another takes its place",
+                                      soft=not clone.globally_unique)
     for constraint in config.constraints:
         if isinstance(constraint, Colocation) and constraint.score <= -INFINITY:
             for one, other in ((constraint.dependent, constraint.primary),

@@ -56,3 +56,25 @@ def test_the_simulated_transition_reaches_the_target_instance_by_instance() -> N
     assert Counter((i.node, i.clone_instance) for i in after.instances) == Counter(
         (a.node, a.clone_instance) for a in target.assignments
     )
+
+
+def test_a_new_instance_waits_for_the_one_leaving_its_node() -> None:
+    """The target puts instance 0 on n1 and instance 1 on n2, where instance 0 runs now and
+    only one copy fits (clone-node-max 1): instance 0's stop on n2 goes before instance 1's
+    start there, or the start finds the node full (differential cluster 1897 of seed 1)."""
+    cfg = config(["n1", "n2"], [primitive("c"), Clone("cl", "c", max=2, per_node=1, globally_unique=True)])
+    state = State(instances=(Instance("c", "n2", clone_instance="0"),))
+    target = Placement((Assignment("c", "n1", Role.STARTED, "0"), Assignment("c", "n2", Role.STARTED, "1")))
+    after = simulate(cfg, state, build_transition(cfg, state, target).graph)
+    assert sorted((i.node, i.clone_instance) for i in after.instances) == [("n1", "0"), ("n2", "1")]
+
+
+def test_an_instance_the_target_does_not_name_keeps_its_node() -> None:
+    """The target's instance numbers are the solver's labels: instance 0 on n4 where the
+    target wants "instance 1" on n4 and instance 0 nowhere is the same copy staying, not a
+    stop and a start (differential cluster 1068 of seed 1)."""
+    cfg = config(["n3", "n4"], [primitive("c"), Clone("cl", "c", max=4, per_node=1, globally_unique=True)])
+    state = State(instances=(Instance("c", "n4", clone_instance="0"), Instance("c", "n3", clone_instance="3")))
+    target = Placement((Assignment("c", "n4", Role.STARTED, "1"), Assignment("c", "n3", Role.STARTED, "3")))
+    changes, _ = compute_changes(cfg, state, target)
+    assert changes == []
