@@ -147,24 +147,27 @@ def _solution(problem: Problem, entries: Iterable[Entry], fenced: Iterable[str] 
 
 
 def _instances(problem: Problem, units: list, listed: list[tuple[str, str]]) -> list[str] | None:
-    """One instance key per listed copy (see `_solution`), or None when there are too many copies."""
+    """One instance key per listed copy (see `_solution`), or None when there are too many copies.
+
+    A maximum matching of copies to instances allowed on their nodes, each copy trying
+    the instance already on its node first: so a copy keeps its instance where it may,
+    and an instance moved away (its old node now banned for it) is found where it went.
+    Copies no allowed instance is left for get the instances left over.
+    """
     if len(listed) > len(units):
         return None
     current = problem.table.current
-    chosen: dict[int, str] = {}
-    free = [unit.key for unit in units]
-    for index, (_, node) in enumerate(listed):  # the instance already there keeps its copy, if it may
-        here = next((key for key in free if node in current.of(key) and node in problem.allowed.get(key, {})), None)
-        if here is not None:
-            chosen[index] = here
-            free.remove(here)
-    rest = [index for index in range(len(listed)) if index not in chosen]
+    keys = [unit.key for unit in units]
     owner: dict[str, int] = {}
 
-    def augment(index: int, seen: set[str]) -> bool:
+    def candidates(index: int) -> list[str]:
         node = listed[index][1]
-        for key in free:
-            if key in seen or node not in problem.allowed.get(key, {}):
+        allowed = [key for key in keys if node in problem.allowed.get(key, {})]
+        return sorted(allowed, key=lambda key: node not in current.of(key))  # the one there first
+
+    def augment(index: int, seen: set[str]) -> bool:
+        for key in candidates(index):
+            if key in seen:
                 continue
             seen.add(key)
             if key not in owner or augment(owner[key], seen):
@@ -172,12 +175,13 @@ def _instances(problem: Problem, units: list, listed: list[tuple[str, str]]) -> 
                 return True
         return False
 
-    for index in rest:
+    # Copies with their instance already there go first, so ties keep them.
+    order = sorted(range(len(listed)), key=lambda i: not any(listed[i][1] in current.of(k) for k in keys))
+    for index in order:
         augment(index, set())
-    for key, index in owner.items():
-        chosen[index] = key
-    left = [key for key in free if key not in owner]
-    for index in rest:
+    chosen = {index: key for key, index in owner.items()}
+    left = [key for key in keys if key not in owner]
+    for index in range(len(listed)):
         if index not in chosen:
             chosen[index] = left.pop(0)
     return [chosen[index] for index in range(len(listed))]

@@ -133,3 +133,32 @@ def test_a_held_copy_on_a_node_both_answers_fence_is_gone_by_the_fencing() -> No
     both = [("fence1", "Started", "bob")]
     assert judge(config, state, both, both).verdict == "incomparable"  # the held copy seems dropped
     assert judge(config, state, both, both, fenced=["alice"]).verdict == "equal"
+
+
+def test_an_instance_that_moved_away_from_its_ban_is_found_where_it_went() -> None:
+    """Instance 1 runs on alice; instance 0 failed on bob and is banned there (its own fail
+    count). An answer running copies on alice and bob is valid read as 0 on alice and 1
+    moved to bob: keeping 1 on alice would leave only the banned 0 for bob."""
+    clone = (
+        '<clone id="cl"><meta_attributes id="clm"><nvpair id="clu" name="globally-unique" value="true"/>'
+        '<nvpair id="clx" name="clone-max" value="2"/></meta_attributes>' + dummy("c") + "</clone>"
+    )
+    started = (
+        '<lrm id="l1"><lrm_resources><lrm_resource id="c:1" class="ocf" provider="pacemaker" type="Dummy">'
+        '<lrm_rsc_op id="c1s" operation="start" call-id="2" rc-code="0" op-status="0" interval="0"'
+        ' transition-key="1:1:0:uuid"/></lrm_resource></lrm_resources></lrm>'
+    )
+    failures = (
+        '<transient_attributes id="t2"><instance_attributes id="ta2">'
+        '<nvpair id="fc" name="fail-count-c:0#start_0" value="INFINITY"/></instance_attributes></transient_attributes>'
+    )
+    text = cib(
+        clone,
+        status=f'<node_state id="1" uname="alice" {ONLINE}>{started}</node_state>'
+        f'<node_state id="2" uname="bob" {ONLINE}>{failures}</node_state>',
+        options='<nvpair id="o1" name="stonith-enabled" value="false"/>',
+        root='have-quorum="true" crm_feature_set="3.16.1"',
+    )
+    config, state = load(text)
+    verdict = judge(config, state, [("c", "Started", "alice"), ("c", "Started", "bob")], [("c", "Started", "alice")])
+    assert verdict.verdict == "better", verdict
