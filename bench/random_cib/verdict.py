@@ -104,8 +104,10 @@ def _rescore(path: Path, expected: dict, document: dict, diff: dict, actions: st
     from placement.cib.compare import judge
     from placement.errors import PlacementError
 
+    # Our copies keep their instance numbers (``web:1``): the judge reads them as those
+    # instances, where Pacemaker's listing (without numbers) has to be matched to instances.
     ours = [
-        (e["resource"].split(":")[0], e.get("role") or "Started", e["node"])
+        (e["resource"], e.get("role") or "Started", e["node"])
         for e in document["placement"]
         if e.get("node") and (e.get("role") or "Started") != "Stopped"
     ]

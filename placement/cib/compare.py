@@ -56,9 +56,10 @@ def judge(
     reason does not hold for our answer, and the scores decide.
     """
     ours, theirs = list(ours), list(theirs)
-    extra = collections.Counter(ours) - collections.Counter(theirs)
+    plain = [(_primitive_of(resource), role, node) for resource, role, node in ours]
+    extra = collections.Counter(plain) - collections.Counter(theirs)
     causes = dict(blocked) if isinstance(blocked, Mapping) else dict.fromkeys(blocked, ())
-    running = {resource for resource, _, _ in ours}
+    running = {resource for resource, _, _ in plain}
     stuck = sorted(
         resource
         for resource in {resource for resource, _, _ in extra} & causes.keys()
@@ -85,6 +86,11 @@ def judge(
     other = tuple(their_values[level] for level in LEVELS)
     verdict = "better" if key > other else "equal" if key == other else "worse"
     return Judgement(verdict, mine_values, their_values)
+
+
+def _primitive_of(resource: str) -> str:
+    """``web`` for ``web:1``: the harness lists Pacemaker's copies without instance numbers."""
+    return resource.split(":")[0]
 
 
 def _runs(config: Config, resource: str, running: set[str]) -> bool:
@@ -119,15 +125,32 @@ def _solution(problem: Problem, entries: Iterable[Entry], fenced: Iterable[str] 
     for unit in problem.units:
         units_of.setdefault(unit.primitive, []).append(unit)
     by_primitive: dict[str, list[tuple[str, str]]] = {}
+    named: list[tuple[str, str, str]] = []  # copies listed with their instance (``web:1``)
     for primitive, role, node in sorted(entries, key=lambda e: (e[0], e[2], e[1])):
+        if primitive in problem.by_key and primitive not in units_of:
+            named.append((primitive, role, node))  # a unique clone's instance, by its key
+            continue
         if primitive not in units_of:
-            return None
+            primitive = _primitive_of(primitive)  # an anonymous clone's copy: ``web:0`` is ``web``
+            if primitive not in units_of:
+                return None
         by_primitive.setdefault(primitive, []).append((role, node))
     placed: dict[str, set[str]] = {}
     promoted: dict[str, set[str]] = {}
-    for primitive, listed in by_primitive.items():
+    for key, role, node in named:
+        placed.setdefault(key, set()).add(node)
+        if Role.parse(role) is Role.PROMOTED and not (
+            (key, node) in problem.exempt and node not in problem.promotable.get(key, {})
+        ):
+            promoted.setdefault(key, set()).add(node)
+    # (In unit order, so a group member is read after the member before it.)
+    for primitive in sorted(by_primitive, key=lambda p: problem.units.index(units_of[p][0])):
+        listed = by_primitive[primitive]
         units = units_of[primitive]
-        keys = [units[0].key] * len(listed) if len(units) == 1 else _instances(problem, units, listed)
+        if len(units) == 1:
+            keys = [units[0].key] * len(listed)
+        else:
+            keys = _with_predecessors(units, listed, placed) or _instances(problem, units, listed)
         if keys is None:
             return None
         for key, (role, node) in zip(keys, listed, strict=True):
@@ -144,6 +167,20 @@ def _solution(problem: Problem, entries: Iterable[Entry], fenced: Iterable[str] 
             if node in problem.pinned_promoted.get(key, ()):
                 promoted.setdefault(key, set()).add(node)
     return Solution({k: frozenset(v) for k, v in placed.items()}, {k: frozenset(v) for k, v in promoted.items()})
+
+
+def _with_predecessors(units: list, listed: list[tuple[str, str]], placed: dict[str, set[str]]) -> list[str] | None:
+    """A unique clone's group member goes with its own copy's earlier member: the instance
+    whose predecessor was read on the same node (None when some copy has no such instance)."""
+    if any(unit.after is None for unit in units):
+        return None
+    keys: list[str] = []
+    for _role, node in listed:
+        key = next((u.key for u in units if u.key not in keys and node in placed.get(u.after, ())), None)
+        if key is None:
+            return None
+        keys.append(key)
+    return keys
 
 
 def _instances(problem: Problem, units: list, listed: list[tuple[str, str]]) -> list[str] | None:

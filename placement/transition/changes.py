@@ -78,7 +78,9 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
         if reset:
             current = [replace(i, failed=True) if i.node in reset or rid in reset else i for i in current]
         target = list(placement.assignments_of(rid))
-        if _unchanged(current, target) and not any(i.node in unfenceable for i in current):
+        clone = hierarchy.clone_of(rid)
+        unique = clone is not None and clone.globally_unique
+        if _unchanged(current, target, unique) and not any(i.node in unfenceable for i in current):
             continue  # the common case in a large cluster: nothing to compare further
         meta = hierarchy.effective_meta(rid)
         if not meta.managed or meta.maintenance or config.cluster.maintenance:
@@ -87,8 +89,7 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
         alone = {i.node for i in current if not i.managed or not _node_managed(config, state, i.node)}
         current = [i for i in current if i.node not in alone]
         target = [a for a in target if a.node not in alone]
-        promotable = (clone := hierarchy.clone_of(rid)) is not None and clone.promotable
-        unique = clone is not None and clone.globally_unique
+        promotable = clone is not None and clone.promotable
         for instance in current:
             if instance.node in unfenceable:
                 # It may still run there: it can be neither stopped nor recovered elsewhere.
@@ -103,10 +104,14 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
     return changes, blocked
 
 
-def _unchanged(current: list[Instance], target: list[Assignment]) -> bool:
-    """Same nodes and roles now and in the target, and nothing failed."""
+def _unchanged(current: list[Instance], target: list[Assignment], unique: bool = False) -> bool:
+    """Same nodes and roles now and in the target (and instances, for a unique clone), nothing failed."""
     if len(current) != len(target) or any(i.failed for i in current):
         return False
+    if unique:
+        return sorted((i.node, i.role.value, i.clone_instance or "") for i in current) == sorted(
+            (a.node, a.role.value, a.clone_instance or "") for a in target
+        )
     return sorted((i.node, i.role.value) for i in current) == sorted((a.node, a.role.value) for a in target)
 
 
@@ -125,12 +130,12 @@ def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_mig
           promotable: bool, unique: bool = False) -> list[Change]:
     """Changes for one primitive: copies that stay, move, stop and start.
 
-    A globally-unique clone's instances are resources of their own, so a copy first
-    matches the same instance: on its node (it stays), then elsewhere (``c3:1`` leaving
-    node3 for node4 is a move of ``c3:1``, not a recovery of whatever instance lands on
-    node3). A copy whose instance the target does not name keeps its node if the target
-    has a copy there (the target's numbers are the solver's labels for equal instances).
-    An anonymous clone's copies match by node only.
+    A globally-unique clone's instances are resources of their own, so a copy matches
+    only the same instance: on its node (it stays), then elsewhere (``c3:1`` leaving node3
+    for node4 is a move of ``c3:1``, not a recovery of whatever instance lands on node3).
+    The target's numbers are kept even where another instance runs now: an instance may be
+    banned where another may go (its own fail count), and the graph stops the one leaving
+    before the other starts. An anonymous clone's copies match by node only.
     """
     changes: list[Change] = []
     remaining = list(target)
@@ -145,10 +150,7 @@ def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_mig
             else:
                 remaining.remove(match)
                 changes.extend(_in_place(rid, instance, match))
-        wanted = {a.clone_instance for a in remaining}
-        ordered, leaving = [i for i in leaving if i.clone_instance not in wanted], [
-            i for i in leaving if i.clone_instance in wanted
-        ]
+        ordered = []  # the rest leave: the target's instance numbers are kept as it gives them
     for instance in ordered:
         match = next((a for a in remaining if a.node == instance.node), None)
         if match is None:

@@ -162,3 +162,8 @@ def test_an_instance_that_moved_away_from_its_ban_is_found_where_it_went() -> No
     config, state = load(text)
     verdict = judge(config, state, [("c", "Started", "alice"), ("c", "Started", "bob")], [("c", "Started", "alice")])
     assert verdict.verdict == "better", verdict
+    # Our own answer names its instances: read as it says, 0 on bob is a broken answer.
+    numbered = [("c:0", "Started", "alice"), ("c:1", "Started", "bob")]
+    assert judge(config, state, numbered, [("c", "Started", "alice")]).verdict == "better"
+    swapped = [("c:1", "Started", "alice"), ("c:0", "Started", "bob")]
+    assert judge(config, state, swapped, [("c", "Started", "alice")]).verdict == "incomparable"

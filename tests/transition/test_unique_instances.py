@@ -69,12 +69,18 @@ def test_a_new_instance_waits_for_the_one_leaving_its_node() -> None:
     assert sorted((i.node, i.clone_instance) for i in after.instances) == [("n1", "0"), ("n2", "1")]
 
 
-def test_an_instance_the_target_does_not_name_keeps_its_node() -> None:
-    """The target's instance numbers are the solver's labels: instance 0 on n4 where the
-    target wants "instance 1" on n4 and instance 0 nowhere is the same copy staying, not a
-    stop and a start (differential cluster 1068 of seed 1)."""
+def test_the_target_s_instance_replaces_the_one_on_its_node() -> None:
+    """The target puts "instance 1" on n4 where instance 0 runs now and is wanted nowhere:
+    the numbers are kept as the target gives them (instance 0 may be banned on n4 by its own
+    fail count, which is why the solver chose 1), so 0 stops and 1 starts, in that order
+    (differential cluster 1068 of seed 1)."""
     cfg = config(["n3", "n4"], [primitive("c"), Clone("cl", "c", max=4, per_node=1, globally_unique=True)])
     state = State(instances=(Instance("c", "n4", clone_instance="0"), Instance("c", "n3", clone_instance="3")))
     target = Placement((Assignment("c", "n4", Role.STARTED, "1"), Assignment("c", "n3", Role.STARTED, "3")))
     changes, _ = compute_changes(cfg, state, target)
-    assert changes == []
+    assert {(c.kind, c.clone_instance, c.source, c.target) for c in changes} == {
+        (ChangeKind.STOP, "0", "n4", None),
+        (ChangeKind.START, "1", None, "n4"),
+    }
+    after = simulate(cfg, state, build_transition(cfg, state, target).graph)
+    assert sorted((i.node, i.clone_instance) for i in after.instances) == [("n3", "3"), ("n4", "1")]
