@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from placement.bundle import same_bundle
-from placement.model import Clone, Group
+from placement.model import Clone, Group, Role
 from placement.score import INFINITY, add
 from placement.solve.problem import Problem
 
@@ -194,7 +194,12 @@ class ColocatedScores:
         keys = self.units_of.get(rid, ())
         if not keys:
             return {}
-        return {n: s.total for n, s in self.problem.table.scores(keys[0]).items() if s.entry}
+        scores = self.problem.table.scores(keys[0])
+        if self.problem.table.meta(rid).target_role is Role.STOPPED:
+            # compat(pacemaker): pcmk__primitive_assign bans a resource whose target-role is
+            # Stopped when it is assigned itself, so its table still pulls before that.
+            return {n: _fold(t.value for t in s.terms if t.kind != "target-role") for n, s in scores.items() if s.entry}
+        return {n: s.total for n, s in scores.items() if s.entry}
 
     def current_node(self, rid: str) -> str | None:
         """``pe__current_node``: the first node (in node order) ``rid`` is active on."""

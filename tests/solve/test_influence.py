@@ -209,3 +209,21 @@ def test_an_idle_clone_instance_lowers_every_node_by_a_positive_colocation(tmp_p
         )
     )
     assert ("r", "bob") in agreed_placement(path)
+
+
+def test_a_stopped_dependent_still_pulls_its_primary(tmp_path):
+    """``target-role=Stopped`` bans a resource when it is assigned itself
+    (``pcmk__primitive_assign``), after its primary has folded in its table: ``d`` prefers
+    bob by INFINITY and is apart from ``p`` by -10, so ``p`` is pushed off bob even though
+    ``d`` never runs — onto alice, next to the fence device, not to the emptier bob."""
+    from tests.cib.cibxml import agreed_placement, cib, dummy
+
+    stopped = '<meta_attributes id="d-m"><nvpair id="d-r" name="target-role" value="Stopped"/></meta_attributes>'
+    resources = '<primitive id="fence1" class="stonith" type="fence_dummy"/>' + dummy("p") + dummy("d", stopped)
+    constraints = (
+        '<rsc_location id="d-bob" rsc="d" node="bob" score="INFINITY"/>'
+        '<rsc_colocation id="apart" rsc="d" with-rsc="p" score="-10"/>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(cib(resources, constraints))
+    assert agreed_placement(path) == {("fence1", "alice"), ("p", "alice")}
