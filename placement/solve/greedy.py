@@ -37,6 +37,13 @@ from placement.solve.solution import Solution, SolutionView
 from placement.solve.units import Unit
 
 
+def _affects_placement(link) -> bool:
+    """compat(pacemaker): ``pcmk__colocation_affects`` — a role-restricted colocation with a
+    positive score waits for the roles (decided after placement); a negative one applies at
+    placement whatever the roles."""
+    return link.dependent.role is None or link.score < 0
+
+
 class _Run:
     """The mutable bookkeeping of one greedy pass."""
 
@@ -102,7 +109,7 @@ class _Run:
 
         ``where`` is `_primary_places` of the same unit and link, when the caller has it.
         """
-        if link.dependent.role is not None or not link.binds(node):
+        if not _affects_placement(link) or not link.binds(node):
             return None
         if where is None:
             where = self._primary_places(unit, link)
@@ -126,11 +133,13 @@ class _Run:
         primaries = [k for k in link.primary.units if k != unit.key]
         if not primaries or not all(self.roots_of_unit[k] in self.done for k in primaries):
             return None
+        # (Roles are decided after placement: a negative colocation counts every copy then.)
+        any_role = link.score < 0
         return frozenset(
             self.problem.attribute(n, link.attribute)
             for k in primaries
             for n in self.placed.get(k, ())
-            if role_matches(link.primary.role, n in self.promoted.get(k, ()))
+            if any_role or role_matches(link.primary.role, n in self.promoted.get(k, ()))
         )
 
     def head_scores(self, unit: Unit, candidates: list[str]) -> dict[str, int]:
@@ -144,7 +153,7 @@ class _Run:
         table = {n: allowed[n].total if n in allowed else -INFINITY for n in candidates}
         for link in self.links_of.get(unit.key, ()):
             # Where the primaries run is the same for every node: looked up once per link.
-            where = self._primary_places(unit, link) if link.dependent.role is None else None
+            where = self._primary_places(unit, link) if _affects_placement(link) else None
             if where is None:
                 continue  # the link adds nothing to any node (and so rolls nothing back)
             finite = -INFINITY < link.score < INFINITY

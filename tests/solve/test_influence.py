@@ -227,3 +227,27 @@ def test_a_stopped_dependent_still_pulls_its_primary(tmp_path):
     path = tmp_path / "cib.xml"
     path.write_text(cib(resources, constraints))
     assert agreed_placement(path) == {("fence1", "alice"), ("p", "alice")}
+
+
+def test_a_negative_role_colocation_applies_at_placement_to_every_copy(tmp_path):
+    """``pcmk__colocation_affects`` waits for the roles only with a positive score: the
+    promotable clone "unpromoted apart from" ``r`` keeps every copy off ``r``'s node while
+    copies are placed, so one copy runs, and ``g`` then ties between alice (``r``) and bob
+    (the copy) and takes the lower name."""
+    from tests.cib.cibxml import agreed_placement, cib, dummy, option
+
+    clone = (
+        '<clone id="cl"><meta_attributes id="cl-m"><nvpair id="cl-p" name="promotable" value="true"/></meta_attributes>'
+        '<primitive id="c" class="ocf" provider="pacemaker" type="Stateful"/></clone>'
+    )
+    colocation = '<rsc_colocation id="apart" rsc="cl" rsc-role="Unpromoted" with-rsc="r" score="-INFINITY"/>'
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(
+            dummy("r") + clone + '<group id="g">' + dummy("m") + "</group>",
+            colocation,
+            options=option("stonith-enabled", "false"),
+        )
+    )
+    placed = agreed_placement(path)
+    assert ("r", "alice") in placed and ("m", "alice") in placed and ("c", "bob") in placed
