@@ -18,16 +18,21 @@ groups are lifted here (groups get the same fold from their members in `group_sc
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from placement.score import INFINITY
 from placement.solve.terms import NodeScore
 
-# (`problem` is the provisional problem `build_problem` makes: allowed nodes so far and links.)
+if TYPE_CHECKING:
+    from placement.solve.problem import Problem
 
 
-def lifted_by_pull(problem, keys: Iterable[str]) -> dict[str, dict[str, NodeScore]]:
+def lifted_by_pull(problem: Problem, keys: Iterable[str]) -> dict[str, dict[str, NodeScore]]:
     """For each unit among ``keys`` with influencing dependents, the nodes its own score
-    rules out but its dependents' folded pull brings to ≥ 0."""
+    rules out but its dependents' folded pull brings to ≥ 0.
+
+    ``problem`` is the provisional one `build_problem` makes (the allowed nodes so far and
+    the constraints' links): the walk reads only the table, the links and node attributes."""
     table = problem.table
     primaries = {link.primary.resource for link in problem.links if link.on is None}
     candidates = []
