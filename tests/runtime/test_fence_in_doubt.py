@@ -15,13 +15,12 @@ import pytest
 
 from placement.model import Role
 from placement.runtime.belief import Belief, Membership
-from placement.runtime.controller import Controller
 from placement.runtime.fence_records import FenceRecords
 from placement.runtime.journal import Journal
 from placement.state import Instance
 
-from . import stub_planner
-from .test_controller import FAST, FakeAgent, FakeCluster, config, rounds_until
+from . import test_controller
+from .test_controller import FakeAgent, FakeCluster, rounds_until
 
 
 class RecordKeepingAgent(FakeAgent):
@@ -50,21 +49,8 @@ def cluster() -> FakeCluster:
     return made
 
 
-@pytest.fixture
-def controller(tmp_path: Path):
-    """A factory of controllers over the journal the previous term left; closes them all."""
-    made: list[tuple[Controller, Journal]] = []
-
-    def make(cluster: FakeCluster) -> tuple[Controller, Journal]:
-        journal = Journal(tmp_path / "journal")
-        ctl = Controller(config(), cluster.agents, journal, planner=stub_planner.plan, options=FAST)  # type: ignore[arg-type]
-        made.append((ctl, journal))
-        return ctl, journal
-
-    yield make
-    for ctl, journal in made:
-        ctl.close()
-        journal.close()
+# The controller factory of test_controller.py, over this module's record-keeping agents.
+controller = test_controller.controller
 
 
 def previous_term(path: Path, executors: list[str]) -> int:
