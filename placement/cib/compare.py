@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from placement.cib import failures
+from placement.hierarchy import Hierarchy
 from placement.model import Config, Role
 from placement.solve import objective
 from placement.solve.evaluate import violations
@@ -60,10 +61,11 @@ def judge(
     extra = collections.Counter(plain) - collections.Counter(theirs)
     causes = dict(blocked) if isinstance(blocked, Mapping) else dict.fromkeys(blocked, ())
     running = {resource for resource, _, _ in plain}
+    hierarchy = Hierarchy(config)
     stuck = sorted(
         resource
         for resource in {resource for resource, _, _ in extra} & causes.keys()
-        if not causes[resource] or not all(_runs(config, cause, running) for cause in causes[resource])
+        if not causes[resource] or not all(_runs(hierarchy, cause, running) for cause in causes[resource])
     )
     if stuck:
         return Judgement("incomparable", reason=f"Pacemaker could not run {', '.join(stuck)} (blocked)")
@@ -93,13 +95,11 @@ def _primitive_of(resource: str) -> str:
     return resource.split(":")[0]
 
 
-def _runs(config: Config, resource: str, running: set[str]) -> bool:
+def _runs(hierarchy: Hierarchy, resource: str, running: set[str]) -> bool:
     """Whether ``resource`` (a primitive, or a group or clone by its id) runs in ``running``."""
-    if resource not in config.resources:
+    if resource not in hierarchy.config.resources:
         return False
-    from placement.hierarchy import Hierarchy
-
-    return any(primitive in running for primitive in Hierarchy(config).primitives_in(resource))
+    return any(primitive in running for primitive in hierarchy.primitives_in(resource))
 
 
 def _values(problem: Problem, solution: Solution) -> dict[str, int]:
@@ -144,7 +144,8 @@ def _solution(problem: Problem, entries: Iterable[Entry], fenced: Iterable[str] 
         ):
             promoted.setdefault(key, set()).add(node)
     # (In unit order, so a group member is read after the member before it.)
-    for primitive in sorted(by_primitive, key=lambda p: problem.units.index(units_of[p][0])):
+    position = {unit.key: index for index, unit in enumerate(problem.units)}
+    for primitive in sorted(by_primitive, key=lambda p: position[units_of[p][0].key]):
         listed = by_primitive[primitive]
         units = units_of[primitive]
         if len(units) == 1:

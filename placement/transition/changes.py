@@ -140,19 +140,14 @@ def _diff(rid: str, current: list[Instance], target: list[Assignment], allow_mig
     changes: list[Change] = []
     remaining = list(target)
     leaving: list[Instance] = []
-    ordered = sorted(current, key=lambda i: (i.node, i.clone_instance or ""))
-    if unique:
-        for instance in ordered:
-            match = next((a for a in remaining if a.node == instance.node
-                          and a.clone_instance in (None, instance.clone_instance)), None)
-            if match is None:
-                leaving.append(instance)
-            else:
-                remaining.remove(match)
-                changes.extend(_in_place(rid, instance, match))
-        ordered = []  # the rest leave: the target's instance numbers are kept as it gives them
-    for instance in ordered:
-        match = next((a for a in remaining if a.node == instance.node), None)
+
+    def same(instance: Instance, assignment: Assignment) -> bool:
+        return assignment.node == instance.node and (
+            not unique or assignment.clone_instance in (None, instance.clone_instance)
+        )
+
+    for instance in sorted(current, key=lambda i: (i.node, i.clone_instance or "")):
+        match = next((a for a in remaining if same(instance, a)), None)
         if match is None:
             leaving.append(instance)
             continue
