@@ -98,7 +98,11 @@ class FailedOperation:
 
 @dataclass(frozen=True)
 class State:
-    """The cluster now. Nodes not in ``nodes`` are online with no transient attributes."""
+    """The cluster now. Nodes not in ``nodes`` are online with no transient attributes.
+
+    ``nodes`` is in the order the source lists them (a CIB's status; a state file's, which
+    its writer sorts by name): a tie-break of Pacemaker's follows that order.
+    """
 
     nodes: Mapping[str, NodeState] = _no_items()
     instances: tuple[Instance, ...] = ()

@@ -147,8 +147,13 @@ def unpack(document: Document, imported: Imported, now: int | None = None) -> St
     _promotion_scores_by_instance(config, nodes, unpacker.history_numbered)
     _unprobed_is_known(nodes, config, options, imported.containers)
 
+    # Nodes in the order the status lists them (the rest after, in configuration order):
+    # Pacemaker's ``running_on`` follows it, and so does which node of a resource found
+    # active twice counts as its current one (`placement.solve.greedy`).
+    listed = [name for name in unpacker.node_order if name in nodes]
+    ordered = dict.fromkeys(listed + [name for name in nodes if name not in set(listed)])
     return State(
-        nodes=frozen_map({name: node.to_state() for name, node in nodes.items()}),
+        nodes=frozen_map({name: nodes[name].to_state() for name in ordered}),
         instances=instances,
         fail_counts=tuple(
             # compat(pacemaker): pcmk__threshold_reached ignores the migration threshold of a

@@ -73,12 +73,13 @@ def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: 
     # chain carries it to the others anyway, except past a first member left alone where it
     # runs (unmanaged), which must not let the rest start beside it (colocate-unmanaged-group).
     whole = abs(constraint.score) >= INFINITY
+    mandatory = constraint.score >= INFINITY
     if isinstance(constraint, Colocation):
         return [
             Link(
                 name,
                 resolver.resolve(constraint.dependent, constraint.dependent_role, False, constraint, whole),
-                resolver.resolve(constraint.primary, constraint.primary_role, True, constraint),
+                resolver.resolve(constraint.primary, constraint.primary_role, True, constraint, mandatory=mandatory),
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,
@@ -89,6 +90,7 @@ def lower(constraint: Colocation | ColocationSet, resolver: RefResolver, index: 
 
 
 def _lower_sets(constraint: ColocationSet, resolver: RefResolver, name: str, whole: bool) -> list[Link]:
+    mandatory = constraint.score >= INFINITY
     """compat(pacemaker): §5 "Sets" — within a sequential set each member goes with the previous
     one (all pairs apart for negative scores); between sets, the later set holds the primaries."""
     links: list[Link] = []
@@ -98,7 +100,7 @@ def _lower_sets(constraint: ColocationSet, resolver: RefResolver, name: str, who
             Link(
                 name,
                 resolver.resolve(dependent, dep_set.role, False, constraint, whole),
-                resolver.resolve(primary, pri_set.role, True, constraint),
+                resolver.resolve(primary, pri_set.role, True, constraint, mandatory=mandatory),
                 constraint.score,
                 constraint.node_attribute,
                 constraint.span,

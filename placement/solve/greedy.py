@@ -26,11 +26,13 @@ from collections.abc import Callable
 from functools import cmp_to_key
 
 from placement.bundle import containers as bundle_containers
-from placement.model import Clone, Group, Strategy
+from placement.model import Clone, Group, Role, Strategy
 from placement.remote import hosting_resources
 from placement.score import INFINITY, add
 from placement.solve import order, promotable
 from placement.solve.coloc_scores import ColocatedScores
+from placement.solve.colocated_set import ColocatedSets
+from placement.solve.node_table import allowed_nodes_order
 from placement.solve.problem import Problem, role_matches
 from placement.solve.sequence import assignment_order, capacity_points
 from placement.solve.solution import Solution, SolutionView
@@ -74,6 +76,17 @@ class _Run:
         self.name_order = {node: node.encode() for node in problem.nodes}  # §6.2: byte order
         self.position = {node: index for index, node in enumerate(problem.nodes)}
         self.colocated = ColocatedScores(problem)
+        self.table_position: dict[str, int] | None = None  # `node_table`, built when first asked
+        self.colocated_sets = ColocatedSets(problem)
+        self.copy_rank: dict[str, dict[str, int]] = defaultdict(dict)  # `_take_copy`
+        # What a resource of a colocated set takes: a primitive its unit, a clone its first
+        # copy (every member of a cloned group's first copy).
+        self.first_units: dict[str, list[Unit]] = defaultdict(list)
+        for unit in problem.units:
+            if unit.clone is None:
+                self.first_units[unit.primitive].append(unit)
+            elif not any(u.primitive == unit.primitive for u in self.first_units[unit.clone]):
+                self.first_units[unit.clone].append(unit)
 
     def _primary_rank(self, link) -> tuple:
         """Higher priority first, then clones (promotable first), groups, primitives, then id."""
@@ -92,12 +105,26 @@ class _Run:
 
     # ----------------------------------------------------------------- scoring
 
-    def node_score(self, unit: Unit, node: str) -> int:
-        """The unit's score on ``node`` now: static score plus assigned primaries' colocations."""
-        score = self.problem.allowed.get(unit.key, {}).get(node)
-        if score is None:
-            return -INFINITY
-        value = score.total
+    def node_score(self, unit: Unit, node: str, pulling: bool = False) -> int:
+        """The unit's score on ``node`` now: static score plus assigned primaries' colocations.
+
+        ``pulling``: the score a later group member folds into its copy's step. compat(pacemaker):
+        ``pcmk__primitive_assign`` bans a member whose target-role is Stopped only when that
+        member is assigned itself, so before then its scores (its stickiness) still pull.
+        """
+        if pulling and self.problem.table.meta(unit.primitive).target_role is Role.STOPPED:
+            score = self.problem.table.scores(unit.key).get(node)
+            if score is None or not score.entry:
+                return -INFINITY
+            value = 0
+            for term in score.terms:
+                if term.kind != "target-role":
+                    value = add(value, term.value)
+        else:
+            score = self.problem.allowed.get(unit.key, {}).get(node)
+            if score is None:
+                return -INFINITY
+            value = score.total
         for link in self.links_of.get(unit.key, ()):
             delta = self._delta(unit, link, node)
             if delta is not None:
@@ -177,20 +204,38 @@ class _Run:
             self.problem.config.resources.get(link.primary.resource), Clone
         ):
             return None
-        found, idle = [], 0
+        found: list[tuple[int, frozenset]] = []  # (sort index, where the copy runs)
+        idle = 0
+        promotable_clone = self.problem.table.by_key[link.primary.units[0]].promotable if link.primary.units else False
         for key in link.primary.units:
             if key == unit.key:
                 continue
             placed = self.placed.get(key, ())
-            for node in sorted(placed, key=self.position.__getitem__):
+            scores = self.problem.promotable.get(key, {}) if promotable_clone else {}
+            clone = self.problem.by_key[key].clone or ""
+            # compat(pacemaker): the copies in the clone's instance order, as it assigned
+            # them (pinned copies, which have no rank, first, in node order).
+            ranks = self.copy_rank.get(key, {})
+            for node in sorted(placed, key=lambda n: (ranks.get(n, -1), self.position[n])):
                 if role_matches(link.primary.role, node in self.promoted.get(key, ())):
-                    found.append(frozenset({self.problem.attribute(node, link.attribute)}))
+                    score = scores.get(node)
+                    # (A copy with no promotion score has priority -1, set_instance_priority.)
+                    index = -1 if score is None else self._priority(clone, score.total, node)
+                    found.append((index, frozenset({self.problem.attribute(node, link.attribute)})))
             primary = self.problem.by_key[key]
             if link.primary.role is None:  # (a role-restricted one skips copies not in the role)
                 idle += max(0, (primary.max_copies if primary.multi else 1) - len(placed))
         # An instance left unassigned counts as a primary that runs nowhere (its step lowers
         # every node by a positive score, and is rolled back if that leaves none at 0).
-        return found + [frozenset()] * idle
+        # compat(pacemaker): a promotable clone's instances are walked in promotion order
+        # (pcmk__set_instance_roles sorts them by sort index when the clone is assigned): an
+        # unassigned instance keeps sort index 0, so it comes before copies whose priority
+        # is below 0 and after those above; at equal index an active copy comes first.
+        if promotable_clone:
+            steps = [(index, 0, where) for index, where in found] + [(0, 1, frozenset())] * idle
+            steps.sort(key=lambda step: (-step[0], step[1]))
+            return [where for _, _, where in steps]
+        return [where for _, where in found] + [frozenset()] * idle
 
     def fits(self, units: list[Unit], node: str) -> bool:
         if not self.checked:
@@ -210,9 +255,22 @@ class _Run:
             for attribute, amount in self.need_of[unit.key].items():
                 free[attribute] = free.get(attribute, 0) - amount
 
-    def choose(self, members: list[Unit], candidates: list[str], current: frozenset[str]) -> str | None:
-        """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2."""
-        scored = [(node, value) for node, value in self.values(members, candidates).items() if value >= 0]
+    def choose(
+        self,
+        members: list[Unit],
+        candidates: list[str],
+        current: frozenset[str],
+        others_sticky: frozenset[str] = frozenset(),
+    ) -> str | None:
+        """Pick a node for a copy of ``members`` (a primitive or a whole group) by §6.2.
+
+        ``others_sticky``: nodes where other instances of an anonymous clone run, whose
+        stickiness this copy does not have.
+        """
+        values = self.values(members, candidates)
+        for node in others_sticky & values.keys():
+            values[node] = add(values[node], -self._stickiness(members, node))
+        scored = [(node, value) for node, value in values.items() if value >= 0]
         if not scored:
             return None
         # compat(pacemaker): assign_best_node — a unique clone instance does not stay on an
@@ -241,7 +299,7 @@ class _Run:
             # node at 0 or more is rolled back, and the members after it with it. A later
             # member banned from a node keeps the group off it while other nodes remain.
             for unit in members[1:]:
-                step = {node: add(value, self.node_score(unit, node)) for node, value in values.items()}
+                step = {node: add(value, self.node_score(unit, node, pulling=True)) for node, value in values.items()}
                 if not any(value >= 0 for value in step.values()):
                     break
                 values = step
@@ -281,7 +339,7 @@ class _Run:
         free = self.free
         rank = cmp_to_key(compare) if balanced else plain
 
-        fits = self._fitting(members)
+        fits = self._fitting_with_colocated(members)
         first = min(scored, key=rank)
         if fits(first[0]):
             # The usual case: the best node has room. Only an equally good current node can win.
@@ -293,10 +351,17 @@ class _Run:
             return best_node
         scored.sort(key=rank)
         first = next((item for item in scored if fits(item[0])), None)
-        if first is None and len(members) > 1:
-            # compat(pacemaker): §6.3 — if no node fits the whole group, only the first member must fit.
+        if first is None and self.checked:
+            # compat(pacemaker): §6.3 ``pcmk__ban_insufficient_capacity`` — if no node fits the
+            # whole group and what is colocated with it, only the first member must fit, and
+            # the node with the most free capacity (of those scoring ≥ 0, whether the member
+            # fits there or not) is preferred when it scores as well as the best
+            # (``assign_best_node``'s prefer).
+            prefer = self._most_capable([node for node, _ in scored])
             fits = self._fitting(members[:1])
             first = next((item for item in scored if fits(item[0])), None)
+            if first is not None and fits(prefer) and (prefer, first[1]) in scored:
+                return prefer
         if first is None:
             return None
         best_node, best = first
@@ -306,15 +371,87 @@ class _Run:
                     return node
         return best_node
 
+    def _stickiness(self, members: list[Unit], node: str) -> int:
+        """The stickiness the copy's members score on ``node``."""
+        total = 0
+        for unit in members:
+            score = self.problem.table.scores(unit.key).get(node)
+            for term in score.terms if score is not None else ():
+                if term.kind == "stickiness":
+                    total = add(total, term.value)
+        return total
+
+    def _current_node(self, unit: Unit) -> frozenset[str]:
+        """Where a primitive (or a group's copy) counts as running for the tie-breaks.
+
+        compat(pacemaker): ``pe__current_node`` — a resource found active on several nodes
+        counts only the first of them, in the order the status lists them (``running_on``).
+        """
+        current = self.problem.table.current.of(unit.key)
+        if len(current) < 2:
+            return current
+        return frozenset(self._in_status_order(current)[:1])
+
+    def _most_capable(self, nodes: list[str]) -> str:
+        """compat(pacemaker): the node with the most free capacity by attribute votes; of
+        nodes that tie, the first in Pacemaker's walk of the allowed-node table."""
+        if self.table_position is None:
+            ids = {node: self.problem.attribute(node, "#id") or node for node in self.problem.nodes}
+            # (Only a colocated resource gets here: its table was copied when a colocation
+            # was folded in. A longer chain copies it again, which this does not follow.)
+            self.table_position = {node: i for i, node in enumerate(allowed_nodes_order(ids, copies=1))}
+        most = None
+        for node in sorted(nodes, key=self.table_position.__getitem__):
+            if most is None or capacity_points(self.free[node], self.free[most]) < 0:
+                most = node
+        assert most is not None
+        return most
+
     def _influencing(self, members: list[Unit]) -> list[str]:
-        """The resources whose dependents pull a copy of ``members`` (none for clone copies)."""
+        """The resources whose dependents pull a copy of ``members``.
+
+        compat(pacemaker): a clone's copies feel its dependents only when the clone has
+        fewer copies than there are nodes to run them (``distribute_children``'s
+        ``all_coloc``, with which ``append_parent_colocation`` hands each instance the
+        clone's dependents); otherwise only the negative ones would count, which this
+        reference leaves out.
+        """
         head = members[0]
-        if head.clone is not None or not self.colocated.dependents_of:
+        if not self.colocated.dependents_of:
+            return []
+        if head.clone is not None:
+            if head.clone in self.colocated.dependents_of and self._copies_short_of_nodes(head):
+                return [head.clone]
             return []
         rids = [unit.primitive for unit in members]
         if head.group is not None:
             rids.append(head.group)
         return rids if any(rid in self.colocated.dependents_of for rid in rids) else []
+
+    def _copies_short_of_nodes(self, head: Unit) -> bool:
+        """Whether the clone of ``head`` runs fewer copies than it has nodes available."""
+        clone = self.problem.config.resources.get(head.clone or "")
+        if not isinstance(clone, Clone):
+            return False
+        nodes = sum(1 for node in self.problem.nodes_of(head.key) if node in self.available)
+        if head.multi:
+            return head.max_copies < nodes
+        return sum(1 for unit in self.units_of[clone.id] if unit.primitive == head.primitive) < nodes
+
+    def _fitting_with_colocated(self, members: list[Unit]) -> Callable[[str], bool]:
+        """A test "this node has room for ``members`` and the unassigned resources tied to
+        them by mandatory colocations" (`placement.solve.colocated_set`)."""
+        head = members[0]
+        if not self.checked or head.clone is not None:
+            return self._fitting(members)
+        keys = {unit.key for unit in members}
+        extra = [
+            unit
+            for rid in self.colocated_sets.of(head.primitive)
+            for unit in self.first_units.get(rid, ())
+            if unit.key not in keys and unit.key not in self.placed and self.roots_of_unit[unit.key] not in self.done
+        ]
+        return self._fitting(members + extra) if extra else self._fitting(members)
 
     def _fitting(self, members: list[Unit]) -> Callable[[str], bool]:
         """A test "this node has room for ``members``"."""
@@ -384,7 +521,7 @@ class _Run:
         candidates = [n for n in self.problem.allowed.get(head.key, ()) if n in available and n not in exclude]
         if head.clone is not None and head.instance is not None:
             candidates = [n for n in candidates if self._clone_room(head, n)]
-        node = self.choose(members, candidates, self.problem.table.current.of(head.key))
+        node = self.choose(members, candidates, self._current_node(head))
         if node is None:
             return None
         for index, unit in enumerate(members):
@@ -422,7 +559,7 @@ class _Run:
             values = self.values(members, candidates)
             best = max(values.values(), default=-INFINITY)
             if values.get(node, -INFINITY) >= max(0, best) and self.fits(members, node):
-                self._take_copy(members, node)
+                self._take_copy(members, node, head.instance or 0)
                 count[node] += 1
                 done.add(head.key)
         for members in copies:
@@ -455,28 +592,50 @@ class _Run:
         available = [n for n in self.problem.nodes_of(head.key) if n in self.available]
         share = max(1, limit // max(1, len(available)))
         used = set(pinned)
-        for node in sorted(self.problem.table.current.of(head.key)):
+        # Each active copy is an instance of its own, numbered in status order, whose
+        # stickiness holds on its own node only.
+        current = self.problem.table.current.of(head.key)
+        instances = self._in_status_order(current)
+        left: list[tuple[int, str | None]] = []  # (the instance's rank, its node now)
+        for rank, node in enumerate(instances):
             if len(used) >= limit or node in used or node not in available:
+                left.append((rank, None))
                 continue
             # compat(pacemaker): allocate_instance keeps a copy where it runs only if that
             # node scores at least as well as the best free one ("… because X is better").
             values = self.values(members, [n for n in available if n not in used])
             if share >= 1 and values.get(node, -INFINITY) >= max(0, max(values.values(), default=0)):
-                self._take_copy(members, node)
+                self._take_copy(members, node, rank)
                 used.add(node)
-        while len(used) < limit:
+            else:
+                left.append((rank, node))
+        # compat(pacemaker): distribute_children's second pass — the instances not kept, in
+        # order, then the inactive ones; an instance that was active prefers its own node.
+        left.extend((len(instances) + extra, None) for extra in range(max(0, limit - len(used) - len(left))))
+        for rank, own in left:
+            if len(used) >= limit:
+                break
             candidates = [n for n in available if n not in used]
-            node = self.choose(members, candidates, self.problem.table.current.of(head.key))
+            mine = frozenset({own}) if own is not None else frozenset()
+            node = self.choose(members, candidates, mine, others_sticky=current - mine)
             if node is None:
                 break
-            self._take_copy(members, node)
+            self._take_copy(members, node, rank)
             used.add(node)
 
-    def _take_copy(self, members: list[Unit], node: str) -> None:
+    def _in_status_order(self, nodes: frozenset[str]) -> list[str]:
+        """``nodes`` in the order the status lists them (`State.nodes`; the rest by name)."""
+        listed = [node for node in self.problem.table.state.nodes if node in nodes]
+        return listed + sorted(nodes - set(listed))
+
+    def _take_copy(self, members: list[Unit], node: str, rank: int) -> None:
+        """Place one copy of an anonymous clone; ``rank`` is its instance's place in the
+        clone's list of instances (active ones in status order, then the rest)."""
         for index, unit in enumerate(members):
             if (index and self.node_score(unit, node) < 0) or not self.fits([unit], node):
                 break
             self.take(unit, node)
+            self.copy_rank[unit.key][node] = rank
 
     # ----------------------------------------------------------------- after placement
 

@@ -1,10 +1,10 @@
 """Which units a constraint's resource name stands for (SEMANTICS.md §5 "Groups", "With a clone").
 
 A colocation or order names primitives, groups or clones; the solver places units. A group
-as *dependent* means its first member, as *primary* its last member
-(compat(pacemaker): ``expand_group_colocations``) — except that a mandatory colocation binds
-every member of a dependent group (`placement.solve.colocation.lower`); a clone means every
-copy of its child.
+as *dependent* means its first member; as *primary* its last member for a mandatory
+colocation and its first for any other (compat(pacemaker): ``colocate_with_group``) —
+except that a mandatory colocation binds every member of a dependent group
+(`placement.solve.colocation.lower`); a clone means every copy of its child.
 """
 
 from __future__ import annotations
@@ -41,12 +41,22 @@ class RefResolver:
             self._by_primitive.setdefault(unit.primitive, []).append(unit.key)
 
     def resolve(
-        self, resource: str, role: Role | None, as_primary: bool, where: object = None, whole_group: bool = False
+        self,
+        resource: str,
+        role: Role | None,
+        as_primary: bool,
+        where: object = None,
+        whole_group: bool = False,
+        mandatory: bool = True,
     ) -> Ref:
         """The units ``resource`` stands for; a clone's child primitive stands for the clone.
 
         ``where`` (the constraint) only serves the error when ``resource`` does not exist.
         ``whole_group`` makes a group stand for every member instead of its first or last.
+        ``mandatory=False`` (a colocation below +INFINITY) makes a group as primary stand for
+        its first member: compat(pacemaker): ``colocate_with_group`` — for an optional
+        colocation whether the group is partly or fully up does not matter; only a mandatory
+        one needs the whole group, and so its last member.
         """
         bundled = ref_members(self._config, resource)
         if bundled is not None:
@@ -70,7 +80,7 @@ class RefResolver:
             item = self._config.resources[item.child]
         if isinstance(item, Group):
             members = self._hierarchy.primitives_in(item.id)
-            primitives = members if whole_group else [members[-1] if as_primary else members[0]]
+            primitives = members if whole_group else [members[-1] if as_primary and mandatory else members[0]]
         else:
             primitives = [item.id]
         if role is Role.STARTED:

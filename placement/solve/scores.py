@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from placement.hierarchy import Hierarchy
-from placement.model import Config, Meta, Role
-from placement.score import INFINITY
+from placement.model import Colocation, ColocationSet, Config, Meta, Role
+from placement.score import INFINITY, add
 from placement.solve import failures, stickiness
 from placement.solve.availability import unavailable_reason
 from placement.solve.location import LocationIndex
@@ -29,6 +29,9 @@ EXCLUSIVE_DISCOVERY = Term("discovery", "not an exclusive-discovery node", -INFI
 # colocated primary is pulled there. It stays where it is anyway (pinned, §4).
 UNMANAGED_HERE = Term("unmanaged", "runs here", INFINITY)
 UNMANAGED_LATER = Term("group", "a later member runs here unmanaged", INFINITY)
+# compat(pacemaker): can_run_instance — a clone instance may not run where the clone itself
+# scores below 0 (its locations), whatever the instance's own stickiness adds there.
+CLONE_BELOW_ZERO = Term("clone", "the clone scores below 0 here", -INFINITY)
 
 
 class ScoreTable:
@@ -159,11 +162,40 @@ class ScoreTable:
         own: dict[str, NodeScore] = {}
         if located or sticky or failed or held:
             default = self._rows[row]
+            below = self._clone_below_zero(unit, located) if sticky else frozenset()
             for node in located.keys() | sticky.keys() | failed.keys() | held.keys():
                 if node in default:
-                    here = held.get(node)
+                    here = held.get(node) or (CLONE_BELOW_ZERO if node in below else None)
                     own[node] = self._node_score(node, located, exclusive, sticky, failed, banned_by_role, here)
         return row, own
+
+    def _clone_below_zero(self, unit: Unit, located: dict[str, list[Term]]) -> frozenset[str]:
+        """Nodes where the clone of ``unit`` itself scores below 0 by its locations, so no
+        instance may run there (`CLONE_BELOW_ZERO`). Only stickiness could lift an instance
+        over such a location, so only sticky units ask. A clone that dependents pull is
+        left alone: their pull goes into the clone's own scores first
+        (``pcmk__clone_allocate``'s ``pcmk__add_colocated_node_scores``)."""
+        if unit.clone is None or unit.clone in self._pulled_clones:
+            return frozenset()
+        below = set()
+        for node, terms in located.items():
+            total = 0
+            for term in terms:
+                total = add(total, term.value)
+            if -INFINITY < total < 0:
+                below.add(node)
+        return frozenset(below)
+
+    @cached_property
+    def _pulled_clones(self) -> frozenset[str]:
+        """Clones named as the primary of a positive colocation, or in a colocation set."""
+        found: set[str] = set()
+        for constraint in self.config.constraints:
+            if isinstance(constraint, Colocation) and constraint.score > 0:
+                found.add(self.hierarchy.root(constraint.primary))
+            elif isinstance(constraint, ColocationSet):
+                found.update(self.hierarchy.root(r) for s in constraint.sets for r in s.resources)
+        return frozenset(found)
 
     @cached_property
     def _unmanaged_copies(self) -> dict[str, frozenset[str]]:

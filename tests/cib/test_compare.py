@@ -55,9 +55,9 @@ def test_running_what_pacemaker_found_blocked_is_not_better() -> None:
 
 
 def test_unique_clone_copies_are_matched_to_the_instance_already_there() -> None:
-    """A copy listed on bob is instance 0's (it runs there, held by stickiness despite
-    bob's -10); the copy on alice is instance 1's. Matching by node order instead would
-    put instance 1 on bob, where it may not run, and call a valid answer broken."""
+    """A copy listed on bob is instance 0's (it runs there); the copy on alice is
+    instance 1's, whose failure bans it from bob. Matching by node order instead would put
+    instance 1 on bob, where it may not run, and call a valid answer broken."""
     clone = (
         '<clone id="cl"><meta_attributes id="clm"><nvpair id="clu" name="globally-unique" value="true"/>'
         '<nvpair id="cls" name="resource-stickiness" value="1000"/></meta_attributes>' + dummy("c") + "</clone>"
@@ -68,11 +68,14 @@ def test_unique_clone_copies_are_matched_to_the_instance_already_there() -> None
         ' transition-key="1:1:0:uuid"/>'
         "</lrm_resource></lrm_resources></lrm>"
     )
+    failed = (
+        '<transient_attributes id="t2"><instance_attributes id="t2-a">'
+        '<nvpair id="t2-f" name="fail-count-c:1" value="INFINITY"/></instance_attributes></transient_attributes>'
+    )
     text = cib(
         clone,
-        '<rsc_location id="avoid" rsc="cl" node="bob" score="-10"/>',
         status=f'<node_state id="1" uname="alice" {ONLINE}/>'
-        f'<node_state id="2" uname="bob" {ONLINE}>{started}</node_state>',
+        f'<node_state id="2" uname="bob" {ONLINE}>{started}{failed}</node_state>',
         options='<nvpair id="o1" name="stonith-enabled" value="false"/>',
     )
     config, state = load(text)

@@ -24,6 +24,8 @@ from placement.model import (
     BoolExpr,
     Clone,
     ClusterOptions,
+    Colocation,
+    ColocationSet,
     Comparison,
     Config,
     Defined,
@@ -132,9 +134,22 @@ def reference_row(config: Config, state: State, table: ScoreTable, unit: Unit) -
             )
             if term is not None and term not in failed.get(failure.node, []):
                 failed.setdefault(failure.node, []).append(term)
+    # A sticky clone copy may not run where the clone's own locations sum below 0 (unless
+    # a positive colocation or a set names the clone: its dependents' pull comes first).
+    below = set()
+    pulled = {
+        c.primary for c in config.constraints if isinstance(c, Colocation) and c.score > 0
+    } | {r for c in config.constraints if isinstance(c, ColocationSet) for s in c.sets for r in s.resources}
+    if unit.clone is not None and sticky and unit.clone not in pulled:
+        for name, terms in located.items():
+            summed = reduce(add, (term.value for term in terms), 0)
+            if -INFINITY < summed < 0:
+                below.add(name)
     row = {}
     for name in config.nodes:
         terms = [Term("node", "score", config.nodes[name].score)] if config.nodes[name].score else []
+        if name in below:
+            terms.append(Term("clone", "the clone scores below 0 here", -INFINITY))
         terms += located.get(name, [])
         entry = config.cluster.symmetric or name in located
         if exclusive is not None and name not in exclusive:

@@ -1,0 +1,100 @@
+"""Capacity checked with what must follow (`placement.solve.colocated_set`, greedy ``_best``).
+
+compat(pacemaker): ``pcmk__ban_insufficient_capacity``, before it assigns a primitive,
+sums it with every unassigned resource tied to it by +INFINITY colocations — a group's
+later members, a mandatory dependent — and if some node has room for them all, bans the
+nodes that have not. If none has, it bans only the nodes without room for the primitive
+alone and prefers the node with the most free capacity when that node scores as well as
+the best (``assign_best_node``), the first such node in its table walk on a tie
+(`placement.solve.node_table`).
+
+Each CIB is drawn from a small family and checked against crm_simulate when it is
+installed (`agreed_placement`), and against the rule itself always.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.cib.cibxml import ONLINE, agreed_placement, cib, dummy, option
+
+
+def _utilization(owner: str, cpu: int, memory: int) -> str:
+    return (
+        f'<utilization id="{owner}-u"><nvpair id="{owner}-u-cpu" name="cpu" value="{cpu}"/>'
+        f'<nvpair id="{owner}-u-mem" name="memory" value="{memory}"/></utilization>'
+    )
+
+
+def _cluster(
+    tmp_path: Path,
+    capacities: list[tuple[int, int]],
+    resources: str,
+    constraints: str = "",
+    strategy: str = "balanced",
+    ids: list[str] | None = None,
+) -> Path:
+    ids = ids or [str(i + 1) for i in range(len(capacities))]
+    names = [f"node{i + 1}" for i in range(len(capacities))]
+    nodes = "".join(
+        f'<node id="{i}" uname="{n}">{_utilization("n" + i, *c)}</node>'
+        for i, n, c in zip(ids, names, capacities, strict=True)
+    )
+    status = "".join(f'<node_state id="{i}" uname="{n}" {ONLINE}/>' for i, n in zip(ids, names, strict=True))
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(
+            resources,
+            constraints,
+            nodes=nodes,
+            status=status,
+            options=option("stonith-enabled", "false") + option("placement-strategy", strategy),
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize("strategy", ["balanced", "utilization", "minimal"])
+@pytest.mark.parametrize("ids", [None, ["4", "3", "2", "1"], ["a", "b", "0", "05e"]])
+def test_a_group_that_fits_nowhere_prefers_the_first_most_capable_node(
+    tmp_path: Path, strategy: str, ids: list[str] | None
+) -> None:
+    """Four nodes whose free capacities tie attribute by attribute; the group's second
+    member fits none, so the first member goes to the first node of the table walk — not
+    the lowest name, which the other tie-breaks would give."""
+    group = (
+        '<group id="g">'
+        + dummy("m1", _utilization("m1", 1, 1))
+        + dummy("m2", _utilization("m2", 100, 100))
+        + "</group>"
+    )
+    path = _cluster(tmp_path, [(1, 9), (2, 8), (3, 7), (4, 6)], group, strategy=strategy, ids=ids)
+    placed = agreed_placement(path)
+    assert {r for r, _ in placed} == {"m1"}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    capacities=st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=2, max_size=4),
+    head=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    follower=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    strategy=st.sampled_from(["balanced", "utilization"]),
+)
+def test_a_primitive_goes_where_its_mandatory_dependent_fits_too(
+    tmp_path: Path, capacities, head, follower, strategy: str
+) -> None:
+    """``b`` with ``a`` at +INFINITY: when some node has room for both, ``a`` is placed
+    where ``b`` can follow. ``x`` takes no
+    capacity and goes wherever fewer resources are: which node that is follows from where
+    Pacemaker put ``a`` and ``b``, so a wrong reference shows there too."""
+    resources = dummy("a", _utilization("a", *head)) + dummy("b", _utilization("b", *follower)) + dummy("x")
+    constraint = '<rsc_colocation id="b-with-a" rsc="b" with-rsc="a" score="INFINITY"/>'
+    path = _cluster(tmp_path, capacities, resources, constraint, strategy=strategy)
+    placed = dict(agreed_placement(path))
+    both = [c for c in capacities if c[0] >= head[0] + follower[0] and c[1] >= head[1] + follower[1]]
+    if both:
+        assert placed.get("a") == placed.get("b") is not None

@@ -1,0 +1,146 @@
+"""Rules that decide between equally good answers, each as Pacemaker 2.1.5 has it.
+
+Every case is a family of small CIBs on which placement's objective ties (or where the
+rule is a hard one Pacemaker applies), checked against crm_simulate when it is installed
+(`agreed_placement`) and against the rule itself always. Found by shrinking disagreements
+of `bench/differential.py` (seed 1: clusters 826, 568, 974, 119, 1067).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cib.cibxml import ONLINE, agreed_placement, cib, dummy, meta, option
+
+NODES = ("node1", "node2", "node3")
+
+
+def _nodes(names=NODES) -> str:
+    return "".join(f'<node id="{i + 1}" uname="{n}"/>' for i, n in enumerate(names))
+
+
+def _op(rid: str, operation: str, rc: int = 0, interval: int = 0, call: int = 1) -> str:
+    return (
+        f'<lrm_rsc_op id="{rid}_{operation}_{interval}" operation="{operation}" call-id="{call}" rc-code="{rc}" '
+        f'op-status="0" interval="{interval}" crm-debug-origin="test" crm_feature_set="3.16.1" '
+        f'transition-key="1:1:0:00000000-0000-0000-0000-000000000000" '
+        f'transition-magic="0:{rc};1:1:0:00000000-0000-0000-0000-000000000000" '
+        f'op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8" last-rc-change="1700000000" exec-time="0" queue-time="0"/>'
+    )
+
+
+def _status(running: dict[str, list[tuple[str, str]]], names=NODES) -> str:
+    """node → [(resource id in the status, operation)], operation ``start`` or ``probe``."""
+    states = []
+    for i, name in enumerate(names):
+        entries = "".join(
+            f'<lrm_resource id="{rid}" class="ocf" provider="pacemaker" type="Dummy">'
+            + (_op(rid, "monitor", 0) if how == "probe" else _op(rid, "start"))
+            + "</lrm_resource>"
+            for rid, how in running.get(name, [])
+        )
+        states.append(
+            f'<node_state id="{i + 1}" uname="{name}" {ONLINE}><lrm id="{i + 1}"><lrm_resources>'
+            f"{entries}</lrm_resources></lrm></node_state>"
+        )
+    return "".join(states)
+
+
+def _write(
+    tmp_path: Path, resources: str, constraints: str = "", status: str = "", names=NODES, options: str = ""
+) -> Path:
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(
+            resources,
+            constraints,
+            nodes=_nodes(names),
+            status=status or _status({}, names),
+            options=option("stonith-enabled", "false") + options,
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize("found_first", ["node2", "node3"])
+def test_a_resource_active_on_two_nodes_counts_only_the_first_for_the_tie_break(
+    tmp_path: Path, found_first: str
+) -> None:
+    """``pe__current_node``: of the nodes a resource is found active on, only the first the
+    status lists is its current node. ``fence``-less and stickiness-free, ``r`` is stopped on
+    both (multiple-active=stop_start) and started where the tie-break puts it: ``f``, placed
+    first, stays on node2 and makes it busier, so ``r`` goes to node3 only if node3 is its
+    current node, and to node1 (the lowest name) otherwise."""
+    if found_first == "node2":
+        running = {"node2": [("f", "start"), ("r", "probe")], "node3": [("r", "start")]}
+    else:
+        # node3's state is listed before node2's: r is seen there first.
+        running = {"node2": [("f", "start"), ("r", "start")], "node3": [("r", "probe")]}
+    names = NODES if found_first == "node2" else ("node1", "node3", "node2")
+    path = _write(tmp_path, dummy("f") + dummy("r"), status=_status(running, names), names=names)
+    placed = dict(agreed_placement(path))
+    assert placed["r"] == ("node1" if found_first == "node2" else "node3")
+
+
+@pytest.mark.parametrize("stickiness", [0, 200])
+def test_a_stopped_group_member_still_pulls_its_group(tmp_path: Path, stickiness: int) -> None:
+    """``pcmk__primitive_assign`` bans a member with target-role=Stopped only when that member
+    is assigned, after the first member has folded in its scores: its stickiness on node1
+    still draws the group's first member to node5, where it runs; without stickiness the
+    first member goes to the lowest name."""
+    group = (
+        '<group id="g">'
+        + dummy("m1")
+        + dummy("m2", meta("m2", resource_stickiness=str(stickiness), target_role="Stopped"))
+        + "</group>"
+    )
+    status = _status({"node5": [("m2", "start")]}, ("node1", "node5"))
+    path = _write(tmp_path, group, status=status, names=("node1", "node5"))
+    placed = dict(agreed_placement(path))
+    assert "m2" not in placed
+    assert placed["m1"] == ("node5" if stickiness else "node1")
+
+
+@pytest.mark.parametrize("score", ["5", "-5"])
+def test_a_finite_colocation_with_a_group_follows_its_first_member(tmp_path: Path, score: str) -> None:
+    """``colocate_with_group``: an optional colocation with a group applies by its first
+    member (a mandatory one by its last). Here the last member cannot start (unmanaged and
+    stopped), so only the first member's node counts."""
+    group = '<group id="g">' + dummy("g1") + dummy("g2", meta("g2", is_managed="false")) + "</group>"
+    constraint = f'<rsc_colocation id="x-with-g" rsc="x" with-rsc="g" score="{score}"/>'
+    path = _write(tmp_path, group + dummy("x"), constraint, names=("node3", "node4"))
+    placed = dict(agreed_placement(path))
+    assert "g2" not in placed
+    assert (placed["x"] == placed["g1"]) == score.startswith("5")
+
+
+def test_each_active_clone_copy_is_sticky_on_its_own_node_only(tmp_path: Path) -> None:
+    """``distribute_children``: three copies run; a +INFINITY location takes the lowest
+    instance (numbered in status order: the one on node2) to node1, and the other two stay
+    where they run — not the two lowest names among the three nodes."""
+    names = ("node1", "node2", "node3", "node5")
+    clone = '<clone id="cl">' + meta("cl", clone_max="3") + dummy("c") + "</clone>"
+    location = '<rsc_location id="cl-on-1" rsc="cl" node="node1" score="INFINITY"/>'
+    status = _status({"node2": [("c", "start")], "node3": [("c", "start")], "node5": [("c", "start")]}, names)
+    path = _write(tmp_path, clone, location, status=status, names=names)
+    assert {node for _, node in agreed_placement(path)} == {"node1", "node3", "node5"}
+
+
+@pytest.mark.parametrize("stickiness", [5, 10, 50])
+def test_no_clone_copy_runs_where_the_clone_scores_below_zero(tmp_path: Path, stickiness: int) -> None:
+    """``can_run_instance``: a copy running on node3, where the clone scores -10, moves even
+    when its stickiness makes up for the location: the clone's own score bans it there."""
+    clone = '<clone id="cl">' + meta("cl", clone_max="2") + dummy("c") + "</clone>"
+    location = '<rsc_location id="cl-not-3" rsc="cl" node="node3" score="-10"/>'
+    status = _status({"node3": [("c", "start")]})
+    defaults = (
+        '<rsc_defaults><meta_attributes id="rsc-options"><nvpair id="rsc-options-stickiness" '
+        f'name="resource-stickiness" value="{stickiness}"/></meta_attributes></rsc_defaults>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(clone, location, nodes=_nodes(), status=status, options=option("stonith-enabled", "false"), extra=defaults)
+    )
+    assert {node for _, node in agreed_placement(path)} == {"node1", "node2"}
