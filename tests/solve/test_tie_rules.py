@@ -144,3 +144,46 @@ def test_no_clone_copy_runs_where_the_clone_scores_below_zero(tmp_path: Path, st
         cib(clone, location, nodes=_nodes(), status=status, options=option("stonith-enabled", "false"), extra=defaults)
     )
     assert {node for _, node in agreed_placement(path)} == {"node1", "node2"}
+
+
+def _promotable(clone_max: int) -> str:
+    child = '<primitive id="c" class="ocf" provider="pacemaker" type="Stateful"/>'
+    return f'<clone id="cl">{meta("cl", promotable="true", clone_max=str(clone_max))}{child}</clone>'
+
+
+def test_a_promotable_clones_unassigned_instances_come_first_when_a_dependent_folds_it_in(
+    tmp_path: Path,
+) -> None:
+    """``pcmk__set_instance_roles`` sorts the instances by sort index once the clone is
+    assigned: the two that found no node keep index 0 and come before the two running
+    copies (priority -1, no promotion score). ``x`` (+10 with the clone) folds them in that
+    order: the two "runs nowhere" steps (-10 everywhere) are rolled back first, then both
+    copies add 10, so ``x`` scores 10 on both and stays on node1, where it runs. Walked the
+    other way round, the second copy's +10 would be cancelled: at 0 a current node is no
+    reason to stay, and ``x`` would go to node3, where ``y`` (placed first) leaves fewer
+    resources."""
+    names = ("node1", "node3")
+    constraint = '<rsc_colocation id="x-with-cl" rsc="x" with-rsc="cl" score="10"/>'
+    path = _write(
+        tmp_path,
+        dummy("y") + _promotable(4) + dummy("x"),
+        constraint,
+        status=_status({"node1": [("x", "start")]}, names),
+        names=names,
+    )
+    placed = agreed_placement(path)
+    assert ("x", "node1") in placed and ("y", "node1") in placed
+
+
+def test_a_clone_with_fewer_copies_than_nodes_follows_its_dependents(tmp_path: Path) -> None:
+    """``append_parent_colocation``: with two copies for three nodes, each instance folds in
+    the clone's dependents — ``x``, stopped by its target-role but +INFINITY on node5, still
+    draws a copy to node5 (with three copies every node gets one anyway)."""
+    names = ("node3", "node4", "node5")
+    resources = _promotable(2) + dummy("x", meta("x", target_role="Stopped"))
+    constraints = (
+        '<rsc_location id="x-on-5" rsc="x" node="node5" score="INFINITY"/>'
+        '<rsc_colocation id="x-with-cl" rsc="x" with-rsc="cl" score="10"/>'
+    )
+    path = _write(tmp_path, resources, constraints, names=names)
+    assert {node for _, node in agreed_placement(path)} == {"node3", "node5"}
