@@ -79,6 +79,7 @@ class _Run:
         self.table_position: dict[str, int] | None = None  # `node_table`, built when first asked
         self.colocated_sets = ColocatedSets(problem)
         self.copy_rank: dict[str, dict[str, int]] = defaultdict(dict)  # `_take_copy`
+        self.active_instances: dict[str, int] = {}  # anonymous clone unit → copies active now
         # What a resource of a colocated set takes: a primitive its unit, a clone its first
         # copy (every member of a cloned group's first copy).
         self.first_units: dict[str, list[Unit]] = defaultdict(list)
@@ -150,7 +151,7 @@ class _Run:
             return -INFINITY if together else 0
         if together:
             return link.score
-        if not where and link.score > 0:
+        if not where and link.score > 0 and not self._by_role_of_promotable(link):
             return -link.score  # compat(pacemaker): §5, primary not running anywhere
         return None
 
@@ -184,6 +185,19 @@ class _Run:
             if where is None:
                 continue  # the link adds nothing to any node (and so rolls nothing back)
             finite = -INFINITY < link.score < INFINITY
+            if finite and self._by_role_of_promotable(link):
+                # compat(pacemaker): pcmk__update_dependent_with_promotable — a colocation
+                # with a promotable clone in a role adds its score on the nodes of every copy
+                # in that role at once (none: nothing), and apply_this_with reverts it only
+                # when it is negative and leaves no node at 0 or more.
+                if where:
+                    applied = dict(table)
+                    for node in candidates:
+                        if self.problem.attribute(node, link.attribute) in where and link.binds(node):
+                            applied[node] = add(applied[node], link.score)
+                    if link.score > 0 or any(v >= 0 for v in applied.values()):
+                        table = applied
+                continue
             steps = self._copies_of_clone(unit, link) if finite and where else None
             for step in steps or (where,):
                 applied = dict(table)
@@ -196,6 +210,12 @@ class _Run:
                 table = applied
         return table
 
+    def _by_role_of_promotable(self, link) -> bool:
+        """Whether ``link`` names a role of a promotable clone as its primary."""
+        if link.primary.role is None or not link.primary.units:
+            return False
+        return self.problem.by_key[link.primary.units[0]].promotable
+
     def _copies_of_clone(self, unit: Unit, link) -> list[frozenset] | None:
         """The attribute value of each copy of a clone primary, in instance order (a clone's
         anonymous copies in node order); None when the primary is not a clone."""
@@ -204,7 +224,8 @@ class _Run:
             self.problem.config.resources.get(link.primary.resource), Clone
         ):
             return None
-        found: list[tuple[int, frozenset]] = []  # (sort index, where the copy runs)
+        # (sort index, 0 running now where it may stay / 1 where it may not / 2 not running, where)
+        found: list[tuple[int, int, frozenset]] = []
         idle = 0
         promotable_clone = self.problem.table.by_key[link.primary.units[0]].promotable if link.primary.units else False
         for key in link.primary.units:
@@ -221,7 +242,14 @@ class _Run:
                     score = scores.get(node)
                     # (A copy with no promotion score has priority -1, set_instance_priority.)
                     index = -1 if score is None else self._priority(clone, score.total, node)
-                    found.append((index, frozenset({self.problem.attribute(node, link.attribute)})))
+                    # (An anonymous copy's instance ran before if its rank is an active one's;
+                    # its rank already puts one whose node can no longer run it later.)
+                    if key in self.active_instances:
+                        idle_now = 2 * (ranks.get(node, 0) >= self.active_instances[key])
+                    else:
+                        now = self.problem.table.current.of(key)
+                        idle_now = 2 if not now else int(not now <= self.available)
+                    found.append((index, idle_now, frozenset({self.problem.attribute(node, link.attribute)})))
             primary = self.problem.by_key[key]
             if link.primary.role is None:  # (a role-restricted one skips copies not in the role)
                 idle += max(0, (primary.max_copies if primary.multi else 1) - len(placed))
@@ -230,12 +258,14 @@ class _Run:
         # compat(pacemaker): a promotable clone's instances are walked in promotion order
         # (pcmk__set_instance_roles sorts them by sort index when the clone is assigned): an
         # unassigned instance keeps sort index 0, so it comes before copies whose priority
-        # is below 0 and after those above; at equal index an active copy comes first.
+        # is below 0 and after those above; at equal index one running now comes first
+        # (``cmp_promotable_instance``: the higher current role), and of those one whose
+        # node can still run it (``pcmk__cmp_instance``).
         if promotable_clone:
-            steps = [(index, 0, where) for index, where in found] + [(0, 1, frozenset())] * idle
+            steps = found + [(0, 2, frozenset())] * idle
             steps.sort(key=lambda step: (-step[0], step[1]))
             return [where for _, _, where in steps]
-        return [where for _, where in found] + [frozenset()] * idle
+        return [where for _, _, where in found] + [frozenset()] * idle
 
     def fits(self, units: list[Unit], node: str) -> bool:
         if not self.checked:
@@ -595,7 +625,17 @@ class _Run:
         # Each active copy is an instance of its own, numbered in status order, whose
         # stickiness holds on its own node only.
         current = self.problem.table.current.of(head.key)
-        instances = self._in_status_order(current)
+        # compat(pacemaker): pcmk__cmp_instance — an instance active where it may still run
+        # comes before one active on a node that can no longer take it (standby, banned),
+        # then the one the clone's colocations pull more towards its node
+        # (cmp_instance_by_colocation), then status order (the instance number).
+        pull = self.colocated.instance_pull if head.clone else None
+        instances = sorted(
+            self._in_status_order(current),
+            key=lambda n: (n not in available, -pull(head.clone, n) if pull and n in available else 0),
+        )
+        for unit in members:
+            self.active_instances[unit.key] = len(instances)
         left: list[tuple[int, str | None]] = []  # (the instance's rank, its node now)
         for rank, node in enumerate(instances):
             if len(used) >= limit or node in used or node not in available:
