@@ -65,6 +65,11 @@ class ColocatedScores:
                 influence = not any(current.of(k) for p in self._primitives(primary) for k in self.units_of.get(p, ()))
             self.dependents_of.setdefault(primary, []).append((dependent, link.score, link.attribute, influence))
         self.merging: set[str] = set()
+        # compat(pacemaker): groups whose assignment has begun. pcmk__group_assign first
+        # moves the colocations naming the group onto its members (expand_group_colocations):
+        # "group with R" to the first, "R with group" to the last; the merges walk them there
+        # from then on, and not before. The greedy reference adds each group as it starts.
+        self.expanded: set[str] = set()
         self.tables: dict[str, Table] = {}
         self.budget = _BUDGET
 
@@ -128,7 +133,16 @@ class ColocatedScores:
                 new = self._matching(dict(work), self.table(rid), attribute, factor)
             if any(score >= 0 and node in self.available for node, score in new.items()):
                 sign = -1.0 if factor < 0 else 1.0
-                for other, score, attr, influence in edges(rid):
+                outer = edges(rid)
+                if isinstance(resource, Group) and resource.members:
+                    # compat(pacemaker): a group's dependents are walked through its last
+                    # member's ("with group" constraints reach it only once the group is
+                    # expanded); its primaries through its own list, emptied by expansion.
+                    if edges == self._dependents:
+                        outer = self._dependents(resource.members[-1])
+                    elif rid in self.expanded:
+                        outer = []
+                for other, score, attr, influence in outer:
                     if influence:
                         new = self._merge(other, new, attr, sign * score / INFINITY, edges)
             elif work is not None:
@@ -144,6 +158,8 @@ class ColocatedScores:
             index = group.members.index(rid)
             if index > 0:  # a group member goes with the one before it (§8)
                 found.insert(0, (group.members[index - 1], INFINITY, None, True))
+            elif group.id in self.expanded:
+                found.extend(self.primaries_of.get(group.id, ()))  # "group with R": its first member's
         return found
 
     def _dependents(self, rid: str) -> list[Edge]:
@@ -153,6 +169,8 @@ class ColocatedScores:
             index = group.members.index(rid)
             if index + 1 < len(group.members):  # the next member goes with this one (§8)
                 found.insert(0, (group.members[index + 1], INFINITY, None, True))
+            elif group.id in self.expanded:
+                found.extend(self.dependents_of.get(group.id, ()))  # "R with group": its last member's
         return found
 
     def _matching(self, work: Table, other: Table, attribute: str | None, factor: float) -> Table:

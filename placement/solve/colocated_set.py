@@ -6,8 +6,10 @@ whether some node has room for it *and* every still-unassigned resource tied to 
 room are banned, so the primitive goes where its mandatory companions can follow. The walk
 follows colocations both ways from the primitive: the ones it names as dependent and as
 primary, a group member's neighbours in its group (Pacemaker's internal colocations),
-and a named group's members. Colocations naming a group are reached only through the group
-itself — a member's own walk does not see them, as Pacemaker stores them on the group.
+and a named group's members. A group's members also carry the colocations that name the
+group: assigning a group moves "group with R" onto its first member and "R with group" onto
+its last (``expand_group_colocations``), and the walk starts from a member of the group
+being assigned.
 A clone counts as one copy of its child (``pcmk__clone_add_utilization``) and is not walked
 into; from a primitive it is reached as a dependent, but a clone reaches a dependent only
 if that is a clone too (Pacemaker cannot tell where one copy's dependent will go).
@@ -77,6 +79,7 @@ class ColocatedSets:
                     members = hierarchy.primitives_in(group.id)
                     at = members.index(rid)
                     nexts.extend(members[max(0, at - 1) : at] + members[at + 1 : at + 2])
+                    nexts.extend(self._neighbours.get(group.id, ()))
             nexts.extend(self._neighbours.get(rid, ()))
             for other in nexts:
                 if other not in seen:

@@ -198,7 +198,20 @@ class _Run:
                     if link.score > 0 or any(v >= 0 for v in applied.values()):
                         table = applied
                 continue
-            steps = self._copies_of_clone(unit, link) if finite and where else None
+            paired = self._interleaved_pair(unit, link, table)
+            if paired is not None:
+                # compat(pacemaker): an interleaved clone's copy goes with the one copy of the
+                # primary clone it pairs with (find_compatible_child): the primary's copy on the
+                # first node of this copy's own sorted scores that has one. With none to pair
+                # with, a mandatory colocation stops the copy and any other does nothing.
+                if not paired:
+                    if link.score >= INFINITY:
+                        table = dict.fromkeys(table, -INFINITY)
+                    continue
+                where = frozenset({self.problem.attribute(paired, link.attribute)})
+                steps = None
+            else:
+                steps = self._copies_of_clone(unit, link) if finite and where else None
             for step in steps or (where,):
                 applied = dict(table)
                 for node in candidates:
@@ -209,6 +222,42 @@ class _Run:
                     continue
                 table = applied
         return table
+
+    def _interleaved_pair(self, unit: Unit, link, table: dict[str, int]) -> str | None:
+        """The node of the primary copy an interleaved clone's copy pairs with ("" when it
+        pairs with none), or None when ``link`` is not an interleaved clone-with-clone one."""
+        if unit.clone is None:
+            return None
+        mine = self.problem.config.resources.get(unit.clone)
+        theirs = self.problem.hierarchy.clone_of(link.primary.resource) or self.problem.config.resources.get(
+            link.primary.resource
+        )
+        if not isinstance(mine, Clone) or not mine.interleave or not isinstance(theirs, Clone) or theirs is mine:
+            return None
+        if (mine.per_node or 1) != (theirs.per_node or 1):
+            return None  # Pacemaker refuses to interleave these ("Cannot interleave …")
+        placed = {
+            node
+            for key in link.primary.units
+            for node in self.placed.get(key, ())
+            if role_matches(link.primary.role, node in self.promoted.get(key, ()))
+        }
+        # The copy's own allowed nodes, not only those still free for it: a node that holds
+        # as many copies of its clone as it may sorts last (can_run_instance's -INFINITY).
+        allowed = self.problem.allowed.get(unit.key, {})
+        full = self.placed.get(unit.key, set()) if unit.multi else set()
+        scores = {
+            node: -INFINITY if node in full else table.get(node, allowed[node].total)
+            for node in allowed
+            if node in self.available
+        }
+        minimal = self.strategy is Strategy.MINIMAL
+        # pcmk__sort_nodes without a current node: score, (fewest assigned), name.
+        ranked = sorted(
+            scores,
+            key=lambda n: (-scores[n], 0 if minimal else self.assigned_count[n], self.name_order[n]),
+        )
+        return next((node for node in ranked if node in placed), "")
 
     def _by_role_of_promotable(self, link) -> bool:
         """Whether ``link`` names a role of a promotable clone as its primary."""
@@ -496,6 +545,8 @@ class _Run:
         if root in self.done or root in self.in_progress:
             return
         self.in_progress.add(root)
+        if isinstance(self.problem.config.resources.get(root), Group):
+            self.colocated.expanded.add(root)
         units = self.units_of[root]
         # Primaries first (§6.1), highest priority first, then by id.
         primaries = sorted(
@@ -644,7 +695,11 @@ class _Run:
             # compat(pacemaker): allocate_instance keeps a copy where it runs only if that
             # node scores at least as well as the best free one ("… because X is better").
             values = self.values(members, [n for n in available if n not in used])
-            if share >= 1 and values.get(node, -INFINITY) >= max(0, max(values.values(), default=0)):
+            if (
+                share >= 1
+                and values.get(node, -INFINITY) >= max(0, max(values.values(), default=0))
+                and self.fits(members[:1], node)
+            ):
                 self._take_copy(members, node, rank)
                 used.add(node)
             else:

@@ -187,3 +187,69 @@ def test_a_clone_with_fewer_copies_than_nodes_follows_its_dependents(tmp_path: P
     )
     path = _write(tmp_path, resources, constraints, names=names)
     assert {node for _, node in agreed_placement(path)} == {"node3", "node5"}
+
+
+def test_a_groups_colocations_reach_its_members_only_once_the_group_is_assigned(tmp_path: Path) -> None:
+    """``expand_group_colocations`` runs when ``pcmk__group_assign`` starts: before that,
+    ``x``'s pull on ``g`` (``x`` -INFINITY with the group) is not walked into ``p``'s
+    scores when ``p`` is assigned as the group's primary ahead of it — so ``p`` keeps its
+    +5 on node2 — but once ``g`` is being assigned, "with group" colocations count at its
+    last member."""
+    names = ("node1", "node2", "node4")
+    nodes = (
+        '<node id="1" uname="node1"/><node id="2" uname="node2"><instance_attributes id="n2-a">'
+        '<nvpair id="n2-zone" name="zone" value="2"/></instance_attributes></node><node id="3" uname="node4"/>'
+    )
+    resources = dummy("p") + '<group id="g">' + dummy("g1") + "</group>" + dummy("y") + dummy("x")
+    constraints = (
+        '<rsc_location id="p-on-2" rsc="p" node="node2" score="5"/>'
+        '<rsc_colocation id="g-not-p" rsc="g" with-rsc="p" score="-INFINITY"/>'
+        '<rsc_location id="x-zone" rsc="x"><rule id="x-zone-r" score="-10">'
+        '<expression id="x-zone-e" attribute="zone" operation="eq" value="2"/></rule></rsc_location>'
+        '<rsc_colocation id="x-not-g" rsc="x" with-rsc="g" score="-INFINITY"/>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(resources, constraints, nodes=nodes, status=_status({}, names), options=option("stonith-enabled", "false"))
+    )
+    placed = dict(agreed_placement(path))
+    assert placed["p"] == "node2"
+
+
+def test_an_interleaved_copy_pairs_with_one_copy_of_its_primary(tmp_path: Path) -> None:
+    """``find_compatible_child``: each copy of the interleaved ``d`` pairs with the copy of
+    ``cl`` on the first node of its own sorted scores — node1 for both (one runs there) —
+    and node1 has no memory left, so no copy of ``d`` runs, though node3 would have room
+    beside ``cl``'s other copy. ``r``, assigned after ``d`` (which runs, so it goes first),
+    takes that room."""
+    util = '<utilization id="{0}-u"><nvpair id="{0}-u-m" name="memory" value="{1}"/></utilization>'
+    nodes = (
+        f'<node id="1" uname="node1">{util.format("n1", 1024)}</node>'
+        f'<node id="2" uname="node3">{util.format("n3", 2048)}</node>'
+    )
+    names = ("node1", "node3")
+    stateful = 'class="ocf" provider="pacemaker" type="Stateful"'
+    resources = (
+        '<clone id="cl">'
+        + meta("cl", promotable="true")
+        + dummy("c", util.format("c", 1024), stateful)
+        + "</clone>"
+        + dummy("r", util.format("r", 1024))
+        + '<clone id="dcl">'
+        + meta("dcl", promotable="true", interleave="true")
+        + dummy("d", util.format("d", 256), stateful)
+        + "</clone>"
+    )
+    constraints = '<rsc_colocation id="d-with-cl" rsc="dcl" with-rsc="cl" score="INFINITY"/>'
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(
+            resources,
+            constraints,
+            nodes=nodes,
+            status=_status({"node1": [("d", "start")]}, names),
+            options=option("stonith-enabled", "false") + option("placement-strategy", "utilization"),
+        )
+    )
+    placed = agreed_placement(path)
+    assert ("r", "node3") in placed and not any(rid == "d" for rid, _ in placed)
