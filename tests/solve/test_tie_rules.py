@@ -49,14 +49,21 @@ def _status(running: dict[str, list[tuple[str, str]]], names=NODES) -> str:
 
 
 def _write(
-    tmp_path: Path, resources: str, constraints: str = "", status: str = "", names=NODES, options: str = ""
+    tmp_path: Path,
+    resources: str,
+    constraints: str = "",
+    status: str = "",
+    names=NODES,
+    options: str = "",
+    nodes: str | None = None,
 ) -> Path:
+    """The CIB at ``tmp_path``; ``nodes`` replaces the plain ``<node>`` list of ``names``."""
     path = tmp_path / "cib.xml"
     path.write_text(
         cib(
             resources,
             constraints,
-            nodes=_nodes(names),
+            nodes=nodes or _nodes(names),
             status=status or _status({}, names),
             options=option("stonith-enabled", "false") + options,
         )
@@ -208,10 +215,7 @@ def test_a_groups_colocations_reach_its_members_only_once_the_group_is_assigned(
         '<expression id="x-zone-e" attribute="zone" operation="eq" value="2"/></rule></rsc_location>'
         '<rsc_colocation id="x-not-g" rsc="x" with-rsc="g" score="-INFINITY"/>'
     )
-    path = tmp_path / "cib.xml"
-    path.write_text(
-        cib(resources, constraints, nodes=nodes, status=_status({}, names), options=option("stonith-enabled", "false"))
-    )
+    path = _write(tmp_path, resources, constraints, names=names, nodes=nodes)
     placed = dict(agreed_placement(path))
     assert placed["p"] == "node2"
 
@@ -241,15 +245,8 @@ def test_an_interleaved_copy_pairs_with_one_copy_of_its_primary(tmp_path: Path) 
         + "</clone>"
     )
     constraints = '<rsc_colocation id="d-with-cl" rsc="dcl" with-rsc="cl" score="INFINITY"/>'
-    path = tmp_path / "cib.xml"
-    path.write_text(
-        cib(
-            resources,
-            constraints,
-            nodes=nodes,
-            status=_status({"node1": [("d", "start")]}, names),
-            options=option("stonith-enabled", "false") + option("placement-strategy", "utilization"),
-        )
-    )
+    status = _status({"node1": [("d", "start")]}, names)
+    utilization = option("placement-strategy", "utilization")
+    path = _write(tmp_path, resources, constraints, status, names, options=utilization, nodes=nodes)
     placed = agreed_placement(path)
     assert ("r", "node3") in placed and not any(rid == "d" for rid, _ in placed)
