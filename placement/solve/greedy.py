@@ -13,10 +13,13 @@ their first member with the summed scores of all members; clones place currently
 copies first, then the rest; promotion is decided after placement; mandatory orders then
 block.
 
-Deliberate simplifications (documented in docs/solver.md): clone instances feel no
-influence from their dependents, and a rolled-back colocation is not archived and restored
-later (``apply_this_with``'s archive). The objective only uses this answer as a reference and hint, so these only change
-which of several equally good placements is preferred.
+Deliberate simplifications (documented in docs/solver.md): promotion is decided after all
+placement (Pacemaker sets a promotable clone's roles as soon as it is placed), a
+resource's primaries are all assigned before its colocations are applied (Pacemaker's
+``apply_this_with`` interleaves the two), a clone's copies feel their dependents only when
+the clone has fewer copies than nodes, and a rolled-back colocation is not archived and
+restored later. The objective only uses this answer as a reference and hint, so these only
+change which of several equally good placements is preferred.
 """
 
 from __future__ import annotations
