@@ -71,6 +71,10 @@ class ColocatedScores:
         # from then on, and not before. The greedy reference adds each group as it starts.
         self.expanded: set[str] = set()
         self.tables: dict[str, Table] = {}
+        # compat(pacemaker): the weights of a primitive whose primaries are being assigned,
+        # with the colocations applied so far (``apply_this_with`` changes its
+        # ``allowed_nodes`` in place); the greedy reference keeps it up to date.
+        self.live: dict[str, Table] = {}
         self.budget = _BUDGET
 
     # ----------------------------------------------------------------- the two walks
@@ -194,8 +198,9 @@ class ColocatedScores:
     # ----------------------------------------------------------------- tables
 
     def table(self, rid: str) -> Table:
-        """A resource's own ``allowed_nodes`` weights (a clone's without its copies' stickiness)."""
-        found = self.tables.get(rid)
+        """A resource's own ``allowed_nodes`` weights (a clone's without its copies' stickiness),
+        or, while its assignment is under way, as its colocations have changed them so far."""
+        found = self.live.get(rid) or self.tables.get(rid)
         if found is None:
             found = self.tables[rid] = self._table(rid)
         return found

@@ -562,6 +562,20 @@ class _Run:
             - {root},
             key=lambda r: (-(self.problem.table.meta(r).priority or 0), r),
         )
+        if units and units[0].clone is None:
+            # compat(pacemaker): apply_this_with assigns each primary and applies its
+            # colocation in turn, in the order of the colocations (cmp_primary_priority), so
+            # a later primary's merge already sees the earlier colocations in this
+            # resource's (or group's first member's) scores (`ColocatedScores.live`).
+            head = units[0]
+            nodes = list(self.colocated.table(head.primitive))
+            ordered = dict.fromkeys(
+                self.roots_of_unit[key] for link in self.links_of.get(head.key, ()) for key in link.primary.units
+            )
+            primaries = [r for r in ordered if r != root] + [r for r in primaries if r not in ordered]
+            for primary in primaries:
+                self.assign(primary)
+                self.colocated.live[head.primitive] = self.head_scores(head, nodes)
         for primary in primaries:
             self.assign(primary)
         copies = _copies(units)

@@ -250,3 +250,23 @@ def test_an_interleaved_copy_pairs_with_one_copy_of_its_primary(tmp_path: Path) 
     path = _write(tmp_path, resources, constraints, status, names, options=utilization, nodes=nodes)
     placed = agreed_placement(path)
     assert ("r", "node3") in placed and not any(rid == "d" for rid, _ in placed)
+
+
+def test_a_later_primary_sees_the_colocations_already_applied_to_its_dependent(tmp_path: Path) -> None:
+    """``apply_this_with`` assigns each primary and applies its colocation in turn: ``x``
+    goes with ``a`` and ``b`` (a set, 100 each), so ``a`` is placed, ``x`` gains 100 where it
+    runs, and ``b`` — folding in ``x``'s scores as they now stand — follows ``a`` to node3.
+    The two free resources then go by fewest assigned: node5 for both. Read with ``x``'s
+    scores as they were before, ``b`` would go to node5 and ``z`` to node3."""
+    names = ("node3", "node5")
+    resources = dummy("x") + dummy("y") + dummy("z") + dummy("a") + dummy("b")
+    constraint = (
+        '<rsc_colocation id="x-with-ab" score="100">'
+        '<resource_set id="x-set"><resource_ref id="x"/></resource_set>'
+        '<resource_set id="ab-set" sequential="false"><resource_ref id="a"/><resource_ref id="b"/></resource_set>'
+        "</rsc_colocation>"
+    )
+    path = _write(tmp_path, resources, constraint, names=names)
+    placed = dict(agreed_placement(path))
+    assert placed["a"] == placed["b"] == placed["x"] == "node3"
+    assert placed["y"] == placed["z"] == "node5"
