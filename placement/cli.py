@@ -116,7 +116,9 @@ def main() -> None:
     try:
         cli(prog_name="placement")
     except SystemExit as done:
-        if cli.ran in ONE_SHOT and (done.code is None or isinstance(done.code, int)):
+        # (Under a profiler or a tracer the usual exit stays: it writes its report afterwards.)
+        watched = sys.getprofile() is not None or sys.gettrace() is not None
+        if cli.ran in ONE_SHOT and not watched and (done.code is None or isinstance(done.code, int)):
             _exit_now(done.code or 0)
         raise
 

@@ -49,6 +49,15 @@ def test_a_file_written_is_complete(tmp_path: Path) -> None:
     assert state.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
 
 
+def test_a_profiler_still_gets_its_report(tmp_path: Path) -> None:
+    # cProfile writes its statistics after the command returns: a one-shot exit would lose them.
+    stats = tmp_path / "profile"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "placement", "check", SEED],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=BUFFERED)
+    assert done.returncode == 0, done.stderr
+    assert stats.stat().st_size > 0
+
+
 def test_bad_input_keeps_its_exit_code_and_message(tmp_path: Path) -> None:
     bad = tmp_path / "bad.place"
     bad.write_text("node a\nbogus\n", encoding="utf-8")
