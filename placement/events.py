@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 
 from placement.errors import InvalidInput
 from placement.hierarchy import Hierarchy
-from placement.lang.build import did_you_mean
 from placement.model import Clone, Config, Group, Location, Primitive, Role, frozen_map
 from placement.score import INFINITY
 from placement.state import FailCount, FailedOperation, Instance, NodeState, NodeStatus, State
+from placement.suggest import did_you_mean
 
 BAN_PREFIX = "cli-ban-"
 

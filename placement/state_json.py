@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from placement.errors import Diagnostic, InvalidInput, Severity
-from placement.lang.build import did_you_mean
 from placement.model import Config, Role, Span, frozen_map
 from placement.state import FailCount, FailedOperation, Instance, NodeState, NodeStatus, State
+from placement.suggest import did_you_mean
 
 VERSION = 1
 

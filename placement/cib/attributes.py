@@ -57,6 +57,8 @@ def merged(
 
     Raises `InvalidInput` for a dangling ``id-ref`` or an ``nvpair`` without a name.
     """
+    if owner.find(tag) is None:
+        return {}  # most elements have none of most kinds: a 10,000-resource CIB asks 60,000 times
     scope = scope or rules.Scope()
     values: dict[str, str] = {}
     for attribute_set in _ranked(document, owner, tag, first_id):
@@ -88,6 +90,8 @@ def per_node(document: Document, owner: Element, tag: str, node: Mapping[str, st
 def _ranked(document: Document, owner: Element, tag: str, first_id: str | None) -> list[Element]:
     """The ``<tag>`` sets in the order Pacemaker merges them (``make_pairs``, ``sort_pairs``)."""
     sets = [document.resolve(child) for child in owner.findall(tag)]
+    if len(sets) == 1:
+        return sets
     ranked = sorted(
         enumerate(sets),
         key=lambda item: (

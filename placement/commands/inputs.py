@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from placement.lang import load
 from placement.model import Config
 from placement.planning import steady_state
 from placement.state import State
@@ -36,6 +35,8 @@ def load_inputs(file: Path | None, state_path: Path | None, cib: Path | None) ->
         return imported.planning_config, imported.state
     if file is None:
         raise click.UsageError("give a .place FILE or --cib CIB.xml")
+    from placement.lang import load  # the .place parser is only loaded for a .place file
+
     config = load(file)
     if state_path is None:
         return config, steady_state(config)

@@ -10,7 +10,6 @@ Cross-references are checked later (`placement.lang.check`).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -61,6 +60,7 @@ from placement.model import (
     frozen_map,
 )
 from placement.score import INFINITY, parse_score
+from placement.suggest import did_you_mean
 
 
 @dataclass(frozen=True, slots=True)
@@ -730,16 +730,6 @@ def _quoted_prefix_length(text: str) -> int:
     while text[index] != '"':
         index += 2 if text[index] == "\\" else 1
     return index + 1
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
-
-    >>> did_you_mean("interleaf", ["interleave", "ordered"])
-    " (did you mean 'interleave'?)"
-    """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def assemble(statements: list, path: str | None, problems: list[Diagnostic]) -> Config:

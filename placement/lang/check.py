@@ -16,7 +16,6 @@ from functools import cached_property
 
 from placement.errors import Diagnostic, Severity
 from placement.hierarchy import Hierarchy
-from placement.lang.build import did_you_mean
 from placement.model import (
     Action,
     Clone,
@@ -35,6 +34,7 @@ from placement.model import (
 )
 from placement.remote import is_connection_agent
 from placement.score import INFINITY
+from placement.suggest import did_you_mean
 
 INVERSE_ACTION = {Action.START: Action.STOP, Action.STOP: Action.START,
                   Action.PROMOTE: Action.DEMOTE, Action.DEMOTE: Action.PROMOTE}

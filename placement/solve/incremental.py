@@ -483,7 +483,17 @@ def _promotion_regret(problem: Problem, solution: Solution) -> int:
 
 def _move_cost(problem: Problem, key: str, solution: Solution) -> float:
     """The least score a pinned unit loses by moving one copy to a node it does not use."""
-    nodes = solution.nodes(key)
+    nodes = frozenset(solution.nodes(key))  # (the same object when it is one already)
+    # It depends on the nodes alone, and a replan asks it of every unit outside the
+    # neighbourhood, on the same nodes, up to three times (`_gaining`, `certify` twice).
+    costs = problem.__dict__.setdefault("_move_costs", {})
+    cost = costs.get((key, nodes))
+    if cost is None:
+        cost = costs[(key, nodes)] = _least_loss(problem, key, nodes)
+    return cost
+
+
+def _least_loss(problem: Problem, key: str, nodes: frozenset[str]) -> float:
     allowed = problem.allowed.get(key, {})
     if not nodes or len(nodes) >= len(allowed):
         return float("inf")

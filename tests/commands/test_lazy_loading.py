@@ -56,6 +56,22 @@ def test_the_seed_whatif_needs_no_solver_library() -> None:
     assert not under(modules, "placement.cib")  # no CIB was asked for
 
 
+def test_a_cib_whatif_loads_no_place_parser(tmp_path: Path) -> None:
+    # --cib reads XML: the .place grammar (lark) is never needed, not even for the hints
+    # ("did you mean") that events and state files share with the parser.
+    cib = tmp_path / "cib.xml"
+    cib.write_text(
+        "<cib><configuration><crm_config/><nodes><node id='1' uname='a'/><node id='2' uname='b'/></nodes>"
+        "<resources><primitive id='r' class='ocf' provider='pacemaker' type='Dummy'/></resources>"
+        "<constraints/></configuration><status/></cib>",
+        encoding="utf-8",
+    )
+    modules = loaded_by("whatif", "--cib", str(cib), "--node-leave", "a")
+    assert "placement.cib" in modules  # it did read the CIB
+    assert not under(modules, "placement.lang")
+    assert not under(modules, "lark")
+
+
 def test_check_of_a_cycle_still_names_it(tmp_path: Path) -> None:
     # Only a file with a cycle loads networkx, to list the cycles; the message is unchanged.
     path = tmp_path / "cycle.place"
