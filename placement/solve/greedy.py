@@ -18,8 +18,9 @@ placement (Pacemaker sets a promotable clone's roles as soon as it is placed), a
 resource's scores as others read them are its own plus the colocations applied so far
 (Pacemaker's ``allowed_nodes`` also holds its dependents' merged influence), a clone's
 copies feel their dependents only when the clone has fewer copies than nodes, and a
-rolled-back colocation is not archived and restored later. The objective only uses this answer as a reference and hint, so these only
-change which of several equally good placements is preferred.
+rolled-back colocation is not archived and restored later. The objective only uses this
+answer as a reference and hint, so these only change which of several equally good
+placements is preferred.
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ by 100 through an INFINITY colocation is at 0 there, and may go.
 That pull is static: it reads the dependents' own tables, not where they end up (they are
 assigned after their primary). So such a node is simply allowed, with the primary's own
 score as its weight in the objective (the dependents' preferences count on their own
-units). A ban (−INFINITY) is never lifted; only plain primitives outside clones and
-groups are lifted here (groups get the same fold from their members in `group_scores`).
+units). A ban (−INFINITY) is never lifted; plain primitives and the copies of a clone with
+fewer copies than nodes (whose instances inherit the clone's dependents,
+``append_parent_colocation``) are lifted here; groups get the same fold from their members
+in `group_scores`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from placement.solve.terms import NodeScore
 
 if TYPE_CHECKING:
     from placement.solve.problem import Problem
+    from placement.solve.units import Unit
 
 
 def lifted_by_pull(problem: Problem, keys: Iterable[str]) -> dict[str, dict[str, NodeScore]]:
@@ -38,7 +41,12 @@ def lifted_by_pull(problem: Problem, keys: Iterable[str]) -> dict[str, dict[str,
     candidates = []
     for key in keys:
         unit = table.by_key[key]
-        if unit.group is not None or unit.clone is not None or unit.primitive not in primaries:
+        if unit.group is not None:
+            continue
+        if unit.clone is not None:
+            if unit.clone not in primaries or not _copies_short_of_nodes(problem, unit):
+                continue
+        elif unit.primitive not in primaries:
             continue
         if len(table.allowed(key)) == len(table.nodes):
             continue  # allowed everywhere already (the common case): no whole row to build
@@ -56,10 +64,20 @@ def lifted_by_pull(problem: Problem, keys: Iterable[str]) -> dict[str, dict[str,
             for node, score in scores.items()
             if not score.allowed and score.unavailable is None and score.entry and score.total > -INFINITY
         }
-        if not short or not walk.dependents_of.get(unit.primitive):
+        rid = unit.clone or unit.primitive
+        if not short or not walk.dependents_of.get(rid):
             continue
-        pulled = walk.with_this([unit.primitive], {node: score.total for node, score in scores.items() if score.entry})
+        pulled = walk.with_this([rid], {node: score.total for node, score in scores.items() if score.entry})
         lifted = {node: score for node, score in short.items() if pulled.get(node, -INFINITY) >= 0}
         if lifted:
             found[unit.key] = lifted
     return found
+
+
+def _copies_short_of_nodes(problem: Problem, unit: Unit) -> bool:
+    """compat(pacemaker): a clone's instances fold in its dependents' pull only when it has
+    fewer copies than nodes to run them (``distribute_children``'s ``all_coloc``)."""
+    nodes = sum(1 for node in problem.nodes if problem.table.unavailable[node] is None)
+    if unit.multi:
+        return unit.max_copies < nodes
+    return len({u.instance for u in problem.table.units if u.clone == unit.clone}) < nodes

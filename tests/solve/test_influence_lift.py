@@ -35,3 +35,32 @@ def test_a_dependent_two_steps_away_lifts_the_primary(tmp_path: Path, pull: int)
     placed = agreed_placement(path)
     expected = "alice" if pull >= 100 else "bob"
     assert ("p", expected) in placed
+
+
+@pytest.mark.parametrize("copies", [2, 3])
+def test_a_clone_short_of_nodes_is_lifted_by_its_dependent(tmp_path: Path, copies: int) -> None:
+    """``distribute_children``: with fewer copies than nodes, each instance inherits the
+    clone's dependents (``append_parent_colocation``). ``r``, +INFINITY on alice and 10 with
+    the clone, lifts alice's -10 to 0, so a copy may run there and does (equal scores: the
+    lower names) and ``r`` gets its 10. With a copy for every node the instances feel no
+    positive dependents: alice stays ruled out."""
+    nodes = '<node id="1" uname="alice"/><node id="2" uname="bob"/><node id="3" uname="carol"/>'
+    status = "".join(
+        f'<node_state id="{i}" uname="{n}" in_ccm="true" crmd="online" join="member" expected="member"/>'
+        for i, n in ((1, "alice"), (2, "bob"), (3, "carol"))
+    )
+    clone = (
+        f'<clone id="cl"><meta_attributes id="cl-m"><nvpair id="cl-max" name="clone-max" value="{copies}"/>'
+        f"</meta_attributes>{dummy('c')}</clone>"
+    )
+    constraints = (
+        '<rsc_location id="cl-not-alice" rsc="cl" node="alice" score="-10"/>'
+        '<rsc_location id="r-on-alice" rsc="r" node="alice" score="INFINITY"/>'
+        '<rsc_colocation id="r-with-cl" rsc="r" with-rsc="cl" score="10"/>'
+    )
+    path = tmp_path / "cib.xml"
+    path.write_text(
+        cib(clone + dummy("r"), constraints, nodes=nodes, status=status, options=option("stonith-enabled", "false"))
+    )
+    placed = agreed_placement(path)
+    assert (("c", "alice") in placed) == (copies == 2)
