@@ -259,6 +259,15 @@ def build_problem(
             if not keep:
                 not_running[key] = reason
             continue
+        freeze = quorum.may_keep and not quorum.may_start and table.meta(unit.primitive).requires != "nothing"
+        if unit.multi and now and freeze:
+            # compat(pacemaker): update_resource_action_runnable — under quorum freeze only an
+            # active instance may start, so an anonymous clone keeps the copies it runs, where
+            # it runs them (an active copy could still move; kept in place here).
+            allowed[key] = {n: s for n, s in table.scores(key).items() if (n in now and s.allowed) or n in keep}
+            if not allowed[key]:
+                not_running[key] = quorum.reason
+            continue
         if keep:
             allowed[key] = {n: s for n, s in table.scores(key).items() if s.allowed or n in keep}
         else:
