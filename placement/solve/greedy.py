@@ -36,7 +36,7 @@ from placement.score import INFINITY, add
 from placement.solve import order, promotable
 from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.colocated_set import ColocatedSets
-from placement.solve.node_table import allowed_nodes_order
+from placement.solve.node_table import allowed_nodes_order, merge_sort
 from placement.solve.problem import Problem, role_matches
 from placement.solve.sequence import assignment_order, capacity_points
 from placement.solve.solution import Solution, SolutionView
@@ -423,7 +423,20 @@ class _Run:
         rank = cmp_to_key(compare) if balanced else plain
 
         fits = self._fitting_with_colocated(members)
-        first = min(scored, key=rank)
+        if balanced:
+            # compat(pacemaker): with ``balanced`` the comparison is not transitive (capacity
+            # votes can go round in a circle), so the order Pacemaker's merge sort sees the
+            # nodes in decides: g_hash_table_get_values lists the allowed-node table's walk
+            # backwards, and g_list_sort merges halves. Sorted once, as Pacemaker does.
+            # Every node of the resource's table takes part (unavailable or ruled-out ones at
+            # -INFINITY): where they sit changes how the halves are cut.
+            position = self._walk_position()
+            value_of = dict(scored)
+            entries = self.problem.table.scores(members[0].key)
+            listed = [(node, value_of.get(node, -INFINITY)) for node, score in entries.items() if score.entry]
+            ranked = merge_sort(sorted(listed, key=lambda item: -position[item[0]]), compare)
+            scored = [item for item in ranked if item[0] in value_of]
+        first = scored[0] if balanced else min(scored, key=rank)
         if fits(first[0]):
             # The usual case: the best node has room. Only an equally good current node can win.
             best_node, best = first
@@ -432,7 +445,8 @@ class _Run:
                 if stay:
                     return min(stay, key=rank)[0]
             return best_node
-        scored.sort(key=rank)
+        if not balanced:
+            scored.sort(key=rank)
         first = next((item for item in scored if fits(item[0])), None)
         if first is None and self.checked:
             # compat(pacemaker): §6.3 ``pcmk__ban_insufficient_capacity`` — if no node fits the
@@ -475,16 +489,23 @@ class _Run:
             return current
         return frozenset(self._in_status_order(current)[:1])
 
+    def _walk_position(self) -> dict[str, int]:
+        """Each node's place in Pacemaker's walk of a resource's allowed-node table.
+
+        (Taken as copied once, as a table is when a colocation is folded in; with the small
+        consecutive ids most clusters have, no two ids share a bucket and copies change
+        nothing. A longer chain copies it again, which this does not follow.)"""
+        if self.table_position is None:
+            ids = {node: self.problem.attribute(node, "#id") or node for node in self.problem.nodes}
+            self.table_position = {node: i for i, node in enumerate(allowed_nodes_order(ids, copies=1))}
+        return self.table_position
+
     def _most_capable(self, nodes: list[str]) -> str:
         """compat(pacemaker): the node with the most free capacity by attribute votes; of
         nodes that tie, the first in Pacemaker's walk of the allowed-node table."""
-        if self.table_position is None:
-            ids = {node: self.problem.attribute(node, "#id") or node for node in self.problem.nodes}
-            # (Only a colocated resource gets here: its table was copied when a colocation
-            # was folded in. A longer chain copies it again, which this does not follow.)
-            self.table_position = {node: i for i, node in enumerate(allowed_nodes_order(ids, copies=1))}
+        position = self._walk_position()
         most = None
-        for node in sorted(nodes, key=self.table_position.__getitem__):
+        for node in sorted(nodes, key=position.__getitem__):
             if most is None or capacity_points(self.free[node], self.free[most]) < 0:
                 most = node
         assert most is not None

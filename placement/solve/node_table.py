@@ -14,8 +14,11 @@ scores. Reproducing it is cheap and makes those ties come out as Pacemaker's do.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cmp_to_key
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _MIN_SHIFT = 3
 # GLib's prime moduli per table shift (``prime_mod`` in ghash.c).
@@ -158,3 +161,24 @@ def allowed_nodes_order(ids: dict[str, str], copies: int = 0) -> list[str]:
         table = copied
     name_of = {ident: name for name, ident in ids.items()}
     return [name_of[key] for key in table.in_order()]
+
+
+def merge_sort(items: list[T], compare: Callable[[T, T], int]) -> list[T]:
+    """``g_list_sort``: GLib's top-down merge sort, the left half the shorter one (of an odd
+    list), and an equal pair kept in order. With a comparison that is not transitive the
+    result depends on exactly this procedure (and on the input order), so it is reproduced
+    step by step."""
+    if len(items) < 2:
+        return list(items)
+    middle = len(items) // 2
+    left, right = merge_sort(items[:middle], compare), merge_sort(items[middle:], compare)
+    merged: list[T] = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if compare(left[i], right[j]) <= 0:
+            merged.append(left[i])
+            i += 1
+        else:
+            merged.append(right[j])
+            j += 1
+    return merged + left[i:] + right[j:]

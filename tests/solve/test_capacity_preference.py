@@ -37,9 +37,10 @@ def _cluster(
     constraints: str = "",
     strategy: str = "balanced",
     ids: list[str] | None = None,
+    names: list[str] | None = None,
 ) -> Path:
     ids = ids or [str(i + 1) for i in range(len(capacities))]
-    names = [f"node{i + 1}" for i in range(len(capacities))]
+    names = names or [f"node{i + 1}" for i in range(len(capacities))]
     nodes = "".join(
         f'<node id="{i}" uname="{n}">{_utilization("n" + i, *c)}</node>'
         for i, n, c in zip(ids, names, capacities, strict=True)
@@ -98,3 +99,28 @@ def test_a_primitive_goes_where_its_mandatory_dependent_fits_too(
     both = [c for c in capacities if c[0] >= head[0] + follower[0] and c[1] >= head[1] + follower[1]]
     if both:
         assert placed.get("a") == placed.get("b") is not None
+
+
+@pytest.mark.parametrize("running_on", [None, "node1", "node2", "node4"])
+def test_balanced_ties_follow_pacemakers_merge_sort(tmp_path: Path, running_on: str | None) -> None:
+    """Under ``balanced`` the capacity votes go round: node4 beats node2 (more cpu, same
+    memory), node1 ties both (one attribute each). Which node a resource without
+    utilization lands on then depends on the order Pacemaker's merge sort meets them in
+    (`placement.solve.node_table.merge_sort` over the table walk reversed), and on where
+    it runs now."""
+    status = None
+    if running_on is not None:
+        status = {"node1": "1", "node2": "2", "node4": "3"}[running_on]
+    path = _cluster(tmp_path, [(2, 2048), (4, 1024), (7, 1024)], dummy("r"), names=["node1", "node2", "node4"])
+    if status is not None:
+        text = path.read_text().replace(
+            f'<node_state id="{status}" uname="{running_on}" {ONLINE}/>',
+            f'<node_state id="{status}" uname="{running_on}" {ONLINE}><lrm id="{status}"><lrm_resources>'
+            '<lrm_resource id="r" class="ocf" provider="pacemaker" type="Dummy">'
+            '<lrm_rsc_op id="r_last_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" '
+            'transition-key="1:1:0:00000000-0000-0000-0000-000000000000" '
+            'transition-magic="0:0;1:1:0:00000000-0000-0000-0000-000000000000" crm_feature_set="3.16.1" '
+            'op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource></lrm_resources></lrm></node_state>',
+        )
+        path.write_text(text)
+    assert len(agreed_placement(path)) == 1

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from placement.solve.node_table import allowed_nodes_order, numeric_casecmp, pacemaker_node_order
+from placement.solve.node_table import allowed_nodes_order, merge_sort, numeric_casecmp, pacemaker_node_order
 from tests.cib.cibxml import ONLINE, cib, dummy, option
 
 
@@ -85,3 +85,19 @@ def test_node_names_sort_with_numbers_as_numbers() -> None:
     ]
     assert numeric_casecmp("a", "A") == 0
     assert numeric_casecmp("node", "node1") < 0 < numeric_casecmp("node1", "node")
+
+
+def test_the_merge_sort_compares_in_glibs_order() -> None:
+    """g_list_sort cuts an odd list with the shorter half on the left: crm_simulate's trace
+    of ``balanced`` node sorting over [node2, node4, node1] compares node4 with node1 first,
+    then node2 with node1. With a comparison that is not transitive, that order decides."""
+    calls: list[tuple[str, str]] = []
+    rank = {"node1": 1, "node2": 2, "node4": 4}
+
+    def compare(one: str, other: str) -> int:
+        calls.append((one, other))
+        return rank[one] - rank[other]
+
+    assert merge_sort(["node2", "node4", "node1"], compare) == ["node1", "node2", "node4"]
+    assert calls == [("node4", "node1"), ("node2", "node1"), ("node2", "node4")]
+    assert merge_sort(list(range(9, 0, -1)), lambda x, y: x - y) == list(range(1, 10))
