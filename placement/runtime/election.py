@@ -4,8 +4,10 @@ A controller campaigns by creating ``<prefix>leader`` (only if absent) bound to 
 fresh lease of ``ttl`` seconds, in one etcd transaction. The winner's **fencing
 token** is the etcd revision at which it created that key: etcd's revisions only
 grow, so every later leader has a larger token. The winner keeps its lease alive
-from a thread; the others poll the key and try again as soon as it is gone (the
-lease expired, or the leader resigned).
+from a thread; the others watch the key (`Etcd.wait_for_change`, renewed every
+`WATCH_SECONDS`) and try again the moment it is gone (the lease expired, or the
+leader resigned). A standby writes nothing while a leader holds the key: it grants
+itself a lease only when it has just read the key absent.
 
 Two guards keep a deposed leader harmless, neither of which trusts its own belief:
 
@@ -31,12 +33,13 @@ import socket
 import threading
 import time
 
-from placement.runtime.etcd import Etcd, EtcdUnavailable, created_at, put
+from placement.runtime.etcd import Etcd, EtcdUnavailable, KeyValue, created_at, put
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "/placement/"
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.25  # pause after etcd failed to answer, before reading again
+WATCH_SECONDS = 1.0  # longest wait on one watch: a member that went quiet is left within this
 
 
 class LeadershipLost(Exception):
@@ -70,23 +73,31 @@ class Election:
     # ------------------------------------------------------------------ campaigning
 
     def campaign(self, stop: threading.Event) -> int | None:
-        """Become the leader; returns the fencing token, or None if stopped first."""
+        """Become the leader; returns the fencing token, or None if stopped first.
+
+        Read the key; absent, try to create it; held, watch it until it changes (at most
+        `WATCH_SECONDS`, then read again). Safety never rests on the watch: the key is
+        only ever created by a transaction requiring it absent.
+        """
         announced = None
         while not stop.is_set():
             try:
-                token = self._try_once()
+                found, revision = self.etcd.read(self.key)
+                if found is None:
+                    token = self._try_once()
+                    if token is not None:
+                        return token
+                    continue  # another standby won the race: read its key, then watch it
+                holder = _holder(found)
+                if announced != holder.get("name"):
+                    log.info("standby: %s leads (token %s); watching its lease", holder.get("name"), holder["token"])
+                    announced = holder.get("name")
+                self.etcd.wait_for_change(self.key, revision, WATCH_SECONDS)
             except EtcdUnavailable as error:
                 if announced != "unavailable":
                     log.warning("standby: etcd unavailable (%s); retrying", error)
                     announced = "unavailable"
-                token = None
-            if token is not None:
-                return token
-            holder = self.leader()
-            if holder is not None and announced != holder.get("name"):
-                log.info("standby: %s leads (token %s); watching its lease", holder.get("name"), holder.get("token"))
-                announced = holder.get("name")
-            stop.wait(POLL_SECONDS)
+                stop.wait(POLL_SECONDS)
         return None
 
     def _try_once(self) -> int | None:
@@ -112,13 +123,7 @@ class Election:
             found = self.etcd.get(self.key)
         except EtcdUnavailable:
             return None
-        if found is None:
-            return None
-        try:
-            holder = json.loads(found.value)
-        except ValueError:
-            holder = {"name": found.value.decode(errors="replace")}
-        return {**holder, "token": found.create_revision}
+        return None if found is None else _holder(found)
 
     # ------------------------------------------------------------------ holding
 
@@ -159,6 +164,17 @@ class Election:
     def _quietly_revoke(self, lease: int) -> None:
         with contextlib.suppress(EtcdUnavailable):  # else it expires by itself
             self.etcd.revoke(lease)
+
+
+def _holder(found: KeyValue) -> dict:
+    """The leader record a leader key holds, with its token (the key's creation revision)."""
+    try:
+        holder = json.loads(found.value)
+    except ValueError:
+        holder = {"name": found.value.decode(errors="replace")}
+    if not isinstance(holder, dict):
+        holder = {"name": str(holder)}
+    return {**holder, "token": found.create_revision}
 
 
 def leader_of(etcd: Etcd, prefix: str = DEFAULT_PREFIX) -> dict | None:
