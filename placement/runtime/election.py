@@ -6,8 +6,9 @@ token** is the etcd revision at which it created that key: etcd's revisions only
 grow, so every later leader has a larger token. The winner keeps its lease alive
 from a thread; the others watch the key (`Etcd.wait_for_change`, renewed every
 `WATCH_SECONDS`) and try again the moment it is gone (the lease expired, or the
-leader resigned). A standby writes nothing while a leader holds the key: it grants
-itself a lease only when it has just read the key absent.
+leader resigned). A standby writes nothing while a leader holds the key; it keeps a
+lease of its own granted and refreshed (a refresh is no Raft write in etcd), so that
+taking over is the one transaction creating the key, not a grant and then that.
 
 Two guards keep a deposed leader harmless, neither of which trusts its own belief:
 
@@ -69,6 +70,9 @@ class Election:
         self._valid_until = 0.0  # monotonic
         self._keeper: threading.Thread | None = None
         self._resigned = threading.Event()
+        self._spare = 0  # a lease a standby keeps ready to lead on
+        self._spare_sent = 0.0  # monotonic: when its last grant or refresh was sent
+        self._spare_until = 0.0  # monotonic: when it could expire, at the earliest
 
     # ------------------------------------------------------------------ campaigning
 
@@ -92,25 +96,44 @@ class Election:
                 if announced != holder.get("name"):
                     log.info("standby: %s leads (token %s); watching its lease", holder.get("name"), holder["token"])
                     announced = holder.get("name")
+                self._ready_lease()  # the watch starts at `revision`: a change meanwhile is not missed
                 self.etcd.wait_for_change(self.key, revision, WATCH_SECONDS)
             except EtcdUnavailable as error:
                 if announced != "unavailable":
                     log.warning("standby: etcd unavailable (%s); retrying", error)
                     announced = "unavailable"
                 stop.wait(POLL_SECONDS)
+        if self._spare:
+            self._quietly_revoke(self._spare)
+            self._spare = 0
         return None
+
+    def _ready_lease(self) -> None:
+        """Keep the spare lease granted and fresh (refreshed every TTL/4, like a leader's)."""
+        sent = time.monotonic()
+        if self._spare and sent - self._spare_sent < self.ttl / 4:
+            return
+        remaining = self.etcd.keepalive(self._spare) if self._spare else -1
+        if remaining <= 0:
+            self._spare, remaining = self.etcd.grant(self.ttl), self.ttl
+        self._spare_sent, self._spare_until = sent, sent + remaining
 
     def _try_once(self) -> int | None:
         sent = time.monotonic()
-        lease = self.etcd.grant(self.ttl)
+        if self._spare and self._spare_until - sent > self.ttl / 2:
+            # Refreshed lately: lead on it, no grant to wait for.
+            lease, refreshed, until = self._spare, self._spare_sent, self._spare_until
+        else:
+            lease, refreshed, until = self.etcd.grant(self.ttl), sent, sent + self.ttl
+        self._spare = 0
         value = json.dumps({"name": self.name, "lease": lease, "since": time.time()})
         answer = self.etcd.txn([created_at(self.key, 0)], [put(self.key, value, lease)])
         if not answer.get("succeeded"):
-            self._quietly_revoke(lease)
+            self._spare, self._spare_sent, self._spare_until = lease, refreshed, until  # still ours: kept
             return None
         self.token = int(answer["header"]["revision"])
         self._lease = lease
-        self._valid_until = sent + self.ttl - self.margin
+        self._valid_until = until - self.margin
         self._resigned.clear()
         self._keeper = threading.Thread(target=self._keep_alive, name="lease keeper", daemon=True)
         self._keeper.start()

@@ -53,6 +53,25 @@ def test_one_leads_the_next_gets_a_larger_token_and_the_old_one_cannot_journal(e
 
 
 @needs_etcd
+def test_a_standby_watches_without_writing_and_takes_over_on_the_lease_it_kept_ready(etcd: EtcdMembers) -> None:
+    stop = threading.Event()
+    first = Election(etcd.client(), "a", ttl=2)
+    assert first.campaign(stop)
+    second = Election(etcd.client(), "b", ttl=2)
+    won: list[int | None] = []
+    waiting = threading.Thread(target=lambda: won.append(second.campaign(stop)))
+    waiting.start()
+    spare = wait_for(lambda: second._spare, 10, "the standby's spare lease")
+    revision = etcd.client().read("/nothing")[1]
+    waiting.join(2.5)  # longer than its lease: the spare is refreshed, not granted again; no key is written
+    assert waiting.is_alive() and second._spare == spare and etcd.client().read("/nothing")[1] == revision
+    first.resign()
+    waiting.join(10)
+    assert won and won[0] and second._lease == spare and second.holding()
+    second.resign()
+
+
+@needs_etcd
 def test_a_leader_whose_lease_expires_knows_it(etcd: EtcdMembers) -> None:
     election = Election(etcd.client(), "a", ttl=2)
     assert election.campaign(threading.Event())
