@@ -77,13 +77,11 @@ def not_quiescent(entries: list[Entry], token: int) -> str | None:
 
 
 def carried(entries: list[Entry]) -> list[Entry]:
-    """The entries a checkpoint after ``entries`` carries forward, in journal order."""
+    """The entries a checkpoint after ``entries`` (quiescent: `not_quiescent`) carries forward, in journal order."""
     keep: dict[int, Entry] = {}
     starts = [e for e in entries if e.kind == "controller-start"]
     if starts:
         keep[starts[-1].seq] = starts[-1]  # `in_doubt` counts from it
-    for entry in in_doubt(entries):  # empty when quiescent; carried anyway rather than lost
-        keep[entry.seq] = entry
     doubted = {e.seq: e for e in fence_doubts(entries)}
     keep.update(doubted)
     for entry in entries:  # the marks that make them doubts
