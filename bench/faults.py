@@ -141,6 +141,7 @@ class Campaign:
         self.resumed_after_etcd_fault: list[float] = []
         self.this_run: list[str] = []  # the faults injected so far in the current run
         self.kills: list[dict] = []  # every leader kill: its times, the faults before it in its run, the load
+        self.kills_without_standby = 0  # leader kills with no standby alive (killed earlier in the run)
         self.stored: int | None = None  # journal entries etcd holds (after compactions)
         self.loads: list[float] = []  # the 1-minute load average at each leader kill
         self.run_loads: list[float] = []  # ... and after each run
@@ -187,7 +188,11 @@ class Campaign:
                 return
             if fault == "kill-leader":
                 old = cluster.leader()
+                standbys = [n for n in CONTROLLERS if n != name and cluster.controllers[n].poll() is None]
                 os.killpg(cluster.controllers[name].pid, signal.SIGKILL)
+                if not standbys:  # earlier kills of this run left nobody to take over until the healing
+                    self.kills_without_standby += 1
+                    return
                 killed = time.time()
                 self.loads.append(os.getloadavg()[0])
                 deadline = time.monotonic() + 4 * self.ttl + 30
@@ -410,6 +415,7 @@ class Campaign:
             "load_after_runs": spread(self.run_loads),
             "journal": self.journal_figures(),
             "leader_kills": self.kills,
+            "leader_kills_without_a_standby_alive": self.kills_without_standby,
             "wall_s": round(wall, 1),
             "logs": str(root) if args.keep else None,
         }
@@ -682,10 +688,10 @@ def main() -> int:
             sampler = Sampler(campaign.cluster)
             faults = [campaign.rng.choice(kinds) for _ in range(campaign.rng.randint(1, max(1, args.faults)))]
             campaign.this_run = []
+            before = len(campaign.violations)
             for fault in faults:
                 campaign.inject(fault)
             campaign.heal()
-            before = len(campaign.violations)
             campaign.converge(f"run {run} ({', '.join(faults)})")
             sampler.stop()
             campaign.run_loads.append(os.getloadavg()[0])
