@@ -15,11 +15,11 @@ When a checkpoint may be written — `not_quiescent` says why not — and why no
 a new leader needs is lost. The controller compacts only between two rounds of a
 term whose start is complete (`Controller.round`), and this module refuses otherwise:
 
-1. every dispatch of the current term has its ``result`` or ``abandoned`` entry
-   (the executor waits for what is in flight before a round ends; checked here), so
-   `placement.runtime.journal.in_doubt` — the dispatches after the last
-   ``controller-start`` with no answer — is empty before and after; the last
-   ``controller-start`` is carried, so it stays empty until the next term begins;
+1. `placement.runtime.journal.in_doubt` is empty (checked here): every dispatch of
+   the current term has its ``result`` or ``abandoned`` entry (the executor waits for
+   what is in flight before a round ends), and every doubt this term assumed is in a
+   belief snapshot; the checkpoint is one, and the last ``controller-start`` is
+   carried, so it stays empty until the next term begins;
 2. every dispatch of earlier terms was settled by this term's start: a start,
    promote or migration in doubt is assumed active-and-failed *in the belief* (which
    the checkpoint is), until a probe said the truth — also into the belief; a fence
@@ -63,7 +63,7 @@ def not_quiescent(entries: list[Entry], token: int) -> str | None:
     >>> start = Entry(1, 0.0, "controller-start", {"token": 7})
     >>> sent = Entry(2, 0.0, "dispatch", {"op": "start"})
     >>> not_quiescent([start, sent], 7)
-    'dispatch #2 of this term has no result yet'
+    'dispatch #2 is in doubt: no result yet'
     >>> not_quiescent([start, sent, Entry(3, 0.0, "result", {"dispatch": 2})], 7) is None
     True
     """
@@ -72,7 +72,7 @@ def not_quiescent(entries: list[Entry], token: int) -> str | None:
         return f"the term of token {token} has not started in this journal"
     pending = in_doubt(entries)
     if pending:
-        return f"dispatch #{pending[0].seq} of this term has no result yet"
+        return f"dispatch #{pending[0].seq} is in doubt: no result yet"
     return None
 
 

@@ -581,7 +581,7 @@ class Controller:
         if data.get("op") == "fence" and data.get("node"):
             self._settle_fence_in_doubt(entry)
             return
-        self._assume_in_doubt(data)
+        self._assume_in_doubt(entry)
 
     def _settle_fence_in_doubt(self, entry: Entry) -> None:
         """A fence the previous controller sent: completed, not completed, or unknown — never silently repeated.
@@ -656,13 +656,20 @@ class Controller:
         log.warning("fence %s of %s in doubt: its outcome cannot be known (silent: %s; interrupted or running: %s);"
                     " it will be re-issued", dispatch, node, ", ".join(silent) or "none", ", ".join(unsure) or "none")
 
-    def _assume_in_doubt(self, dispatch: Mapping) -> None:
-        """An action the previous controller may have half done: assume the worst of it."""
+    def _assume_in_doubt(self, entry: Entry) -> None:
+        """An action the previous controller may have half done: assume the worst of it.
+
+        The assumption lives in the belief; until a snapshot holds it, the ``in-doubt``
+        entry (naming the dispatch) makes the next controller assume it again.
+        """
+        dispatch = entry.data
         op, node, rid = dispatch.get("op"), dispatch.get("node"), dispatch.get("resource")
         if op in ("start", "migrate_from", "promote") and node and rid:
             role = Role.PROMOTED if op == "promote" else Role.STARTED
             self.belief.set_instance(Instance(rid, node, role, True, clone_instance=dispatch.get("clone_instance")))
-            self.journal.record("in-doubt", action=dispatch.get("action"), assumed="active and failed")
+            self.journal.record(
+                "in-doubt", dispatch=entry.seq, op=op, action=dispatch.get("action"), assumed="active and failed"
+            )
 
     # ------------------------------------------------------------------ watch
 

@@ -72,15 +72,29 @@ class JournalQueries:
 
 
 def in_doubt(entries: list[Entry]) -> list[Entry]:
-    """Dispatches of the last controller run with no result: what it may have left half done.
+    """Dispatches with no result that the next controller must assume the worst of.
 
-    Earlier runs' doubts were settled by the run that followed them; an abandoned
-    action's node was declared unclean, which its fencing settles.
+    Those of the last controller run; and those an earlier run assumed the worst of
+    (an ``in-doubt`` entry naming the dispatch) but did not live to put into a belief
+    snapshot — it died between its start and its first snapshot, so its successor
+    must assume them again. Every other doubt of an earlier run is in a snapshot (or
+    settled by a probe, which is snapshotted too); an abandoned action's node was
+    declared unclean, which its fencing settles.
     """
     starts = [e.seq for e in entries if e.kind == "controller-start"]
     since = starts[-1] if starts else 0
+    snapshot = max((e.seq for e in entries if e.kind == "belief"), default=0)
+    unsnapshotted = {
+        e.data.get("dispatch")
+        for e in entries
+        if e.kind == "in-doubt" and e.seq > snapshot and e.data.get("op") != "fence"
+    }
     answered = {e.data.get("dispatch") for e in entries if e.kind in ("result", "abandoned")}
-    return [e for e in entries if e.kind == "dispatch" and e.seq > since and e.seq not in answered]
+    return [
+        e
+        for e in entries
+        if e.kind == "dispatch" and (e.seq > since or e.seq in unsnapshotted) and e.seq not in answered
+    ]
 
 
 def fence_doubts(entries: list[Entry]) -> list[Entry]:

@@ -25,7 +25,7 @@ from .etcd_members import EtcdMembers, needs_etcd
 
 NODES = ("alice", "bob", "charlie")
 OPS = ("start", "stop", "promote", "fence")
-KINDS = ("term", "dispatch", "answer", "in-doubt", "fenced", "belief", "blocked", "unclean", "fence-failed",
+KINDS = ("term", "dispatch", "answer", "in-doubt", "assumed", "fenced", "belief", "blocked", "unclean", "fence-failed",
          "event", "probe")
 DRAWN = (*KINDS, "takeover", "takeover", "dispatch", "dispatch")  # the steps of a takeover, more often
 
@@ -49,8 +49,9 @@ class Writer:
         if kind in ("term", "takeover"):
             self.token += 1
             self.add("controller-start", token=self.token)
-            if kind == "takeover":  # and the new leader marks one of the fences left unanswered as in doubt
+            if kind == "takeover":  # and the new leader marks what the last one left unanswered as in doubt
                 self.step(draw, "in-doubt")
+                self.step(draw, "assumed")
         elif kind == "dispatch":
             op = draw(st.sampled_from(OPS))
             self.add("dispatch", op=op, node=node, resource=None if op == "fence" else "zulu", action=f"{op} {node}")
@@ -68,6 +69,13 @@ class Writer:
             if fences:
                 target = draw(st.sampled_from(fences))
                 self.add("in-doubt", dispatch=target.seq, op="fence", node=target.data["node"], silent=[node])
+        elif kind == "assumed":  # a takeover assumes the worst of a start an earlier term left unanswered
+            since = max(e.seq for e in self.entries if e.kind == "controller-start")
+            starts = [e for e in dispatches if e.data["op"] != "fence" and e.seq not in answered and e.seq < since]
+            if starts:
+                target = draw(st.sampled_from(starts))
+                self.add("in-doubt", dispatch=target.seq, op=target.data["op"], action=target.data["action"],
+                         assumed="active and failed")
         elif kind == "fenced":
             self.add("fenced", node=node, summary=f"{node} fenced")
         elif kind == "belief":
@@ -161,10 +169,17 @@ def test_a_checkpoint_is_refused_while_a_dispatch_is_unanswered_or_in_another_te
     w = Writer()
     w.add("controller-start", token=3)
     sent = w.add("dispatch", op="start", node="bob", resource="zulu", action="start zulu@bob")
-    assert cp.not_quiescent(w.entries, 3) == f"dispatch #{sent.seq} of this term has no result yet"
+    assert cp.not_quiescent(w.entries, 3) == f"dispatch #{sent.seq} is in doubt: no result yet"
     w.add("abandoned", dispatch=sent.seq, action="start zulu@bob")
     assert cp.not_quiescent(w.entries, 3) is None
     assert "has not started" in str(cp.not_quiescent(w.entries, 4))
+    # The next term assumes the worst of a start left unanswered: no checkpoint until a snapshot holds that.
+    left = w.add("dispatch", op="start", node="alice", resource="xray", action="start xray@alice")
+    w.add("controller-start", token=4)
+    w.add("in-doubt", dispatch=left.seq, op="start", action="start xray@alice", assumed="active and failed")
+    assert cp.not_quiescent(w.entries, 4) == f"dispatch #{left.seq} is in doubt: no result yet"
+    w.add("belief", belief={})
+    assert cp.not_quiescent(w.entries, 4) is None
 
 
 # ---------------------------------------------------------------------- on a real etcd
