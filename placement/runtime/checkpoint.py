@@ -90,13 +90,13 @@ def carried(entries: list[Entry]) -> list[Entry]:
     for chosen in (
         [e for e in entries if e.kind in FENCING_KINDS][-CARRY_FENCING:],
         [e for e in entries if e.kind == "blocked"][-CARRY_BLOCKED:],
-        [e for e in entries if _is_failure(e)][-CARRY_FAILURES:],
+        [e for e in entries if is_failure(e)][-CARRY_FAILURES:],
     ):
         keep.update((e.seq, e) for e in chosen)
     return [keep[seq] for seq in sorted(keep)]
 
 
-def _is_failure(entry: Entry) -> bool:
+def is_failure(entry: Entry) -> bool:
     data = entry.data
     if entry.kind == "result":
         return not data.get("ok") and bool(data.get("resource"))

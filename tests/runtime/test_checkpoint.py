@@ -124,6 +124,7 @@ def views(entries: list[Entry]) -> dict[str, object]:
         "fences_after_snapshot": [e.seq for e in fences_done_after(entries, last_belief(entries))],
         "fencing_history": [e.seq for e in entries if e.kind in _FENCING_KINDS][-cp.CARRY_FENCING:],
         "blocked": [e.seq for e in entries if e.kind == "blocked"][-cp.CARRY_BLOCKED:],
+        "failures": [e.seq for e in entries if cp.is_failure(e)][-cp.CARRY_FAILURES:],
         "position": entries[-1].seq if entries else 0,
     }
 
