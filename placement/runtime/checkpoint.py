@@ -97,6 +97,7 @@ def carried(entries: list[Entry]) -> list[Entry]:
 
 
 def is_failure(entry: Entry) -> bool:
+    """A failed resource action or monitor: what the status pages list under failures."""
     data = entry.data
     if entry.kind == "result":
         return not data.get("ok") and bool(data.get("resource"))
