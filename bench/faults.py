@@ -41,7 +41,8 @@ monitor that times out; etcd quorum loss (two of three members killed for a whil
 Prints a summary and, with --json, all figures (faults by kind, violations, time
 from a leader kill to the next leader and to its term's start — median, p95, max,
 each stamped by the new leader itself, kills after an etcd fault in the same run
-apart — the load average at each kill and after each run, stale-token refusals by
+apart; and every kill with the faults before it in its run and the time since an etcd
+member was last restarted — the load average at each kill and after each run, stale-token refusals by
 the agents, how long the journal grew and how often leaders compacted it). The
 invariants read a complete copy of the journal (`tests.runtime.cluster.JournalCopy`:
 what a checkpoint deleted is read back from etcd's history).
@@ -142,6 +143,7 @@ class Campaign:
         self.this_run: list[str] = []  # the faults injected so far in the current run
         self.kills: list[dict] = []  # every leader kill: its times, the faults before it in its run, the load
         self.kills_without_standby = 0  # leader kills with no standby alive (killed earlier in the run)
+        self.etcd_restarted = 0.0  # when the campaign last restarted an etcd member (wall clock)
         self.stored: int | None = None  # journal entries etcd holds (after compactions)
         self.loads: list[float] = []  # the 1-minute load average at each leader kill
         self.run_loads: list[float] = []  # ... and after each run
@@ -206,7 +208,8 @@ class Campaign:
                         term = self._wait_term(now["token"], killed, after_etcd_fault)
                         self.kills.append({"held_s": round(held, 3), "term_s": term and round(term, 3),
                                            "faults_before": self.this_run[:-1], "load": self.loads[-1],
-                                           "at": round(killed, 3)})
+                                           "at": round(killed, 3),
+                                           "since_etcd_restart_s": round(killed - self.etcd_restarted, 1)})
                         break
                     time.sleep(0.05)
                 else:
@@ -364,6 +367,7 @@ class Campaign:
         for name in self.etcd.names:
             if not self.etcd.alive(name):
                 self.etcd.start_member(name)
+                self.etcd_restarted = time.time()
 
     def heal(self) -> None:
         """Undo every fault: drills off, paused processes resumed, dead ones restarted."""
