@@ -203,20 +203,24 @@ class Etcd:
 
 
 def _is_change(line: bytes) -> bool:
-    """Whether one line of a watch stream says something happened (events, or the watch was cancelled).
+    """Whether one line of a watch stream may mean a change: anything but the watch's confirmation.
+
+    Events, a cancelled watch, an error, a line we cannot read: the caller reads the key again.
 
     >>> _is_change(b'{"result": {"header": {}, "created": true}}')
     False
     >>> _is_change(b'{"result": {"events": [{"type": "DELETE"}]}}')
     True
+    >>> _is_change(b'{"error": {"grpc_code": 14, "message": "etcdserver: no leader"}}')
+    True
     """
     if not line.strip():
         return False
     try:
-        result = json.loads(line).get("result", {})
+        result = json.loads(line).get("result")
     except (ValueError, AttributeError):
-        return True  # not ours to understand: read the key again
-    return bool(result.get("events") or result.get("canceled"))
+        return True
+    return not (isinstance(result, dict) and result.get("created") and not result.get("events"))
 
 
 def _key_value(item: dict[str, Any]) -> KeyValue:
