@@ -26,7 +26,6 @@ successful refresh was *sent* (a pause — SIGSTOP, a stalled VM — counts as t
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -70,6 +69,7 @@ class Election:
         self._valid_until = 0.0  # monotonic
         self._keeper: threading.Thread | None = None
         self._resigned = threading.Event()
+        self._stale = 0  # the lease of our ended term, if etcd could not be told to revoke it
         self._spare = 0  # a lease a standby keeps ready to lead on
         self._spare_sent = 0.0  # monotonic: when its last grant or refresh was sent
         self._spare_until = 0.0  # monotonic: when it could expire, at the earliest
@@ -87,6 +87,15 @@ class Election:
         while not stop.is_set():
             try:
                 found, revision = self.etcd.read(self.key)
+                if self._stale and (found is None or found.lease != self._stale):
+                    self._stale = 0  # the key our ended term could not revoke is gone by itself
+                if self._stale:
+                    if self._quietly_revoke(self._stale):
+                        log.info("revoked the lease of our ended term (etcd was away when it ended)")
+                        self._stale = 0
+                    else:
+                        stop.wait(POLL_SECONDS)
+                    continue
                 if found is None:
                     token = self._try_once()
                     if token is not None:
@@ -177,16 +186,26 @@ class Election:
             self._valid_until = max(self._valid_until, sent + remaining - self.margin)
 
     def resign(self) -> None:
-        """Give leadership up now (revoking the lease deletes the key: a standby takes over at once)."""
+        """Give leadership up now (revoking the lease deletes the key: a standby takes over at once).
+
+        If etcd cannot be told now (it is away: that may be why the term ended), the key
+        would outlive the term by a lease TTL — more, since etcd's next leader extends
+        every lease by its election timeout — so `campaign` revokes it as soon as etcd
+        answers again, while the key is still bound to it.
+        """
         if self._lease and not self._resigned.is_set():
             self._resigned.set()
-            self._quietly_revoke(self._lease)
+            if not self._quietly_revoke(self._lease):
+                self._stale = self._lease
             log.info("resigned leadership (token %d)", self.token)
         self._lease = 0
 
-    def _quietly_revoke(self, lease: int) -> None:
-        with contextlib.suppress(EtcdUnavailable):  # else it expires by itself
+    def _quietly_revoke(self, lease: int) -> bool:
+        try:
             self.etcd.revoke(lease)
+        except EtcdUnavailable:  # else it expires by itself
+            return False
+        return True
 
 
 def _holder(found: KeyValue) -> dict:
