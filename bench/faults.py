@@ -39,12 +39,19 @@ the pause can land there; the woken leader's order then meets the new leader's
 token and is refused); a fence device that fails, then works; a stop that fails; a
 monitor that times out; etcd quorum loss (two of three members killed for a while).
 Prints a summary and, with --json, all figures (faults by kind, violations, time
-from a leader kill to the next leader, stale-token refusals by the agents).
+from a leader kill to the next leader and to its term's start — median, p95, max,
+each stamped by the new leader itself, kills after an etcd fault in the same run
+apart; and every kill with the faults before it in its run and the time since an etcd
+member was last restarted — the load average at each kill and after each run, stale-token refusals by
+the agents, how long the journal grew and how often leaders compacted it). The
+invariants read a complete copy of the journal (`tests.runtime.cluster.JournalCopy`:
+what a checkpoint deleted is read back from etcd's history).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -60,6 +67,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from placement.runtime.auth import write_secret  # noqa: E402
+from placement.runtime.etcd import EtcdUnavailable  # noqa: E402
 from placement.runtime.fence_process import DRILL_FAIL_FILE  # noqa: E402
 from placement.runtime.journal import Entry  # noqa: E402
 from tests.runtime.cluster import NODES, Cluster  # noqa: E402
@@ -128,6 +136,17 @@ class Campaign:
         self.violations: list[str] = []
         self.takeovers: list[float] = []  # leader killed → a new leader holds the key
         self.resumed: list[float] = []  # leader killed → the new leader's term has started
+        # The same for kills after an etcd fault in the same run: etcd's new leader (after a member's
+        # death or a quorum loss) extends every lease by its election timeout, and the key outlives the kill.
+        self.takeovers_after_etcd_fault: list[float] = []
+        self.resumed_after_etcd_fault: list[float] = []
+        self.this_run: list[str] = []  # the faults injected so far in the current run
+        self.kills: list[dict] = []  # every leader kill: its times, the faults before it in its run, the load
+        self.kills_without_standby = 0  # leader kills with no standby alive (killed earlier in the run)
+        self.etcd_restarted = 0.0  # when the campaign last restarted an etcd member (wall clock)
+        self.stored: int | None = None  # journal entries etcd holds (after compactions)
+        self.loads: list[float] = []  # the 1-minute load average at each leader kill
+        self.run_loads: list[float] = []  # ... and after each run
         self.converge_times: list[float] = []
         self.paused: list[str] = []
         self.struck_mid_send = 0  # pauses that landed between a journalled order and its sending
@@ -159,6 +178,8 @@ class Campaign:
     def inject(self, fault: str) -> None:
         cluster, rng = self.cluster, self.rng
         self.injected[fault] += 1
+        after_etcd_fault = any(f in ("kill-etcd-member", "etcd-quorum-loss") for f in self.this_run)
+        self.this_run.append(fault)
         if fault == "kill-agent":
             node = rng.choice(NODES)
             if cluster.agents[node].poll() is None:
@@ -169,14 +190,26 @@ class Campaign:
                 return
             if fault == "kill-leader":
                 old = cluster.leader()
+                standbys = [n for n in CONTROLLERS if n != name and cluster.controllers[n].poll() is None]
                 os.killpg(cluster.controllers[name].pid, signal.SIGKILL)
-                began = time.monotonic()
-                deadline = began + 4 * self.ttl + 30
+                if not standbys:  # earlier kills of this run left nobody to take over until the healing
+                    self.kills_without_standby += 1
+                    return
+                killed = time.time()
+                self.loads.append(os.getloadavg()[0])
+                deadline = time.monotonic() + 4 * self.ttl + 30
                 while time.monotonic() < deadline:
                     now = cluster.leader()
                     if now and now.get("name") != name and now.get("token", 0) > (old or {}).get("token", 0):
-                        self.takeovers.append(time.monotonic() - began)
-                        self._wait_term(now["token"], began)
+                        # Stamped by the new leader itself (its record's time, written as it campaigned),
+                        # not when this loop happened to look.
+                        held = float(now.get("since", time.time())) - killed
+                        (self.takeovers_after_etcd_fault if after_etcd_fault else self.takeovers).append(held)
+                        term = self._wait_term(now["token"], killed, after_etcd_fault)
+                        self.kills.append({"held_s": round(held, 3), "term_s": term and round(term, 3),
+                                           "faults_before": self.this_run[:-1], "load": self.loads[-1],
+                                           "at": round(killed, 3),
+                                           "since_etcd_restart_s": round(killed - self.etcd_restarted, 1)})
                         break
                     time.sleep(0.05)
                 else:
@@ -306,19 +339,35 @@ class Campaign:
             found.update(line["action"] for line in self.cluster.refusals(node))
         return dict(sorted(found.items()))
 
-    def _wait_term(self, token: int, began: float) -> None:
-        """Time until the new leader's term has started (journal read, token announced, agents found)."""
-        deadline = began + 60
+    def _wait_term(self, token: int, killed: float, after_etcd_fault: bool) -> float | None:
+        """Time until the new leader's term has started (journal read, token announced, agents found).
+
+        Measured by the ``controller-start`` entry's own time (the new leader's clock, the
+        same machine's), not by when this loop read it.
+        """
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if any(e.kind == "controller-start" and e.data.get("token") == token for e in self.cluster.entries()):
-                self.resumed.append(time.monotonic() - began)
-                return
+            for entry in self.cluster.entries():
+                if entry.kind == "controller-start" and entry.data.get("token") == token:
+                    (self.resumed_after_etcd_fault if after_etcd_fault else self.resumed).append(entry.time - killed)
+                    return entry.time - killed
             time.sleep(0.05)
+        return None
+
+    def journal_figures(self) -> dict:
+        """How long the journal grew, and how much of it etcd holds now (leaders compact it)."""
+        entries = self.cluster.entries()
+        with contextlib.suppress(EtcdUnavailable):  # etcd is gone at the very end: what it held at the last look
+            self.stored = len(self.cluster.stored())
+        checkpoints = sum(1 for e in entries if e.kind == "belief" and "checkpoint" in e.data)
+        return {"entries_written": entries[-1].seq if entries else 0, "checkpoints": checkpoints,
+                "entries_in_etcd": self.stored}
 
     def restart_etcd(self) -> None:
         for name in self.etcd.names:
             if not self.etcd.alive(name):
                 self.etcd.start_member(name)
+                self.etcd_restarted = time.time()
 
     def heal(self) -> None:
         """Undo every fault: drills off, paused processes resumed, dead ones restarted."""
@@ -339,10 +388,13 @@ class Campaign:
     def figures(self, completed: int, args: argparse.Namespace, wall: float, root: Path) -> dict:
         def spread(values: list[float]) -> dict:
             ordered = sorted(values)
+            at = (lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)) if ordered else None
             return {
                 "count": len(ordered),
+                "min": at(0.0) if at else None,
+                "median": at(0.5) if at else None,
+                "p95": at(0.95) if at else None,
                 "max": round(ordered[-1], 2) if ordered else None,
-                "median": round(ordered[len(ordered) // 2], 2) if ordered else None,
             }
 
         return {
@@ -358,7 +410,16 @@ class Campaign:
             "stale_token_refusals": self.refusals(),
             "leader_kill_to_new_leader_s": spread(self.takeovers),
             "leader_kill_to_new_term_started_s": spread(self.resumed),
+            "after_an_etcd_fault_in_the_run": {
+                "leader_kill_to_new_leader_s": spread(self.takeovers_after_etcd_fault),
+                "leader_kill_to_new_term_started_s": spread(self.resumed_after_etcd_fault),
+            },
             "converge_after_heal_s": spread(self.converge_times),
+            "load_at_leader_kills": spread(self.loads),
+            "load_after_runs": spread(self.run_loads),
+            "journal": self.journal_figures(),
+            "leader_kills": self.kills,
+            "leader_kills_without_a_standby_alive": self.kills_without_standby,
             "wall_s": round(wall, 1),
             "logs": str(root) if args.keep else None,
         }
@@ -630,12 +691,14 @@ def main() -> int:
         for run in range(1, args.runs + 1):
             sampler = Sampler(campaign.cluster)
             faults = [campaign.rng.choice(kinds) for _ in range(campaign.rng.randint(1, max(1, args.faults)))]
+            campaign.this_run = []
+            before = len(campaign.violations)
             for fault in faults:
                 campaign.inject(fault)
             campaign.heal()
-            before = len(campaign.violations)
             campaign.converge(f"run {run} ({', '.join(faults)})")
             sampler.stop()
+            campaign.run_loads.append(os.getloadavg()[0])
             new = campaign.violations[before:] + campaign.check(sampler)
             completed = run
             status = "ok" if not new else f"VIOLATIONS: {new}"

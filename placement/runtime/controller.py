@@ -43,7 +43,7 @@ from placement.runtime.belief import Belief, Membership
 from placement.runtime.client import AgentClient, AgentError, AgentRefused, Deposed
 from placement.runtime.election import LeadershipLost
 from placement.runtime.fencing import FenceAction, FenceDevice, FenceOutcome, FenceResult
-from placement.runtime.journal import Entry, JournalQueries
+from placement.runtime.journal import Entry, JournalQueries, fences_done_after
 from placement.runtime.messages import MonitorEvent, OperationRequest
 from placement.runtime.ocf import DEFAULT_TIMEOUT_MS, OcfResult, OcfStatus, observed_role
 from placement.state import FailedOperation, Instance, State
@@ -172,7 +172,7 @@ class Controller:
                 self._watch.setdefault(node, _Watch())
         self._replay_fences(snapshot.seq if snapshot is not None else 0)
         doubts = self.journal.in_doubt()
-        doubts += [e for e in _fences_still_in_doubt(self.journal.entries) if e not in doubts]
+        doubts += [e for e in self.journal.fence_doubts() if e not in doubts]
         found = self._announce()
         unknown = sorted(set(self.config.nodes) - set(self.agents))
         log.info(
@@ -207,11 +207,8 @@ class Controller:
         snapshot; dying in between must not make us fence the node a second time. (Probes
         settle everything else; a fenced node cannot be probed.)
         """
-        for entry in self.journal.entries:
+        for entry in fences_done_after(self.journal.entries, after):
             data = entry.data
-            done = entry.kind == "fenced" or (entry.kind == "result" and data.get("op") == "fence" and data.get("ok"))
-            if entry.seq <= after or not done or not data.get("node"):
-                continue
             view = self.belief.node(data["node"])
             if view.membership is not Membership.FENCED:
                 view.membership = Membership.FENCED
@@ -247,6 +244,9 @@ class Controller:
         """One watch → plan → execute cycle."""
         self.rounds += 1
         self.check_leading()
+        # Between rounds nothing is in flight and the term's start has settled every doubt:
+        # the one moment the journal may be compacted (`placement.runtime.checkpoint`).
+        self.journal.checkpoint(self.belief.to_json())
         self.watch()
         self._restore_monitors()
         graph = self.plan()
@@ -581,7 +581,7 @@ class Controller:
         if data.get("op") == "fence" and data.get("node"):
             self._settle_fence_in_doubt(entry)
             return
-        self._assume_in_doubt(data)
+        self._assume_in_doubt(entry)
 
     def _settle_fence_in_doubt(self, entry: Entry) -> None:
         """A fence the previous controller sent: completed, not completed, or unknown — never silently repeated.
@@ -656,13 +656,20 @@ class Controller:
         log.warning("fence %s of %s in doubt: its outcome cannot be known (silent: %s; interrupted or running: %s);"
                     " it will be re-issued", dispatch, node, ", ".join(silent) or "none", ", ".join(unsure) or "none")
 
-    def _assume_in_doubt(self, dispatch: Mapping) -> None:
-        """An action the previous controller may have half done: assume the worst of it."""
+    def _assume_in_doubt(self, entry: Entry) -> None:
+        """An action the previous controller may have half done: assume the worst of it.
+
+        The assumption lives in the belief; until a snapshot holds it, the ``in-doubt``
+        entry (naming the dispatch) makes the next controller assume it again.
+        """
+        dispatch = entry.data
         op, node, rid = dispatch.get("op"), dispatch.get("node"), dispatch.get("resource")
         if op in ("start", "migrate_from", "promote") and node and rid:
             role = Role.PROMOTED if op == "promote" else Role.STARTED
             self.belief.set_instance(Instance(rid, node, role, True, clone_instance=dispatch.get("clone_instance")))
-            self.journal.record("in-doubt", action=dispatch.get("action"), assumed="active and failed")
+            self.journal.record(
+                "in-doubt", dispatch=entry.seq, op=op, action=dispatch.get("action"), assumed="active and failed"
+            )
 
     # ------------------------------------------------------------------ watch
 
@@ -910,23 +917,6 @@ class Controller:
 
 def _key(key: tuple[str, str, str | None]) -> tuple[str, str, str]:
     return key[0], key[1], key[2] or ""
-
-
-def _fences_still_in_doubt(entries: list[Entry]) -> list[Entry]:
-    """Fence dispatches an earlier term found in doubt and nobody has fenced the node since.
-
-    An earlier takeover may have ended before it re-issued such a fence: the next one
-    asks about it again (an executor silent then may answer now) and keeps the mark.
-    """
-    dispatches = {e.seq: e for e in entries if e.kind == "dispatch" and e.data.get("op") == "fence"}
-    pending: dict[str, Entry] = {}
-    for entry in entries:
-        data = entry.data
-        if entry.kind == "in-doubt" and data.get("op") == "fence" and data.get("dispatch") in dispatches:
-            pending[data["node"]] = dispatches[data["dispatch"]]
-        elif (entry.kind == "dispatch" and data.get("op") == "fence") or entry.kind == "fenced":
-            pending.pop(data.get("node"), None)
-    return sorted(pending.values(), key=lambda e: e.seq)
 
 
 def _operation(primitive: Primitive, action: str, interval_ms: int, role: Role | None) -> Operation | None:

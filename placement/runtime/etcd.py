@@ -8,7 +8,8 @@ manager runs on. It talks to one endpoint; this wrapper holds one client per
 controller survives the loss of any etcd member while a quorum remains.
 
 Only what election and the journal need is here: leases, transactions (the one
-primitive that makes leadership checks and writes atomic) and prefix reads.
+primitive that makes leadership checks and writes atomic), prefix reads, and a
+bounded wait for a key to change (`Etcd.wait_for_change`, a watch of our own).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +85,7 @@ class Etcd:
 
         self.endpoints = parse_endpoints(endpoints)
         self._clients = [Etcd3Client(h, p, timeout=timeout, api_path="/v3/") for h, p in self.endpoints]
+        self.timeout = timeout
         self._current = 0
         self._lock = threading.Lock()
 
@@ -132,16 +135,92 @@ class Etcd:
         found = self.range(key)
         return found[0] if found else None
 
-    def range(self, key: str, end: str | None = None) -> list[KeyValue]:
+    def read(self, key: str) -> tuple[KeyValue | None, int]:
+        """``key`` (None if absent) and the store's revision when it was read: where a watch resumes."""
+        answer = self.post("/kv/range", {"key": encode(key)})
+        found = [_key_value(item) for item in answer.get("kvs", [])]
+        return (found[0] if found else None), int(answer.get("header", {}).get("revision", 0))
+
+    def range(self, key: str, end: str | None = None, revision: int = 0) -> list[KeyValue]:
+        """Keys from ``key`` up to ``end`` (exclusive), as of ``revision`` (0: now; older: etcd's history)."""
         body: dict[str, Any] = {"key": encode(key)}
         if end is not None:
             body["range_end"] = encode(end)
+        if revision:
+            body["revision"] = revision
         answer = self.post("/kv/range", body)
         return [_key_value(item) for item in answer.get("kvs", [])]
 
     def prefix(self, prefix: str) -> list[KeyValue]:
         """Every key under ``prefix``, in key order."""
         return self.range(prefix, prefix_end(prefix))
+
+    # ------------------------------------------------------------------ watching
+
+    def wait_for_change(self, key: str, after: int, timeout: float) -> bool:
+        """Block until ``key`` changes after revision ``after`` (True), or ``timeout`` seconds pass (False).
+
+        An etcd watch through the gateway's stream (``POST /v3/watch``: one JSON object
+        per line, ``created`` first, then events), on the member in use, read with a
+        timeout and closed by us: no thread, nothing left running. Not etcd3gw's watch:
+        its stream has no timeout (a hung member would hold us forever), runs in a
+        thread pool stopped from outside, and swallows a broken stream as "no change".
+        Here a broken or refused stream raises `EtcdUnavailable` and a stream that ends
+        early returns True: either way the caller reads the key again, so a watch can
+        only make us look sooner, never miss a change (it starts at ``after + 1``).
+        """
+        import requests
+        import urllib3
+
+        with self._lock:
+            client = self._clients[self._current]
+        body = {"create_request": {"key": encode(key), "start_revision": after + 1}}
+        deadline = time.monotonic() + timeout
+        try:
+            with client.session.post(
+                client.get_url("/watch"), data=json.dumps(body), stream=True, timeout=(self.timeout, timeout)
+            ) as response:
+                if response.status_code != 200:
+                    raise EtcdUnavailable(f"{client.host}:{client.port}: watch refused ({response.status_code})")
+                buffered = b""
+                for chunk in response.iter_content(chunk_size=None):
+                    buffered += chunk
+                    *lines, buffered = buffered.split(b"\n")
+                    if any(_is_change(line) for line in lines):
+                        return True
+                    if time.monotonic() >= deadline:
+                        return False
+                return True  # the member closed the stream: look again
+        except requests.exceptions.Timeout:
+            return False
+        except requests.exceptions.ConnectionError as error:
+            # A read timeout inside the stream reaches us wrapped, as requests' iter_content wraps it.
+            if any(isinstance(a, urllib3.exceptions.ReadTimeoutError) for a in error.args):
+                return False
+            raise EtcdUnavailable(f"{client.host}:{client.port}: watch: {type(error).__name__}") from None
+        except requests.exceptions.RequestException as error:
+            raise EtcdUnavailable(f"{client.host}:{client.port}: watch: {type(error).__name__}") from None
+
+
+def _is_change(line: bytes) -> bool:
+    """Whether one line of a watch stream may mean a change: anything but the watch's confirmation.
+
+    Events, a cancelled watch, an error, a line we cannot read: the caller reads the key again.
+
+    >>> _is_change(b'{"result": {"header": {}, "created": true}}')
+    False
+    >>> _is_change(b'{"result": {"events": [{"type": "DELETE"}]}}')
+    True
+    >>> _is_change(b'{"error": {"grpc_code": 14, "message": "etcdserver: no leader"}}')
+    True
+    """
+    if not line.strip():
+        return False
+    try:
+        result = json.loads(line).get("result")
+    except (ValueError, AttributeError):
+        return True
+    return not (isinstance(result, dict) and result.get("created") and not result.get("events"))
 
 
 def _key_value(item: dict[str, Any]) -> KeyValue:
@@ -160,6 +239,11 @@ def put(key: str, value: str | bytes, lease: int = 0) -> dict[str, Any]:
     if lease:
         request["lease"] = lease
     return {"request_put": request}
+
+
+def delete_range(key: str, end: str) -> dict[str, Any]:
+    """A transaction operation deleting every key from ``key`` up to ``end`` (exclusive)."""
+    return {"request_delete_range": {"key": encode(key), "range_end": encode(end)}}
 
 
 def created_at(key: str, revision: int) -> dict[str, Any]:

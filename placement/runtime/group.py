@@ -34,7 +34,7 @@ from placement.runtime.controller import Controller, ControllerOptions, Planner,
 from placement.runtime.election import DEFAULT_PREFIX, Election, LeadershipLost
 from placement.runtime.etcd import Etcd
 from placement.runtime.journal import JournalQueries
-from placement.runtime.journal_etcd import EtcdJournal
+from placement.runtime.journal_etcd import COMPACT_AFTER, EtcdJournal
 from placement.runtime.members import GroupMember
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ def run_group(
     planner: Planner = default_planner,
     load: Callable[[Path], Config] | None = None,
     observer: TermObserver | None = None,
+    compact_after: int = COMPACT_AFTER,
 ) -> None:
     """Take part in the group until ``stop`` is set."""
     election = Election(etcd, name, ttl, prefix)
@@ -87,7 +88,7 @@ def run_group(
                 break
             clients = {node: AgentClient(node, address, secret, tls=tls) for node, address in agents.items()}
             try:
-                journal = EtcdJournal(etcd, token, prefix)
+                journal = EtcdJournal(etcd, token, prefix, compact_after)
                 controller = Controller(
                     config,
                     clients,

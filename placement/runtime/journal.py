@@ -59,16 +59,70 @@ class JournalQueries:
         return found[-1] if found else None
 
     def in_doubt(self) -> list[Entry]:
-        """Dispatches of the last controller run with no result: what it may have left half done.
+        """Dispatches of the last controller run with no result (`in_doubt`)."""
+        return in_doubt(self.entries)
 
-        Earlier runs' doubts were settled by the run that followed them; an abandoned
-        action's node was declared unclean, which its fencing settles.
-        """
-        entries = self.entries
-        starts = [e.seq for e in entries if e.kind == "controller-start"]
-        since = starts[-1] if starts else 0
-        answered = {e.data.get("dispatch") for e in entries if e.kind in ("result", "abandoned")}
-        return [e for e in entries if e.kind == "dispatch" and e.seq > since and e.seq not in answered]
+    def fence_doubts(self) -> list[Entry]:
+        """Fence dispatches an earlier term found in doubt, the node not fenced since (`fence_doubts`)."""
+        return fence_doubts(self.entries)
+
+    def checkpoint(self, belief: dict[str, Any]) -> Entry | None:
+        """Compact the journal behind a snapshot of ``belief``, if this journal does (etcd's does)."""
+        return None
+
+
+def in_doubt(entries: list[Entry]) -> list[Entry]:
+    """Dispatches with no result that the next controller must assume the worst of.
+
+    Those of the last controller run; and those an earlier run assumed the worst of
+    (an ``in-doubt`` entry naming the dispatch) but did not live to put into a belief
+    snapshot — it died between its start and its first snapshot, so its successor
+    must assume them again. Every other doubt of an earlier run is in a snapshot (or
+    settled by a probe, which is snapshotted too); an abandoned action's node was
+    declared unclean, which its fencing settles.
+    """
+    starts = [e.seq for e in entries if e.kind == "controller-start"]
+    since = starts[-1] if starts else 0
+    snapshot = max((e.seq for e in entries if e.kind == "belief"), default=0)
+    unsnapshotted = {
+        e.data.get("dispatch")
+        for e in entries
+        if e.kind == "in-doubt" and e.seq > snapshot and e.data.get("op") != "fence"
+    }
+    answered = {e.data.get("dispatch") for e in entries if e.kind in ("result", "abandoned")}
+    return [
+        e
+        for e in entries
+        if e.kind == "dispatch" and (e.seq > since or e.seq in unsnapshotted) and e.seq not in answered
+    ]
+
+
+def fence_doubts(entries: list[Entry]) -> list[Entry]:
+    """Fence dispatches an earlier term found in doubt and nobody has fenced the node since.
+
+    An earlier takeover may have ended before it re-issued such a fence: the next one
+    asks about it again (an executor silent then may answer now) and keeps the mark.
+    """
+    dispatches = {e.seq: e for e in entries if e.kind == "dispatch" and e.data.get("op") == "fence"}
+    pending: dict[str, Entry] = {}
+    for entry in entries:
+        data = entry.data
+        if entry.kind == "in-doubt" and data.get("op") == "fence" and data.get("dispatch") in dispatches:
+            pending[data["node"]] = dispatches[data["dispatch"]]
+        elif (entry.kind == "dispatch" and data.get("op") == "fence") or entry.kind == "fenced":
+            pending.pop(data.get("node"), None)
+    return sorted(pending.values(), key=lambda e: e.seq)
+
+
+def fences_done_after(entries: list[Entry], after: int) -> list[Entry]:
+    """Fences journalled as done (``fenced``, or a fence's ok ``result``) after entry number ``after``."""
+    return [
+        e
+        for e in entries
+        if e.seq > after
+        and e.data.get("node")
+        and (e.kind == "fenced" or (e.kind == "result" and e.data.get("op") == "fence" and e.data.get("ok")))
+    ]
 
 
 class Journal(JournalQueries):

@@ -15,6 +15,10 @@ has it before the write returns), and a deposed leader cannot add a line: its ne
 
 A new leader reads the whole prefix, so it knows every action that was done
 (``result``), in flight (``dispatch`` without a result: re-probed) or never started.
+The prefix stays short: every `COMPACT_AFTER` entries, between two rounds, the
+leader writes a checkpoint (`placement.runtime.checkpoint`: its belief, carrying
+what readers still need) and deletes every entry before it, in one transaction
+under the same two conditions; readers see it expanded back (`read_etcd`).
 """
 
 from __future__ import annotations
@@ -24,22 +28,38 @@ import threading
 import time
 from typing import Any
 
+from placement.runtime.checkpoint import checkpoint, expand, is_checkpoint, not_quiescent
 from placement.runtime.election import DEFAULT_PREFIX, LeadershipLost
-from placement.runtime.etcd import Etcd, EtcdUnavailable, created_at, prefix_end, put
+from placement.runtime.etcd import Etcd, EtcdUnavailable, created_at, delete_range, prefix_end, put
 from placement.runtime.journal import Entry, JournalQueries, entry_of, line_of
 
 log = logging.getLogger(__name__)
+
+COMPACT_AFTER = 200  # entries since the last checkpoint: a takeover reads about this many, at most a few hundred
 
 
 def journal_prefix(prefix: str = DEFAULT_PREFIX) -> str:
     return f"{prefix}journal/"
 
 
+def key_of(seq: int, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{journal_prefix(prefix)}{seq:012d}"
+
+
 def read_etcd(etcd: Etcd, prefix: str = DEFAULT_PREFIX, after: int = 0) -> list[Entry]:
-    """Every entry of the group's journal (or those after number ``after``), in order."""
+    """Every entry of the group's journal (or those after number ``after``), in order, checkpoints expanded.
+
+    An entry a checkpoint carries keeps its own number, so a reader following the journal
+    (``after``: the last number it has) is given only the carried entries it has not seen.
+    """
+    return [e for e in expand(read_raw(etcd, prefix, after)) if e.seq > after]
+
+
+def read_raw(etcd: Etcd, prefix: str = DEFAULT_PREFIX, after: int = 0, revision: int = 0) -> list[Entry]:
+    """The journal's keys after number ``after`` as stored (a checkpoint not expanded), as of ``revision``."""
     entries = []
     start = journal_prefix(prefix)
-    items = etcd.prefix(start) if after <= 0 else etcd.range(f"{start}{after + 1:012d}", prefix_end(start))
+    items = etcd.range(key_of(after + 1, prefix) if after > 0 else start, prefix_end(start), revision)
     for item in items:
         try:
             entries.append(entry_of(item.value))
@@ -51,10 +71,13 @@ def read_etcd(etcd: Etcd, prefix: str = DEFAULT_PREFIX, after: int = 0) -> list[
 class EtcdJournal(JournalQueries):
     """The journal of one leadership term: reads everything, appends only while leading."""
 
-    def __init__(self, etcd: Etcd, token: int, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self, etcd: Etcd, token: int, prefix: str = DEFAULT_PREFIX, compact_after: int = COMPACT_AFTER
+    ) -> None:
         self.etcd = etcd
         self.token = token
         self.prefix = prefix
+        self.compact_after = compact_after
         self._leader_key = f"{prefix}leader"
         self._lock = threading.Lock()
         try:
@@ -70,16 +93,49 @@ class EtcdJournal(JournalQueries):
     def record(self, kind: str, **data: Any) -> Entry:
         """Append one entry, durable on a majority of etcd members, if we still lead."""
         with self._lock:
-            seq = (self._entries[-1].seq if self._entries else 0) + 1
-            entry = Entry(seq, time.time(), kind, data)
-            key = f"{journal_prefix(self.prefix)}{seq:012d}"
-            try:
-                answer = self.etcd.txn(
-                    [created_at(self._leader_key, self.token), created_at(key, 0)], [put(key, line_of(entry))]
-                )
-            except EtcdUnavailable as error:
-                raise LeadershipLost(f"cannot journal {kind}: {error}") from None
-            if not answer.get("succeeded"):
-                raise LeadershipLost(f"journal write refused: token {self.token} no longer leads")
+            entry = Entry(self._next_seq(), time.time(), kind, data)
+            self._write(entry)
             self._entries.append(entry)
             return entry
+
+    def checkpoint(self, belief: dict[str, Any]) -> Entry | None:
+        """After `compact_after` entries, replace the journal by a checkpoint of ``belief`` — if quiescent.
+
+        One transaction: put the checkpoint, delete every entry before it. Called by the
+        controller between rounds; `placement.runtime.checkpoint` says why that loses nothing.
+        """
+        with self._lock:
+            last = next((e.seq for e in reversed(self._entries) if is_checkpoint(e)), 0)
+            if self._next_seq() - 1 - last < self.compact_after:
+                return None
+            why = not_quiescent(self._entries, self.token)
+            if why is not None:
+                log.debug("journal not compacted now: %s", why)
+                return None
+            entry = checkpoint(self._next_seq(), time.time(), belief, self._entries)
+            self._write(entry, [delete_range(journal_prefix(self.prefix), key_of(entry.seq, self.prefix))])
+            before = len(self._entries)
+            self._entries = expand([entry])
+            log.info(
+                "journal compacted: checkpoint #%d carries %d of the %d entries before it",
+                entry.seq,
+                len(self._entries) - 1,
+                before,
+            )
+            return entry
+
+    def _next_seq(self) -> int:
+        return (self._entries[-1].seq if self._entries else 0) + 1
+
+    def _write(self, entry: Entry, also: list[dict] | None = None) -> None:
+        """Put ``entry`` (and run ``also``) if we still lead and its key is free; else `LeadershipLost`."""
+        key = key_of(entry.seq, self.prefix)
+        try:
+            answer = self.etcd.txn(
+                [created_at(self._leader_key, self.token), created_at(key, 0)],
+                [put(key, line_of(entry)), *(also or [])],
+            )
+        except EtcdUnavailable as error:
+            raise LeadershipLost(f"cannot journal {entry.kind}: {error}") from None
+        if not answer.get("succeeded"):
+            raise LeadershipLost(f"journal write refused: token {self.token} no longer leads")

@@ -179,11 +179,17 @@ class AgentServer(ThreadingHTTPServer):
             super().finish_request(request, client_address)
             return
         request.settimeout(CONNECTION_TIMEOUT_SECONDS)
+        wrapped = None
         try:
-            wrapped = self.tls.wrap_socket(request, server_side=True)  # takes over the descriptor
-        except (ssl.SSLError, OSError) as error:
+            # The handshake apart from the wrapping: a failed one is counted and logged *before*
+            # the socket closes, so a client that sees the refusal can count on it being recorded.
+            wrapped = self.tls.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+            wrapped.do_handshake()
+        except (ssl.SSLError, OSError, ValueError) as error:
             self.refused += 1
             log.warning("refused a connection from %s:%s: TLS handshake failed: %s", *client_address[:2], error)
+            if wrapped is not None:
+                wrapped.close()
             return
         try:
             super().finish_request(wrapped, client_address)

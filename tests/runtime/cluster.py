@@ -18,9 +18,9 @@ from pathlib import Path
 
 from placement.runtime import journal
 from placement.runtime.election import leader_of
-from placement.runtime.etcd import Etcd, EtcdUnavailable
-from placement.runtime.journal import Entry
-from placement.runtime.journal_etcd import read_etcd
+from placement.runtime.etcd import Etcd, EtcdUnavailable, prefix_end
+from placement.runtime.journal import Entry, entry_of
+from placement.runtime.journal_etcd import journal_prefix, key_of, read_raw
 
 from .conftest import write_agent
 from .harness import Processes, wait_for
@@ -85,6 +85,7 @@ class Cluster:
         self.addresses: dict[str, str] = {}
         self.controller: subprocess.Popen | None = None
         self.etcd: Etcd | None = None  # set: the journal is the controller group's, in etcd
+        self._copy: JournalCopy | None = None
         self.controllers: dict[str, subprocess.Popen] = {}
 
     def _ocf_root(self) -> Path:
@@ -195,12 +196,20 @@ class Cluster:
         return [(n, o) for n in NODES for o in self.orders(n) if o["action"] == action and o["subject"] == subject]
 
     def entries(self) -> list[Entry]:
+        """Every entry the journal ever held (the group's, in etcd, though its leaders compact it)."""
         if self.etcd is not None:
+            if self._copy is None:
+                self._copy = JournalCopy(self.etcd)
             try:
-                return read_etcd(self.etcd)
+                return self._copy.update()
             except EtcdUnavailable:
-                return []
+                return self._copy.entries
         return journal.read(self.journal)
+
+    def stored(self) -> list[Entry]:
+        """The group's journal as etcd holds it now: a checkpoint first once a leader compacted it."""
+        assert self.etcd is not None
+        return read_raw(self.etcd)
 
     def kinds(self, kind: str) -> list[Entry]:
         return [e for e in self.entries() if e.kind == kind]
@@ -232,6 +241,36 @@ class Cluster:
             return wait_for(converged, timeout, "convergence")  # type: ignore[return-value]
         except AssertionError:
             raise AssertionError(f"not converged\n{self.controller_logs()}") from None
+
+
+class JournalCopy:
+    """Every entry a group's journal ever held, in order, though its leaders compact it (test code).
+
+    Each `update` reads the keys after the last one copied. When the first key found is
+    past the next number, a checkpoint deleted entries before this copy read them: they
+    are read from etcd's history, at the revision just before the checkpoint's
+    transaction (etcd keeps old revisions until its own compaction, which neither the
+    tests nor the campaign run), going back checkpoint by checkpoint if need be.
+    Checkpoints are kept as stored (their carried entries inside, not repeated).
+    """
+
+    def __init__(self, etcd: Etcd) -> None:
+        self.etcd = etcd
+        self.entries: list[Entry] = []
+        self._lock = threading.Lock()
+
+    def update(self) -> list[Entry]:
+        with self._lock:
+            self.entries += self._after(self.entries[-1].seq if self.entries else 0, 0)
+            return list(self.entries)
+
+    def _after(self, last: int, revision: int) -> list[Entry]:
+        start = journal_prefix()
+        items = self.etcd.range(key_of(last + 1) if last else start, prefix_end(start), revision)
+        found = [(entry_of(item.value), item.mod_revision) for item in items]
+        if not found or found[0][0].seq == last + 1:
+            return [entry for entry, _ in found]
+        return self._after(last, found[0][1] - 1) + [entry for entry, _ in found]
 
 
 class TwiceWatcher:

@@ -8,7 +8,8 @@ entry and its request to the agent, as a slow network would: the fault campaign
 freezes a leader inside that moment to see its order meet a newer token.
 
 The planner is the real one (`placement.plan`) when it exists, else the test stub;
-``PLACEMENT_TEST_PLANNER=stub`` forces the stub.
+``PLACEMENT_TEST_PLANNER=stub`` forces the stub. ``PLACEMENT_TEST_COMPACT_AFTER=N`` makes
+a group's leader compact its journal every N entries (tests of the checkpoint).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from placement.runtime.controller import Controller, ControllerOptions, default_
 from placement.runtime.etcd import Etcd
 from placement.runtime.group import run_group
 from placement.runtime.journal import Journal
+from placement.runtime.journal_etcd import COMPACT_AFTER
 
 
 def choose_planner():
@@ -79,6 +81,7 @@ def main() -> None:
             ttl=int(ttl),
             options=options,
             planner=choose_planner(),
+            compact_after=int(os.environ.get("PLACEMENT_TEST_COMPACT_AFTER", COMPACT_AFTER)),
         )
         return
     clients = {n: AgentClient(n, a, secret) for n, a in parse_agents(agents).items()}

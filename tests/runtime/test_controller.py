@@ -236,6 +236,28 @@ def test_a_restarted_controller_fences_a_silent_node_an_in_doubt_start_went_to(
     assert starts[-1].seq > fenced.seq
 
 
+def test_a_start_in_doubt_outlives_a_takeover_that_died_before_its_first_snapshot(
+    tmp_path: Path, fake: FakeCluster, controller
+) -> None:
+    with Journal(tmp_path / "journal") as old:
+        old.record("controller-start", agents={}, resumed=False, token=0)
+        sent = old.record("dispatch", action="start zulu@charlie", op="start", node="charlie", resource="zulu")
+        # The next controller found it in doubt, assumed the worst of it (in memory) and died before any snapshot.
+        old.record("controller-start", agents={}, resumed=False, token=0)
+        old.record("in-doubt", dispatch=sent.seq, op="start", action="start zulu@charlie", assumed="active and failed")
+    fake.agents["charlie"].alive = False
+    ctl, journal = controller(fake)
+    assert [e.seq for e in journal.in_doubt()] == [sent.seq]
+    ctl.start()
+    rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
+    fenced = journal.last("fenced")
+    assert fenced is not None and fenced.data["node"] == "charlie"
+    starts = [
+        e for e in journal.of_kind("dispatch") if e.data.get("op") == "start" and e.data.get("resource") == "zulu"
+    ]
+    assert starts[-1].seq > fenced.seq
+
+
 class RecordingAgent(FakeAgent):
     """Records when each operation begins and ends, across threads."""
 

@@ -7,6 +7,7 @@ agents' state files, the journal from etcd.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -26,8 +27,14 @@ TTL = 3
 CONTROLLERS = ("ctl-a", "ctl-b", "ctl-c")
 
 
+COMPACTING = pytest.mark.parametrize("group", [0, 5], ids=["whole-journal", "compacted-every-5"], indirect=True)
+
+
 @pytest.fixture
-def group(processes, secret_file: Path, tmp_path: Path) -> tuple[Cluster, EtcdMembers]:
+def group(processes, secret_file: Path, tmp_path: Path, request, monkeypatch) -> tuple[Cluster, EtcdMembers]:
+    """The group; ``request.param`` N > 0: its leaders compact the journal every N entries."""
+    if getattr(request, "param", 0):
+        monkeypatch.setenv("PLACEMENT_TEST_COMPACT_AFTER", str(request.param))
     members = EtcdMembers(processes, tmp_path / "etcd", 1)
     members.start()
     # Slow starts keep the transition in flight long enough to strike inside it.
@@ -36,6 +43,14 @@ def group(processes, secret_file: Path, tmp_path: Path) -> tuple[Cluster, EtcdMe
     for name in CONTROLLERS:
         cluster.start_group_controller(name, members.urls, TTL)
     return cluster, members
+
+
+def assert_compacted_if_asked(cluster: Cluster) -> None:
+    """With compaction on, etcd holds a checkpoint and what follows it; the copy has everything."""
+    if os.environ.get("PLACEMENT_TEST_COMPACT_AFTER"):
+        stored = cluster.stored()
+        assert stored[0].kind == "belief" and "checkpoint" in stored[0].data, [e.kind for e in stored[:3]]
+        assert len(stored) < len(cluster.entries())
 
 
 def zulu_starts(cluster: Cluster) -> list:
@@ -55,6 +70,7 @@ def new_leader(cluster: Cluster, old: str) -> dict:
     )  # type: ignore[return-value]
 
 
+@COMPACTING
 def test_a_leader_killed_mid_transition_is_replaced_and_nothing_runs_twice(group) -> None:
     cluster, _ = group
     with TwiceWatcher(cluster, VMS) as watcher:
@@ -75,6 +91,7 @@ def test_a_leader_killed_mid_transition_is_replaced_and_nothing_runs_twice(group
     assert [node for node, _ in cluster.executed("start", "zulu")] == ["charlie"]
     assert cluster.running("zulu") == ["charlie"]
     assert "standby: " in cluster.processes.log_text(second["name"])
+    assert_compacted_if_asked(cluster)
 
 
 def test_a_frozen_leader_that_wakes_up_sends_nothing(group) -> None:
@@ -102,6 +119,7 @@ def test_a_frozen_leader_that_wakes_up_sends_nothing(group) -> None:
     assert cluster.running("zulu") == ["charlie"]
 
 
+@COMPACTING
 def test_a_leader_killed_mid_fence_is_replaced_and_the_fence_runs_once(group) -> None:
     cluster, _ = group
     cluster.wait_running(SEED, timeout=90)
@@ -129,3 +147,4 @@ def test_a_leader_killed_mid_fence_is_replaced_and_the_fence_runs_once(group) ->
         assert answered[0].data["reason"].startswith("settled after a takeover")
     assert not [e for e in cluster.kinds("dispatch") if e.data.get("reissue_of") is not None]
     assert cluster.running("zulu") != ["charlie"]
+    assert_compacted_if_asked(cluster)
