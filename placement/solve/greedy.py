@@ -32,10 +32,11 @@ from functools import cmp_to_key
 from placement.bundle import containers as bundle_containers
 from placement.model import Clone, Group, Role, Strategy
 from placement.remote import hosting_resources
-from placement.score import INFINITY, add
+from placement.score import INFINITY, add, total
 from placement.solve import order, promotable
 from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.colocated_set import ColocatedSets
+from placement.solve.influence_lift import copies_short_of_nodes
 from placement.solve.node_table import allowed_nodes_order, merge_sort
 from placement.solve.problem import Problem, role_matches
 from placement.solve.sequence import assignment_order, capacity_points
@@ -121,10 +122,7 @@ class _Run:
             score = self.problem.table.scores(unit.key).get(node)
             if score is None or not score.entry:
                 return -INFINITY
-            value = 0
-            for term in score.terms:
-                if term.kind != "target-role":
-                    value = add(value, term.value)
+            value = total(term.value for term in score.terms if term.kind != "target-role")
         else:
             score = self.problem.allowed.get(unit.key, {}).get(node)
             if score is None:
@@ -470,13 +468,8 @@ class _Run:
 
     def _stickiness(self, members: list[Unit], node: str) -> int:
         """The stickiness the copy's members score on ``node``."""
-        total = 0
-        for unit in members:
-            score = self.problem.table.scores(unit.key).get(node)
-            for term in score.terms if score is not None else ():
-                if term.kind == "stickiness":
-                    total = add(total, term.value)
-        return total
+        scores = [self.problem.table.scores(unit.key).get(node) for unit in members]
+        return total(t.value for score in scores if score is not None for t in score.terms if t.kind == "stickiness")
 
     def _current_node(self, unit: Unit) -> frozenset[str]:
         """Where a primitive (or a group's copy) counts as running for the tie-breaks.
@@ -524,23 +517,13 @@ class _Run:
         if not self.colocated.dependents_of:
             return []
         if head.clone is not None:
-            if head.clone in self.colocated.dependents_of and self._copies_short_of_nodes(head):
+            if head.clone in self.colocated.dependents_of and copies_short_of_nodes(self.problem, head):
                 return [head.clone]
             return []
         rids = [unit.primitive for unit in members]
         if head.group is not None:
             rids.append(head.group)
         return rids if any(rid in self.colocated.dependents_of for rid in rids) else []
-
-    def _copies_short_of_nodes(self, head: Unit) -> bool:
-        """Whether the clone of ``head`` runs fewer copies than it has nodes available."""
-        clone = self.problem.config.resources.get(head.clone or "")
-        if not isinstance(clone, Clone):
-            return False
-        nodes = sum(1 for node in self.problem.nodes_of(head.key) if node in self.available)
-        if head.multi:
-            return head.max_copies < nodes
-        return sum(1 for unit in self.units_of[clone.id] if unit.primitive == head.primitive) < nodes
 
     def _fitting_with_colocated(self, members: list[Unit]) -> Callable[[str], bool]:
         """A test "this node has room for ``members`` and the unassigned resources tied to
@@ -598,8 +581,9 @@ class _Run:
             for primary in primaries:
                 self.assign(primary)
                 self.colocated.live[head.primitive] = self.head_scores(head, nodes)
-        for primary in primaries:
-            self.assign(primary)
+        else:
+            for primary in primaries:
+                self.assign(primary)
         copies = _copies(units)
         if units and units[0].multi:
             self.assign_anonymous(units)

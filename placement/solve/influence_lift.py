@@ -44,7 +44,7 @@ def lifted_by_pull(problem: Problem, keys: Iterable[str]) -> dict[str, dict[str,
         if unit.group is not None:
             continue
         if unit.clone is not None:
-            if unit.clone not in primaries or not _copies_short_of_nodes(problem, unit):
+            if unit.clone not in primaries or not copies_short_of_nodes(problem, unit):
                 continue
         elif unit.primitive not in primaries:
             continue
@@ -74,9 +74,10 @@ def lifted_by_pull(problem: Problem, keys: Iterable[str]) -> dict[str, dict[str,
     return found
 
 
-def _copies_short_of_nodes(problem: Problem, unit: Unit) -> bool:
+def copies_short_of_nodes(problem: Problem, unit: Unit) -> bool:
     """compat(pacemaker): a clone's instances fold in its dependents' pull only when it has
-    fewer copies than nodes to run them (``distribute_children``'s ``all_coloc``)."""
+    fewer copies than nodes available to run them (``distribute_children``'s ``all_coloc``:
+    the nodes that are up, whatever the clone scores there)."""
     nodes = sum(1 for node in problem.nodes if problem.table.unavailable[node] is None)
     if unit.multi:
         return unit.max_copies < nodes

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from placement.hierarchy import Hierarchy
 from placement.model import Colocation, ColocationSet, Config, Meta, Role
-from placement.score import INFINITY, add
+from placement.score import INFINITY, total
 from placement.solve import failures, stickiness
 from placement.solve.availability import unavailable_reason
 from placement.solve.location import LocationIndex
@@ -179,10 +179,7 @@ class ScoreTable:
             return frozenset()
         below = set()
         for node, terms in located.items():
-            total = 0
-            for term in terms:
-                total = add(total, term.value)
-            if -INFINITY < total < 0:
+            if -INFINITY < total(term.value for term in terms) < 0:
                 below.add(node)
         return frozenset(below)
 

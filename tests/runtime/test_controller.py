@@ -219,6 +219,18 @@ def test_a_failed_stop_makes_the_node_unclean_and_fences_it(tmp_path: Path, fake
     rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
 
 
+def _zulu_restarts_after_charlie_is_fenced(ctl, fake: FakeCluster, journal) -> None:
+    """zulu, whose start on the silent charlie is in doubt, runs elsewhere — started only
+    after charlie's fence."""
+    rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
+    fenced = journal.last("fenced")
+    assert fenced is not None and fenced.data["node"] == "charlie"
+    starts = [
+        e for e in journal.of_kind("dispatch") if e.data.get("op") == "start" and e.data.get("resource") == "zulu"
+    ]
+    assert starts[-1].seq > fenced.seq
+
+
 def test_a_restarted_controller_fences_a_silent_node_an_in_doubt_start_went_to(
     tmp_path: Path, fake: FakeCluster, controller
 ) -> None:
@@ -227,13 +239,7 @@ def test_a_restarted_controller_fences_a_silent_node_an_in_doubt_start_went_to(
     fake.agents["charlie"].alive = False  # and charlie cannot tell us whether zulu started
     ctl, journal = controller(fake)
     ctl.start()
-    rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
-    fenced = journal.last("fenced")
-    assert fenced is not None and fenced.data["node"] == "charlie"
-    starts = [
-        e for e in journal.of_kind("dispatch") if e.data.get("op") == "start" and e.data.get("resource") == "zulu"
-    ]
-    assert starts[-1].seq > fenced.seq
+    _zulu_restarts_after_charlie_is_fenced(ctl, fake, journal)
 
 
 def test_a_start_in_doubt_outlives_a_takeover_that_died_before_its_first_snapshot(
@@ -249,13 +255,7 @@ def test_a_start_in_doubt_outlives_a_takeover_that_died_before_its_first_snapsho
     ctl, journal = controller(fake)
     assert [e.seq for e in journal.in_doubt()] == [sent.seq]
     ctl.start()
-    rounds_until(ctl, lambda: "zulu" in fake.agents["alice"].running or "zulu" in fake.agents["bob"].running)
-    fenced = journal.last("fenced")
-    assert fenced is not None and fenced.data["node"] == "charlie"
-    starts = [
-        e for e in journal.of_kind("dispatch") if e.data.get("op") == "start" and e.data.get("resource") == "zulu"
-    ]
-    assert starts[-1].seq > fenced.seq
+    _zulu_restarts_after_charlie_is_fenced(ctl, fake, journal)
 
 
 class RecordingAgent(FakeAgent):

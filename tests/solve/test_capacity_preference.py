@@ -123,4 +123,6 @@ def test_balanced_ties_follow_pacemakers_merge_sort(tmp_path: Path, running_on: 
             'op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource></lrm_resources></lrm></node_state>',
         )
         path.write_text(text)
-    assert len(agreed_placement(path)) == 1
+    # Merged in the order [node2, node4, node1]: node4 beats node2, node1 ties node4 and
+    # wins by name; where ``r`` runs, the tie goes to its node instead.
+    assert agreed_placement(path) == {("r", running_on or "node1")}
