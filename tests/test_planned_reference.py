@@ -49,6 +49,24 @@ def test_clone_instances_and_roles() -> None:
     ]
 
 
+def test_a_recovery_or_restart_in_place_takes_its_next_role() -> None:
+    """``Recover db:0 (Promoted -> Unpromoted n1)`` and ``Restart db:1 (Promoted -> Unpromoted
+    n2)`` name only a source: the copy stays on that node in its next role."""
+    clone = ('<clone id="db-clone" multi_state="true">' + _resource("db:0", "n1", "Promoted")
+             + _resource("db:1", "n2", "Promoted") + _resource("db:2", "n3", "Unpromoted") + "</clone>")
+    document = _document(
+        clone,
+        '<rsc_action action="recover" resource="db:0" role="Promoted" next-role="Unpromoted" source="n1"/>'
+        '<rsc_action action="restart" resource="db:1" role="Promoted" next-role="Unpromoted" source="n2"/>'
+        '<rsc_action action="recover" resource="db:2" source="n3"/>',
+    )
+    assert planned_placement(document) == [
+        {"resource": "db", "role": "Unpromoted", "node": "n1"},
+        {"resource": "db", "role": "Unpromoted", "node": "n2"},
+        {"resource": "db", "role": "Unpromoted", "node": "n3"},
+    ]
+
+
 def test_a_document_without_a_status_is_refused() -> None:
     with pytest.raises(ValueError, match="no cluster status"):
         planned_placement("<pacemaker-result/>")

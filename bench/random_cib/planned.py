@@ -69,6 +69,12 @@ def _apply(action: ET.Element, placed: list[list[str]], promotable: set[str]) ->
     elif verb in ("move", "migrate", "recover") and source and target and source != target:
         old = _remove(placed, rid, source)
         placed.append([rid, action.get("next-role") or old or default, target])
+    elif verb in ("recover", "restart") and source and action.get("next-role") in ACTIVE:
+        # "Recover c:0 (Promoted -> Unpromoted node6)": in place, only the role changes
+        for entry in placed:
+            if entry[0] == rid and entry[2] == source:
+                entry[1] = action.get("next-role")
+                break
     elif verb in ("promote", "demote", "re-promote"):
         node = target or source
         for entry in placed:
