@@ -67,6 +67,20 @@ def test_a_recovery_or_restart_in_place_takes_its_next_role() -> None:
     ]
 
 
+def test_a_stop_the_graph_ran_on_another_node_belongs_to_the_plan() -> None:
+    """A copy active on two nodes: the summary says "Stop g (n1)", the graph stops it on both.
+    A stop followed by a start on the same node (a restart) leaves it running there."""
+    document = _document(
+        '<resource id="g" role="Started" active="true"><node name="n1"/><node name="n2"/></resource>'
+        + _resource("r", "n3"),
+        '<rsc_action action="stop" resource="g" node="n1"/>'
+        '<rsc_action action="restart" resource="r" source="n3"/>',
+    ).replace("</pacemaker-result>", '<transition><rsc_action resource="g" op="stop" node="n2"/>'
+              '<rsc_action resource="g" op="stop" node="n1"/><rsc_action resource="r" op="stop" node="n3"/>'
+              '<rsc_action resource="r" op="start" node="n3"/></transition></pacemaker-result>')
+    assert planned_placement(document) == [{"resource": "r", "role": "Started", "node": "n3"}]
+
+
 def test_a_document_without_a_status_is_refused() -> None:
     with pytest.raises(ValueError, match="no cluster status"):
         planned_placement("<pacemaker-result/>")

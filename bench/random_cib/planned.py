@@ -28,10 +28,22 @@ def planned_placement(simulate_xml: str) -> list[dict]:
     promotable: set[str] = set()
     placed: list[list[str]] = []  # [resource, role, node]
     _walk(status.find("resources"), placed, promotable, in_promotable=False)
+    kept: set[tuple[str, str]] = set()  # (resource, node) the summary starts or keeps it on
     for action in root.iterfind("actions/rsc_action"):
         if action.get("blocked") == "true":
             continue
         _apply(action, placed, promotable)
+        verb = (action.get("action") or "").lower()
+        target = action.get("dest") or action.get("node") or action.get("source")
+        if verb != "stop" and target:
+            kept.add((_INSTANCE.sub("", action.get("resource", "")), target))
+    # The summary names one node for the stop of a copy active on several ("Stop g (n1)"),
+    # while the graph stops it on each: a stop the simulation ran also belongs to the plan,
+    # unless the summary (re)starts the resource on that node.
+    for op in root.iterfind("transition/rsc_action"):
+        rid, node = _INSTANCE.sub("", op.get("resource", "")), op.get("node", "")
+        if op.get("op") == "stop" and (rid, node) not in kept:
+            _remove(placed, rid, node)
     # A node the plan fences runs nothing afterwards, whatever it listed as blocked there.
     fenced = {
         action.get("node")
