@@ -408,6 +408,9 @@ class Location:
     discovery: Discovery | None = None
     id: str | None = None
     span: Span | None = _span()
+    # One instance of a globally-unique clone (``"0"`` for ``web:0``), or None for every copy.
+    # Only the CIB importer's failure bans set it: Pacemaker bans the instance that failed.
+    instance: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,9 @@ class FailedOperation:
     rc: int = 1
     reason: str = ""
     on_fail: str | None = None
+    # The clone instance the history names (``web:1`` → "1"), as for `Instance`: a
+    # globally-unique clone's failure bans that instance, not its siblings.
+    clone_instance: str | None = None
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def to_document(state: State) -> dict[str, Any]:
         ],
         "failed_operations": [
             {"resource": f.resource, "node": f.node, "operation": f.operation, "interval_ms": f.interval_ms,
-             "rc": f.rc, "reason": f.reason, "on_fail": f.on_fail}
+             "rc": f.rc, "reason": f.reason, "on_fail": f.on_fail,
+             **({"clone_instance": f.clone_instance} if f.clone_instance is not None else {})}
             for f in state.failed_operations
         ],
     }
@@ -188,7 +189,7 @@ def from_document(document: Any, path: str | None = None) -> State:
     for index, raw in enumerate(read.typed(top.get("failed_operations", []), "failed_operations", list, [])):
         where = f"failed_operations[{index}]"
         item = read.object(raw, where, {"resource", "node", "operation", "interval_ms", "rc", "reason",
-                                        "on_fail"}, {"resource", "node", "operation"})
+                                        "on_fail", "clone_instance"}, {"resource", "node", "operation"})
         failed_operations.append(FailedOperation(
             read.typed(item.get("resource", ""), f"{where}.resource", str, ""),
             read.typed(item.get("node", ""), f"{where}.node", str, ""),
@@ -197,6 +198,7 @@ def from_document(document: Any, path: str | None = None) -> State:
             read.typed(item.get("rc", 1), f"{where}.rc", int, 1),
             read.typed(item.get("reason", ""), f"{where}.reason", str, ""),
             read.typed(item.get("on_fail"), f"{where}.on_fail", str, None),
+            read.typed(item.get("clone_instance"), f"{where}.clone_instance", str, None),
         ))
     state = State(
         nodes=frozen_map(nodes),

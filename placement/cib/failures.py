@@ -53,12 +53,21 @@ def bans(config: Config, state: State) -> tuple[Location, ...]:
         if failure.resource not in config.resources:
             continue
         cloned = hierarchy.clone_of(failure.resource) is not None
-        for location in _bans_of(failure, cloned):
+        # compat(pacemaker): each instance of a globally-unique clone is a resource of its
+        # own, so ``resource_location`` bans the instance that failed (``c:0``) alone: ``c:1``
+        # may still start on that node.
+        instance = failure.clone_instance if _of_unique_instance(hierarchy, failure) else None
+        for location in _bans_of(failure, cloned, instance):
             found.setdefault(location.id or "", location)
     return tuple(found.values())
 
 
-def _bans_of(failure: FailedOperation, cloned: bool) -> list[Location]:
+def _of_unique_instance(hierarchy: Hierarchy, failure: FailedOperation) -> bool:
+    clone = hierarchy.clone_of(failure.resource)
+    return failure.clone_instance is not None and clone is not None and clone.globally_unique
+
+
+def _bans_of(failure: FailedOperation, cloned: bool, instance: str | None = None) -> list[Location]:
     # compat(pacemaker): unpack_rsc_op "pretends" these succeeded and never reaches
     # unpack_rsc_op_failure, so no ban: any failure under on-fail=ignore, and a stop of a
     # contained resource whose container is recovered anyway (restart-container).
@@ -73,18 +82,19 @@ def _bans_of(failure: FailedOperation, cloned: bool) -> list[Location]:
         or (failure.rc in _HARD_RC and not probe)
         or (failure.rc == _UNIMPLEMENTED_RC and failure.interval_ms == 0)
     )
+    named = failure.resource if instance is None else f"{failure.resource}:{instance}"
     if everywhere:
         why = "fatal-error" if failure.rc == _FATAL_RC else "on-fail-stop"
-        ident = f"{why}-{failure.resource}"
-        return [Location(resource=failure.resource, rules=(_everywhere(ident),), id=ident)]
+        ident = f"{why}-{named}"
+        return [Location(resource=failure.resource, rules=(_everywhere(ident),), id=ident, instance=instance)]
     if here:
         why = {"stop": "stop-failure"}.get(
             failure.operation, "on-fail-stop" if failure.on_fail == "stop" else "hard-error"
         )
         if probe and failure.on_fail == "ban":
             why = "masked-probe-failure"
-        ident = f"{why}-{failure.resource}-{failure.node}"
-        return [Location(resource=failure.resource, node=failure.node, score=-INFINITY, id=ident)]
+        ident = f"{why}-{named}-{failure.node}"
+        return [Location(resource=failure.resource, node=failure.node, score=-INFINITY, id=ident, instance=instance)]
     return []
 
 

@@ -551,6 +551,7 @@ class _History:
             # compat(pacemaker): check_recoverable: a stop that can never succeed and a node
             # that cannot be fenced leave the resource blocked where it is.
             failed, managed = active, False
+        numbered = _INSTANCE.match(history_id)
         for failure in outcome.failures:
             op = failure.op
             if failure.on_fail is OnFail.IGNORE:
@@ -567,18 +568,18 @@ class _History:
                     # stopped until its failure is cleared (next_role Stopped): banned.
                     on_fail="stop" if reset and remote.reconnect_ms(self.config, rid) else
                     _ON_FAIL_WORD[failure.on_fail],
+                    clone_instance=numbered.group(2) if numbered and history_id != rid else None,
                 )
             )
         instance = None
         if active:
-            match = _INSTANCE.match(history_id)
             instance = Instance(
                 resource=rid,
                 node=node.name,
                 role=outcome.role,
                 failed=failed,
                 managed=managed and not node.maintenance,
-                clone_instance=match.group(2) if match and history_id != rid else None,
+                clone_instance=numbered.group(2) if numbered and history_id != rid else None,
             )
         self.found.setdefault(rid, []).append((instance, node.name, outcome))
 

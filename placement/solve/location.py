@@ -41,13 +41,16 @@ class LocationIndex:
         # A resource's first location, then any others (most have one: no list each).
         self._by_resource: dict[str, Location] = {}
         self._more: dict[str, list[Location]] = defaultdict(list)
+        self._by_instance: dict[tuple[str, str], list[Location]] = defaultdict(list)
         self._patterns: list[tuple[re.Pattern[str], bool, Location]] = []
         any_exclusive = False
         for constraint in config.constraints:
             if not isinstance(constraint, Location):
                 continue
             any_exclusive = any_exclusive or constraint.discovery is Discovery.EXCLUSIVE
-            if constraint.resource is not None:
+            if constraint.instance is not None and constraint.resource is not None:
+                self._by_instance[(constraint.resource, constraint.instance)].append(constraint)
+            elif constraint.resource is not None:
                 if constraint.resource in self._by_resource:
                     self._more[constraint.resource].append(constraint)
                 else:
@@ -147,6 +150,16 @@ class LocationIndex:
             for node, child in self._bundle_nodes.items():
                 if owner is None or owner.id != child:
                     per_node.setdefault(node, []).append(NOT_ON_BUNDLE)
+        return per_node
+
+    def instance_terms(self, primitive: str, instance: str) -> dict[str, list[Term]]:
+        """Per-node terms of the locations on one instance of a globally-unique clone only
+        (`Location.instance`: a failure's ban), empty for most."""
+        per_node: dict[str, list[Term]] = {}
+        for location in self._by_instance.get((primitive, instance), ()):
+            for node, term, role in self._location_terms(location):
+                if role is not Role.PROMOTED:
+                    per_node.setdefault(node, []).append(term)
         return per_node
 
     def _follower(self, primitive: str) -> str | None:

@@ -237,6 +237,12 @@ class ScoreTable:
         if found is None:
             found = self.locations.terms(unit.primitive), self.locations.exclusive_set(unit.primitive)
             self._located[unit.primitive] = found
+        own = self.locations.instance_terms(unit.primitive, str(unit.instance))
+        if own:
+            merged = {node: list(terms) for node, terms in found[0].items()}
+            for node, terms in own.items():
+                merged.setdefault(node, []).extend(terms)
+            return merged, found[1]
         return found
 
     def _node_score(

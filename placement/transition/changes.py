@@ -85,10 +85,16 @@ def compute_changes(config: Config, state: State, placement: Placement) -> tuple
         meta = hierarchy.effective_meta(rid)
         if not meta.managed or meta.maintenance or config.cluster.maintenance:
             continue
-        # Copies left alone (unmanaged, or on a node in maintenance) are neither touched nor counted.
-        alone = {i.node for i in current if not i.managed or not _node_managed(config, state, i.node)}
-        current = [i for i in current if i.node not in alone]
-        target = [a for a in target if a.node not in alone]
+        # Copies left alone (unmanaged, or on a node in maintenance) are neither touched nor
+        # counted. A globally-unique clone's other instances may still start beside one
+        # (a failed stop bans only the instance that failed), so there a copy is its instance.
+        alone = {
+            (i.node, i.clone_instance if unique else None)
+            for i in current
+            if not i.managed or not _node_managed(config, state, i.node)
+        }
+        current = [i for i in current if (i.node, i.clone_instance if unique else None) not in alone]
+        target = [a for a in target if (a.node, a.clone_instance if unique else None) not in alone]
         promotable = clone is not None and clone.promotable
         for instance in current:
             if instance.node in unfenceable:
