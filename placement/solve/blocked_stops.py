@@ -69,10 +69,25 @@ def held_copies(
                     held[earlier] = why
                     found.append(earlier)
         frontier = found
+    # Inside a clone the chain runs within one instance (a cloned group's members stop in
+    # order on each copy): only the copies beside a blocked one wait for it.
+    origins: dict[str, set[tuple[str, str | None]]] = {}
+    for instance in state.instances:
+        if instance.resource in stuck and instance.failed and not instance.managed:
+            origins.setdefault(instance.resource, set()).add((instance.node, instance.clone_instance))
+    by_key = {unit.key: unit for unit in units}
     result: dict[str, tuple[frozenset[str], str]] = {}
     for primitive, why in held.items():
+        cloned = hierarchy.clone_of(primitive) is not None
         for key in keys_of.get(primitive, ()):
             nodes = current.get(key, frozenset())
+            if cloned:
+                unit = by_key[key]
+                beside = origins.get(why, set())
+                if unit.instance is not None:  # a unique clone's instance: the same number
+                    nodes = nodes if any(number == str(unit.instance) for _, number in beside) else frozenset()
+                else:  # an anonymous copy: the same node
+                    nodes = nodes & {node for node, _ in beside}
             if nodes:
                 result[key] = (nodes, f"its stop waits for the stop of {why}, which is blocked")
     return result

@@ -30,7 +30,8 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
                 ctx.model.add(sum(lits) <= limit) if limit > 1 else ctx.model.add_at_most_one(lits)
         if unit.clone is not None and unit.instance is not None:
             for node in problem.nodes_of(unit.key):
-                per_node[(unit.primitive, node)].append(ctx.x[(unit.key, node)])
+                if problem.takes_node_slot(unit.key, node):
+                    per_node[(unit.primitive, node)].append(ctx.x[(unit.key, node)])
     left_alone = _left_alone(problem)
     for (primitive, node), lits in sorted(per_node.items()):
         clone = problem.hierarchy.clone_of(primitive)
@@ -51,7 +52,8 @@ def check(view: SolutionView) -> list[str]:
             problems.append(f"{unit.key} runs {count} copies, at most {limit}")
         if unit.clone is not None and unit.instance is not None:
             for node in view.solution.nodes(unit.key):
-                per_node[(unit.primitive, node)] += 1
+                if view.problem.takes_node_slot(unit.key, node):
+                    per_node[(unit.primitive, node)] += 1
     left_alone = _left_alone(view.problem)
     for (primitive, node), count in sorted(per_node.items()):
         clone = view.problem.hierarchy.clone_of(primitive)
@@ -63,4 +65,6 @@ def check(view: SolutionView) -> list[str]:
 
 def _left_alone(problem: Problem) -> Counter[tuple[str, str]]:
     """Copies left alone where they run, per (primitive, node): a per-node limit never goes below them."""
-    return Counter((problem.by_key[key].primitive, node) for key, node in problem.exempt)
+    return Counter(
+        (problem.by_key[key].primitive, node) for key, node in problem.exempt if problem.takes_node_slot(key, node)
+    )

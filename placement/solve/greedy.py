@@ -59,6 +59,8 @@ class _Run:
         self.placed: dict[str, set[str]] = defaultdict(set)
         self.promoted: dict[str, set[str]] = defaultdict(set)
         self.assigned_count: dict[str, int] = dict.fromkeys(problem.nodes, 0)
+        # (primitive, node) → instances assigned there that never start (`_assign_stuck_copy`).
+        self.phantom_slots: dict[tuple[str, str], int] = defaultdict(int)
         self.free: dict[str, dict[str, int]] = {n: dict(c) for n, c in (problem.capacity or {}).items()}
         self.done: set[str] = set()
         self.in_progress: set[str] = set()
@@ -123,6 +125,13 @@ class _Run:
             if score is None or not score.entry:
                 return -INFINITY
             value = total(term.value for term in score.terms if term.kind != "target-role")
+        elif pulling and unit.key in self.problem.pinned and unit.instance is not None:
+            # compat(pacemaker): a unique cloned group's member held where it runs (its stop
+            # failed, or waits for one that did) is not pinned in Pacemaker's eyes: its own
+            # scores fold into the group instance's (a failed stop's ban pushes the instance
+            # to another node, where the member's start then cannot run).
+            score = self.problem.table.scores(unit.key).get(node)
+            value = score.total if score is not None and score.entry else -INFINITY
         else:
             score = self.problem.allowed.get(unit.key, {}).get(node)
             if score is None:
@@ -601,6 +610,8 @@ class _Run:
         pinned = self.problem.pinned.get(head.key)
         if pinned:
             here = sorted(pinned)[0]
+            if head.instance is not None and not self.problem.takes_node_slot(head.key, here):
+                self._assign_stuck_copy(members, here)
             following = True  # later members that are not pinned follow the head where it is held
             for unit in members:
                 # compat(pacemaker): an unmanaged primitive is assigned to one node only
@@ -635,7 +646,54 @@ class _Run:
             if not self.fits([unit], node) or not self._clone_room(unit, node):
                 break
             self.take(unit, node)
+        if head.instance is not None:
+            self._keep_held_members(members, node)
         return node
+
+    def _keep_held_members(self, members: list[Unit], node: str) -> None:
+        """Later members of a unique clone's instance held elsewhere (their stop waits for a
+        blocked one) stay where they run; compat(pacemaker): for the tie-break (§6.2) a
+        managed one counts on ``node``, where the instance went and its start cannot run,
+        an unmanaged one where it runs."""
+        unmanaged = {(i.resource, i.node) for i in self.problem.state.instances if not i.managed}
+        for unit in members[1:]:
+            held = sorted(self.problem.pinned.get(unit.key, ()), key=self.position.get)
+            if not held or node in held:
+                continue
+            for where in held:
+                self.take(unit, where, counted=False)
+            stuck = any((unit.primitive, where) in unmanaged for where in held)
+            self.assigned_count[held[0] if stuck else node] += 1
+
+    def _assign_stuck_copy(self, members: list[Unit], here: str) -> None:
+        """compat(pacemaker): a unique clone's instance with a member stuck on ``here`` (its
+        stop failed there) is assigned by its scores, the stuck member's ban included, so
+        never to ``here``: it takes the slot of the node it is assigned to, where its starts
+        cannot run, and its managed members count there for the tie-break (§6.2). What runs
+        stays where it is (`assign_copy` takes it)."""
+        head = members[0]
+        table = self.problem.table.scores(head.key)
+        values = {
+            n: table[n].total
+            for n in self.problem.table.nodes
+            if n in self.available and n != here and table[n].entry and self._clone_room(head, n)
+        }
+        # (The head is held as well, so its own scores stand in for `head_scores`.)
+        for unit in members[1:]:
+            step = {n: add(value, self.node_score(unit, n, pulling=True)) for n, value in values.items()}
+            if not any(value >= 0 for value in step.values()):
+                break
+            values = step
+        scored = [(n, value) for n, value in values.items() if value >= 0]
+        node = self._best(members, scored, frozenset(), keep=False) if scored else None
+        if node is None:
+            return
+        self.phantom_slots[(head.primitive, node)] += 1
+        unmanaged = {(i.resource, i.node) for i in self.problem.state.instances if not i.managed}
+        for unit in members:
+            # (An unmanaged member is assigned where it runs instead.)
+            if not any((unit.primitive, n) in unmanaged for n in self.problem.pinned.get(unit.key, ())):
+                self.assigned_count[node] += 1
 
     def assign_unique(self, copies: list[list[Unit]]) -> None:
         """compat(pacemaker): §8 ``distribute_children`` for a globally-unique clone.
@@ -666,9 +724,17 @@ class _Run:
                 self._take_copy(members, node, head.instance or 0)
                 count[node] += 1
                 done.add(head.key)
-        for members in copies:
+        # compat(pacemaker): pcmk__cmp_instance — an instance active on a node it is banned
+        # from (its stop failed there) is assigned after the others, so it takes no node from
+        # them (`Problem.takes_node_slot`). A group instance is judged by the group's own
+        # scores, which a member's ban does not reach: it keeps its place.
+        stuck = [members for members in copies if len(members) == 1 and not self._takes_slots(members[0])]
+        for members in [m for m in copies if m not in stuck] + stuck:
             if members[0].key not in done:
                 self.assign_copy(members, set())
+
+    def _takes_slots(self, unit: Unit) -> bool:
+        return all(self.problem.takes_node_slot(unit.key, node) for node in self.problem.pinned.get(unit.key, ()))
 
     def _failed_copies(self) -> set[str]:
         """Unit keys of clone copies whose current copy has failed (they are recovered, not kept)."""
@@ -681,8 +747,9 @@ class _Run:
     def _clone_room(self, unit: Unit, node: str) -> bool:
         if unit.clone is None or unit.instance is None:
             return True
-        same = sum(1 for key in self.placed if key.startswith(f"{unit.primitive}:") and node in self.placed[key])
-        return same < self.problem.per_node_limit(unit.clone)
+        prefix, takes = f"{unit.primitive}:", self.problem.takes_node_slot
+        same = sum(1 for key in self.placed if key.startswith(prefix) and node in self.placed[key] and takes(key, node))
+        return same + self.phantom_slots.get((unit.primitive, node), 0) < self.problem.per_node_limit(unit.clone)
 
     def assign_anonymous(self, members: list[Unit]) -> None:
         """compat(pacemaker): §8 ``distribute_children`` — active copies stay first, then the rest spread."""

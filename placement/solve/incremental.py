@@ -99,7 +99,8 @@ def _over_clone_limits(problem: Problem, current: Solution) -> set[str]:
             unit = problem.by_key[key]
             if unit.instance is not None:
                 for node in current.nodes(key):
-                    per_primitive[(unit.primitive, node)] += 1
+                    if problem.takes_node_slot(key, node):
+                        per_primitive[(unit.primitive, node)] += 1
         if any(count > problem.per_node_limit(clone) for count in per_primitive.values()):
             over.add(clone)
     return {key for clone in over for key in siblings[clone]}

@@ -80,6 +80,40 @@ class Problem:
         """A copy limit raised to what is left alone already, so leaving it alone stays feasible."""
         return max(limit, sum(1 for node in self.pinned_nodes_exempt(key)))
 
+    def takes_node_slot(self, key: str, node: str) -> bool:
+        """Whether a copy of ``key`` on ``node`` counts toward its clone's ``clone-node-max`` there.
+
+        compat(pacemaker): ``distribute_children`` counts the instances *assigned* to each
+        node, and a copy held where it runs is not always assigned there:
+
+        * a copy held on a node its own score bans — its stop failed there
+          (``__stop_fail__``), so it can neither stop nor move — is assigned after every
+          other instance (``pcmk__cmp_instance``: "active on a disallowed node") and never
+          to that node, so it leaves the node's slot to the others (crm_simulate starts
+          ``c:1`` beside the ``FAILED (blocked)`` ``c:0``);
+        * a cloned group's instance is assigned where its first member goes: a later member
+          held on another node (its stop waits for a blocked one) takes no slot there. The
+          members follow their first one otherwise, so the first member's copies count —
+          but not on a node where a member of the same copy is stuck that way: the member's
+          ban folds into the instance's scores, so the instance is assigned elsewhere too.
+        """
+        unit = self.table.by_key[key]
+        if unit.after is not None:
+            return False
+        return (key, node) not in self._stuck_copies
+
+    @cached_property
+    def _stuck_copies(self) -> frozenset[tuple[str, str]]:
+        """(first member's key, node) of each copy with a member held on a node it is banned from."""
+        if not self.exempt:
+            return frozenset()
+        head_of = {key: head for head, keys in group_copies(self.table.units).items() for key in keys}
+        return frozenset(
+            (head_of.get(key, key), node)
+            for key, node in self.exempt
+            if not self.table.score(key, node).allowed and self.table.by_key[key].clone is not None
+        )
+
     def pinned_nodes_exempt(self, key: str) -> list[str]:
         return [node for node in self.pinned.get(key, ()) if (key, node) in self.exempt]
 

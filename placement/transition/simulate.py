@@ -85,9 +85,21 @@ def simulate(config: Config, state: State, graph: nx.DiGraph) -> State:
             remove(find(action))
         elif action.op in (Op.START, Op.MIGRATE_FROM):
             clone = hierarchy.clone_of(action.resource)
-            already = at.get((action.resource, action.node)) or []
-            limit = (clone.per_node or 1) if clone is not None and clone.globally_unique else 1
-            if len(already) >= limit:
+            already = [live[k] for k in at.get((action.resource, action.node)) or []]
+            unique = clone is not None and clone.globally_unique
+            limit = (clone.per_node or 1) if unique and clone is not None else 1
+            counted = already
+            if unique:
+                # A copy whose instance has a member held unmanaged there (its stop failed)
+                # takes no slot, nor does a later member of a cloned group
+                # (`Problem.takes_node_slot`); the same instance twice is always wrong.
+                group = hierarchy.group_of(action.resource)
+                members = group.members if group is not None else (action.resource,)
+                here = [live[k] for m in members for k in at.get((m, action.node), ())]
+                stuck = {i.clone_instance for i in here if not i.managed}
+                later = members[0] != action.resource
+                counted = [i for i in already if i.managed and i.clone_instance not in stuck and not later]
+            if len(counted) >= limit or any(i.clone_instance == action.clone_instance for i in already if unique):
                 raise SimulationError(f"{action}: {action.resource} already runs on {action.node}")
             role = Role.UNPROMOTED if clone is not None and clone.promotable else Role.STARTED
             add(Instance(action.resource, action.node, role, clone_instance=action.clone_instance))
