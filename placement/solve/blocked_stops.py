@@ -151,6 +151,9 @@ def waits_for_blocked_start(
     run (the recovery of a blocked copy).
 
     Only a copy outside clones is followed this way: a clone's other copies start without it.
+    An instance of a globally-unique cloned group is a group of its own, though: the member
+    after a blocked one in the same instance cannot start either (crm_simulate: ``Start z:1
+    ( n ) due to unrunnable b:1 start (blocked)``).
     """
     units = tuple(units)
     stuck = blocked_primitives(config, state, units)
@@ -158,11 +161,17 @@ def waits_for_blocked_start(
         return {}
     by_key = {unit.key: unit for unit in units}
     stuck_keys = {unit.key for unit in units if unit.primitive in stuck and unit.clone is None}
+    stuck_keys.update(
+        f"{i.resource}:{i.clone_instance}"
+        for i in state.instances
+        if i.resource in stuck and i.failed and not i.managed and i.clone_instance is not None
+    )
+    stuck_keys &= by_key.keys()
     if not stuck_keys:
         return {}
     found: dict[str, str] = {}
     for unit in units:
-        if unit.clone is None and unit.after in stuck_keys:
+        if (unit.clone is None or unit.instance is not None) and unit.after in stuck_keys:
             found[unit.key] = _waits(by_key[unit.after].primitive)
     for precedence in precedences:
         if not precedence.require_all or precedence.then.role is not None:

@@ -59,8 +59,6 @@ class _Run:
         self.placed: dict[str, set[str]] = defaultdict(set)
         self.promoted: dict[str, set[str]] = defaultdict(set)
         self.assigned_count: dict[str, int] = dict.fromkeys(problem.nodes, 0)
-        # (primitive, node) → instances assigned there that never start (`_assign_stuck_copy`).
-        self.phantom_slots: dict[tuple[str, str], int] = defaultdict(int)
         self.free: dict[str, dict[str, int]] = {n: dict(c) for n, c in (problem.capacity or {}).items()}
         self.done: set[str] = set()
         self.in_progress: set[str] = set()
@@ -610,7 +608,9 @@ class _Run:
         pinned = self.problem.pinned.get(head.key)
         if pinned:
             here = sorted(pinned)[0]
-            if head.instance is not None and not self.problem.takes_node_slot(head.key, here):
+            # (The tie-break counts of a stuck instance are its own: `_assign_stuck_copy`.)
+            counts = not (head.instance is not None and not self.problem.takes_node_slot(head.key, here))
+            if not counts:
                 self._assign_stuck_copy(members, here)
             following = True  # later members that are not pinned follow the head where it is held
             for unit in members:
@@ -619,7 +619,7 @@ class _Run:
                 # tie-break (§6.2 ``num_resources``); it still runs, and takes capacity, there.
                 held = sorted(self.problem.pinned.get(unit.key, ()), key=self.position.get)
                 for index, node in enumerate(held):
-                    self.take(unit, node, counted=index == 0)
+                    self.take(unit, node, counted=counts and index == 0)
                 if held or unit is head:
                     continue
                 following = (
@@ -666,11 +666,14 @@ class _Run:
             self.assigned_count[held[0] if stuck else node] += 1
 
     def _assign_stuck_copy(self, members: list[Unit], here: str) -> None:
-        """compat(pacemaker): a unique clone's instance with a member stuck on ``here`` (its
-        stop failed there) is assigned by its scores, the stuck member's ban included, so
-        never to ``here``: it takes the slot of the node it is assigned to, where its starts
-        cannot run, and its managed members count there for the tie-break (§6.2). What runs
-        stays where it is (`assign_copy` takes it)."""
+        """compat(pacemaker): a unique clone's active instance with a member stuck on ``here``
+        (its stop failed there) is pre-assigned by its scores, the stuck member's ban
+        included, so never to ``here``; ``allocate_instance`` then finds it off its current
+        node, undoes the assignment ("Not pre-allocating … because … is better") and leaves
+        the instance unassigned: it takes no node's slot. Its members' assignments still
+        count for the tie-break (§6.2): those before the stuck member on the node the
+        instance went to, the stuck one and those after it where it runs. What runs stays
+        where it is (`assign_copy` takes it)."""
         head = members[0]
         table = self.problem.table.scores(head.key)
         values = {
@@ -685,15 +688,14 @@ class _Run:
                 break
             values = step
         scored = [(n, value) for n, value in values.items() if value >= 0]
-        node = self._best(members, scored, frozenset(), keep=False) if scored else None
-        if node is None:
-            return
-        self.phantom_slots[(head.primitive, node)] += 1
+        where = self._best(members, scored, frozenset(), keep=False) if scored else None
         unmanaged = {(i.resource, i.node) for i in self.problem.state.instances if not i.managed}
         for unit in members:
-            # (An unmanaged member is assigned where it runs instead.)
-            if not any((unit.primitive, n) in unmanaged for n in self.problem.pinned.get(unit.key, ())):
-                self.assigned_count[node] += 1
+            # (An unmanaged member is assigned where it runs, and the members after it follow it.)
+            stuck = [n for n in self.problem.pinned.get(unit.key, ()) if (unit.primitive, n) in unmanaged]
+            where = stuck[0] if stuck else where
+            if where is not None:
+                self.assigned_count[where] += 1
 
     def assign_unique(self, copies: list[list[Unit]]) -> None:
         """compat(pacemaker): §8 ``distribute_children`` for a globally-unique clone.
@@ -729,7 +731,10 @@ class _Run:
         # them (`Problem.takes_node_slot`). A group instance is judged by the group's own
         # scores, which a member's ban does not reach: it keeps its place.
         stuck = [members for members in copies if len(members) == 1 and not self._takes_slots(members[0])]
-        for members in [m for m in copies if m not in stuck] + stuck:
+        # (pcmk__cmp_instance: an active instance is assigned before an inactive one.)
+        current = problem.table.current
+        rest = sorted((m for m in copies if m not in stuck), key=lambda m: not any(current.of(u.key) for u in m))
+        for members in rest + stuck:
             if members[0].key not in done:
                 self.assign_copy(members, set())
 
@@ -749,7 +754,7 @@ class _Run:
             return True
         prefix, takes = f"{unit.primitive}:", self.problem.takes_node_slot
         same = sum(1 for key in self.placed if key.startswith(prefix) and node in self.placed[key] and takes(key, node))
-        return same + self.phantom_slots.get((unit.primitive, node), 0) < self.problem.per_node_limit(unit.clone)
+        return same < self.problem.per_node_limit(unit.clone)
 
     def assign_anonymous(self, members: list[Unit]) -> None:
         """compat(pacemaker): §8 ``distribute_children`` — active copies stay first, then the rest spread."""

@@ -76,12 +76,24 @@ def _status(names: tuple[str, ...], where: str, copies: list[tuple[str, bool]]) 
     return "".join(states)
 
 
-def _agreed_copies(path: Path) -> Counter[tuple[str, str]]:
+def _agreed_copies(path: Path, limited: str | None = None, held_on: str | None = None) -> Counter[tuple[str, str]]:
     """How many copies of each primitive run on each node once placement's plan is applied,
     asserted equal to crm_simulate's when it is installed (instance numbers left out: the
-    two may number a new instance differently)."""
+    two may number a new instance differently).
+
+    ``limited``: a primitive of which placement never runs two copies on a node (the clone's
+    ``clone-node-max`` of 1) but ``held_on``, where one held copy may have a new one beside
+    it. Where Pacemaker does otherwise, the answers are not compared: that is Pacemaker
+    breaking the limit (docs/conformance.md).
+    """
+
+    def within(placed: Counter[tuple[str, str]]) -> bool:
+        return all(count <= 1 + (node == held_on) for (rid, node), count in placed.items() if rid == limited)
+
     imported = import_cib(path)
     ours = Counter((i.resource, i.node) for i in plan(imported.planning_config, imported.state).apply().instances)
+    if limited is not None:
+        assert within(ours)
     if shutil.which("crm_simulate"):
         done = subprocess.run(["crm_simulate", "-x", str(path), "-S", "--output-as=xml"], capture_output=True,
                               text=True, timeout=60)
@@ -93,7 +105,8 @@ def _agreed_copies(path: Path) -> Counter[tuple[str, str]]:
             if resource.get("role") not in (None, "Stopped")
             for node in resource.iter("node")
         )
-        assert ours == theirs, "placement disagrees with crm_simulate"
+        if limited is None or within(theirs):
+            assert ours == theirs, "placement disagrees with crm_simulate"
     return ours
 
 
@@ -136,23 +149,32 @@ def test_other_instances_may_start_beside_a_stuck_one(
     assert all(placed[("c", node)] <= 1 for node in names if node != where)
 
 
-@settings(max_examples=15, deadline=None)
-@given(node_count=st.integers(2, 3), stuck_on=st.integers(0, 2), head_running=st.booleans())
-def test_a_held_later_member_leaves_its_node_to_another_group_instance(
-    node_count: int, stuck_on: int, head_running: bool
+@settings(max_examples=20, deadline=None)
+@given(node_count=st.integers(2, 3), stuck_on=st.integers(0, 2), stuck_member=st.integers(1, 2),
+       head_running=st.booleans())
+def test_a_held_group_instance_leaves_its_node_to_another_instance(
+    node_count: int, stuck_on: int, stuck_member: int, head_running: bool
 ) -> None:
-    """A unique cloned group ``g`` (members ``a``, ``b``, ``z``): ``z:0``'s stop failed, so
-    ``b:0`` (and ``a:0``), whose stops come after it, are held beside it. The other group
-    instance may still use that node: only the first member's copy takes the slot."""
+    """A unique cloned group ``g`` (members ``a``, ``b``, ``z``): the stop of one later
+    member of ``g:0`` failed, so the running members before it are held beside it (their
+    stops come after its stop), and a member after it cannot start (its start follows the
+    stuck one's). The instance is never assigned to that node, nor is its slot taken: the
+    other instance may use the node."""
     names = NODES[:node_count]
     where = names[stuck_on % node_count]
-    group = f'<group id="g">{dummy("a")}{dummy("b")}{dummy("z")}</group>'
+    members = ("a", "b", "z")
+    group = f'<group id="g">{"".join(dummy(m) for m in members)}</group>'
     clone = f'<clone id="g-clone">{meta("g-clone", globally_unique="true", clone_max="2")}{group}</clone>'
-    copies = [("b:0", False), ("z:0", True)]
+    stuck = members[stuck_member]
+    copies = [(f"{m}:0", False) for m in members[1:stuck_member]] + [(f"{stuck}:0", True)]
     if head_running:
         copies.insert(0, ("a:0", False))
     with tempfile.TemporaryDirectory() as directory:
         path = _write(Path(directory), clone, "", _status(names, where, copies), names)
-        placed = _agreed_copies(path)
-    assert placed[("z", where)] >= 1 and placed[("b", where)] >= 1  # held where they run
-    assert placed[("a", where)] == placed[("z", where)] - 1 + int(head_running)  # 'a:0' stays only if it ran
+        # (When the first member never ran, Pacemaker starts ``a:0`` where the undone
+        # pre-assignment put it and may put ``a:1`` beside it: two first members on a node.)
+        placed = _agreed_copies(path, limited="a", held_on=where if head_running else None)
+    for rid, _ in copies:  # held where they run
+        assert placed[(rid.split(":")[0], where)] >= 1
+    # the other instance runs whole, somewhere
+    assert all(sum(placed[(m, n)] for n in names) >= 1 for m in members)
