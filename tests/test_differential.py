@@ -55,3 +55,14 @@ def test_every_drawn_cluster_is_accepted_and_planned(cluster) -> None:  # type: 
     verdict = judge_cluster(cluster, time_limit=20)
     assert verdict.status != "invalid", verdict.why
     assert not (verdict.status == "error" and "Traceback" in verdict.why), verdict.why
+
+
+def test_a_scheduler_error_about_the_state_does_not_refuse_the_cib(tmp_path: Path) -> None:
+    """Cluster 1640 of seed 7: a promotable cloned group whose member's stop failed, so the
+    member stays where the rest of its instance is not. crm_verify logs "Cannot promote
+    non-colocated child" about that state, not the configuration, and crm_simulate runs it
+    to the end: the reference judges it instead of calling it a generator bug."""
+    path = tmp_path / "cib.xml"
+    path.write_text(to_xml(seeded(7, 1640)))
+    found = reference.run(path)
+    assert found.problem == "" and found.expected is not None
