@@ -72,7 +72,7 @@ def _missing(problem: Problem, placement: Placement, key: str) -> bool:
         count = sum(
             1 for a in placement.assignments if a.resource == unit.primitive and a.clone_instance == str(unit.instance)
         )
-    return count < (unit.max_copies if unit.multi else 1)
+    return count < problem.most_copies(unit)
 
 
 def _why_here(problem: Problem, placement: Placement, key: str) -> list[str]:

@@ -765,6 +765,8 @@ class _Run:
                 self.take(unit, node)
                 pinned.add(node)
         limit = head.max_copies
+        # (Under quorum freeze no inactive instance starts: `Problem.most_copies`.)
+        most = self.problem.most_copies(head)
         available = [n for n in self.problem.nodes_of(head.key) if n in self.available]
         share = max(1, limit // max(1, len(available)))
         used = set(pinned)
@@ -784,7 +786,7 @@ class _Run:
             self.active_instances[unit.key] = len(instances)
         left: list[tuple[int, str | None]] = []  # (the instance's rank, its node now)
         for rank, node in enumerate(instances):
-            if len(used) >= limit or node in used or node not in available:
+            if len(used) >= most or node in used or node not in available:
                 left.append((rank, None))
                 continue
             # compat(pacemaker): allocate_instance keeps a copy where it runs only if that
@@ -802,6 +804,19 @@ class _Run:
         # compat(pacemaker): distribute_children's second pass — the instances not kept, in
         # order, then the inactive ones; an instance that was active prefers its own node.
         left.extend((len(instances) + extra, None) for extra in range(max(0, limit - len(used) - len(left))))
+        # compat(pacemaker): pcmk__cmp_instance — an instance active on a node its scores
+        # now ban comes after the inactive ones (one on a node merely unavailable, standby
+        # say, still before them).
+        table = self.problem.table
+
+        def order(entry: tuple[int, str | None]) -> int:
+            rank, _own = entry
+            if rank >= len(instances):
+                return 1
+            return 2 if table.score(head.key, instances[rank]).total < 0 else 0
+
+        left.sort(key=order)
+        placed = len(used)
         for rank, own in left:
             if len(used) >= limit:
                 break
@@ -810,8 +825,16 @@ class _Run:
             node = self.choose(members, candidates, mine, others_sticky=current - mine)
             if node is None:
                 break
-            self._take_copy(members, node, rank)
             used.add(node)
+            if rank >= len(instances) and most < limit:
+                # Under quorum freeze an inactive instance is still assigned, and takes its
+                # node from the others, but its start cannot run (`Problem.most_copies`).
+                self.assigned_count[node] += len(members)
+                continue
+            if placed >= most:
+                break
+            self._take_copy(members, node, rank)
+            placed += 1
 
     def _in_status_order(self, nodes: frozenset[str]) -> list[str]:
         """``nodes`` in the order the status lists them (`State.nodes`; the rest by name)."""

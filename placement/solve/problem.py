@@ -43,6 +43,7 @@ from placement.state import NodeStatus, State
 STOP_ALL = "stop-all-resources is set"
 NO_FENCE_DEVICE = "fencing is enabled but no fence device is configured: Pacemaker leaves every resource alone"
 UNMANAGED_STOPPED = "unmanaged and not running"
+FROZEN_COPIES = "no quorum (no-quorum-policy=freeze): no new copy may start"
 
 
 @dataclass
@@ -75,6 +76,15 @@ class Problem:
     # unit → nodes its own score rules out but its finite colocations may lift: it may run
     # there only while they bring its score to 0 (`placement.solve.coloc_lift`).
     lifted: dict[str, frozenset[str]] = field(default_factory=dict)
+    # unit → at most this many copies, below its clone-max: an anonymous clone under
+    # ``no-quorum-policy=freeze`` keeps the copies it has and starts none.
+    copy_caps: dict[str, int] = field(default_factory=dict)
+
+    def most_copies(self, unit: Unit) -> int:
+        """How many copies ``unit`` may run: 1, or its clone's ``clone-max`` (and cap)."""
+        most = unit.max_copies if unit.multi else 1
+        cap = self.copy_caps.get(unit.key)
+        return most if cap is None else min(most, cap)
 
     def limit_with_exempt(self, key: str, limit: int) -> int:
         """A copy limit raised to what is left alone already, so leaving it alone stays feasible."""
@@ -248,6 +258,7 @@ def build_problem(
     frozen: set[str] = set()
     blocked: dict[str, str] = {}
     not_running: dict[str, str] = {}
+    copy_caps: dict[str, int] = {}
     unmanaged_copies: dict[str, set[str]] = {}
     for instance in state.instances:
         if not instance.managed:
@@ -296,12 +307,10 @@ def build_problem(
         freeze = quorum.may_keep and not quorum.may_start and table.meta(unit.primitive).requires != "nothing"
         if unit.multi and now and freeze:
             # compat(pacemaker): update_resource_action_runnable — under quorum freeze only an
-            # active instance may start, so an anonymous clone keeps the copies it runs, where
-            # it runs them (an active copy could still move; kept in place here).
-            allowed[key] = {n: s for n, s in table.scores(key).items() if (n in now and s.allowed) or n in keep}
-            if not allowed[key]:
-                not_running[key] = quorum.reason
-            continue
+            # active instance may start, so an anonymous clone runs no more copies than it
+            # has; an active one may still move (crm_simulate: ``Move c:0 ( n6 -> n4 )``
+            # off a node gone to standby, while ``Start c:1`` is "blocked").
+            copy_caps[key] = len(now)
         if keep:
             allowed[key] = {n: s for n, s in table.scores(key).items() if s.allowed or n in keep}
         else:
@@ -364,6 +373,7 @@ def build_problem(
         not_running,
         exempt,
         lifted=lifted,
+        copy_caps=copy_caps,
     )
 
 
