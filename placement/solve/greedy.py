@@ -59,6 +59,8 @@ class _Run:
         self.placed: dict[str, set[str]] = defaultdict(set)
         self.promoted: dict[str, set[str]] = defaultdict(set)
         self.assigned_count: dict[str, int] = dict.fromkeys(problem.nodes, 0)
+        # A unique clone's unit → its instance's place in the clone's sorted instance list.
+        self.unique_rank: dict[str, int] = {}
         self.free: dict[str, dict[str, int]] = {n: dict(c) for n, c in (problem.capacity or {}).items()}
         self.done: set[str] = set()
         self.in_progress: set[str] = set()
@@ -286,7 +288,9 @@ class _Run:
         found: list[tuple[int, int, frozenset]] = []
         idle = 0
         promotable_clone = self.problem.table.by_key[link.primary.units[0]].promotable if link.primary.units else False
-        for key in link.primary.units:
+        # (A unique clone's instances in the order it sorted them, `_instance_order`.)
+        keys = sorted(link.primary.units, key=lambda k: self.unique_rank.get(k, -1))
+        for key in keys:
             if key == unit.key:
                 continue
             placed = self.placed.get(key, ())
@@ -710,6 +714,10 @@ class _Run:
         count: dict[str, int] = defaultdict(int)
         failed = self._failed_copies()
         done: set[str] = set()
+        copies = self._instance_order(copies)
+        for rank, members in enumerate(copies):
+            for unit in members:
+                self.unique_rank[unit.key] = rank
         for members in copies:
             head = members[0]
             now = sorted(problem.table.current.of(head.key), key=self.position.get)
@@ -726,17 +734,34 @@ class _Run:
                 self._take_copy(members, node, head.instance or 0)
                 count[node] += 1
                 done.add(head.key)
-        # compat(pacemaker): pcmk__cmp_instance — an instance active on a node it is banned
-        # from (its stop failed there) is assigned after the others, so it takes no node from
-        # them (`Problem.takes_node_slot`). A group instance is judged by the group's own
-        # scores, which a member's ban does not reach: it keeps its place.
-        stuck = [members for members in copies if len(members) == 1 and not self._takes_slots(members[0])]
-        # (pcmk__cmp_instance: an active instance is assigned before an inactive one.)
-        current = problem.table.current
-        rest = sorted((m for m in copies if m not in stuck), key=lambda m: not any(current.of(u.key) for u in m))
-        for members in rest + stuck:
+        for members in copies:
             if members[0].key not in done:
                 self.assign_copy(members, set())
+
+    def _instance_order(self, copies: list[list[Unit]]) -> list[list[Unit]]:
+        """compat(pacemaker): the order ``pcmk__cmp_instance`` sorts a unique clone's
+        instances in, which both assignment passes and every later colocation with the clone
+        walk: active ones where their scores still allow them first, the clone's colocation
+        pull on their node deciding among those (``cmp_instance_by_colocation``), then the
+        inactive ones, then one active on a node it is banned from (its stop failed there:
+        it takes no node from the others, `Problem.takes_node_slot`); instance number last.
+        A group instance is judged by the group's own scores, which a member's ban does not
+        reach."""
+        table, current = self.problem.table, self.problem.table.current
+        pull = self.colocated.instance_pull
+
+        def order(members: list[Unit]) -> tuple[int, int]:
+            head = members[0]
+            if len(members) == 1 and not self._takes_slots(head):
+                return (2, 0)
+            now = sorted(current.of(head.key), key=self.position.get)
+            if not now:
+                return (1, 0)
+            if table.score(head.key, now[0]).total < 0:
+                return (2, 0)
+            return (0, -pull(head.clone, now[0]) if head.clone else 0)
+
+        return sorted(copies, key=order)
 
     def _takes_slots(self, unit: Unit) -> bool:
         return all(self.problem.takes_node_slot(unit.key, node) for node in self.problem.pinned.get(unit.key, ()))
