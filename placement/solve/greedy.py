@@ -33,7 +33,7 @@ from placement.bundle import containers as bundle_containers
 from placement.model import Clone, Group, Role, Strategy
 from placement.remote import hosting_resources
 from placement.score import INFINITY, add, total
-from placement.solve import order, promotable
+from placement.solve import order, promotable, promotion_priority
 from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.colocated_set import ColocatedSets
 from placement.solve.influence_lift import copies_short_of_nodes
@@ -894,6 +894,7 @@ class _Run:
         by_clone: dict[str, list[tuple[int, int, bool, int, int, str, str]]] = defaultdict(list)
         running = problem.table.current
         failed = {(i.resource, i.node) for i in problem.state.instances if i.failed}
+        role_pulls_of = promotion_priority.role_pulls(problem.table, problem.links)
         for key, nodes in problem.promotable.items():
             unit = problem.by_key[key]
             assert unit.clone is not None
@@ -901,15 +902,23 @@ class _Run:
                 continue  # promoted with its copy's first member
             members = members_of.get(key, (key,))
             now = frozenset().union(*(current.get(member, frozenset()) for member in members))
+            gates = problem.promotion_gates.get(key, {})
             for node, score in nodes.items():
                 if all(node in self.placed.get(m, ()) and node in problem.promotable.get(m, {}) for m in members):
+                    value = score.total
+                    if node in gates or key in role_pulls_of:
+                        # compat(pacemaker): set_instance_priority — role colocations move
+                        # the priority (`placement.solve.promotion_priority`); below 0, never.
+                        value = self._role_priority(key, node, score.total, role_pulls_of.get(key, ()))
+                        if value < 0:
+                            continue
                     number = numbers.get((unit.primitive, node), "")
                     order = int(number) if number.isdigit() else unit.instance if unit.instance is not None else 1 << 30
                     broken = any((problem.by_key[m].primitive, node) in failed for m in members)
                     role = 2 if node in now else 1 if node in running.of(key) else 0  # its role now
                     pull = self.colocated.instance_pull(unit.clone, node) if role else 0
                     by_clone[unit.clone].append(
-                        (self._priority(unit.clone, score.total, node), role, broken, pull, order, key, node)
+                        (self._priority(unit.clone, value, node), role, broken, pull, order, key, node)
                     )
         for clone, options in by_clone.items():
             most, per_node = problem.promoted_limits(clone)
@@ -922,6 +931,12 @@ class _Run:
                         self.promoted[member].add(node)
                     on_node[node] += 1
                     count += 1
+
+    def _role_priority(self, key: str, node: str, base: int, pulls) -> int:
+        """A copy's promotion priority on ``node`` with the role colocations that hold on
+        what is placed so far (`placement.solve.promotion_priority`)."""
+        view = SolutionView(self.problem, self.solution())
+        return promotion_priority.priority(view, key, node, promotion_priority.Gate(base, tuple(pulls)))
 
     def _priority(self, clone: str, score: int, node: str) -> int:
         """compat(pacemaker): ``sort_promotable_instances`` — a copy's promotion priority is its

@@ -32,6 +32,7 @@ from placement.solve.first_order import drop_shadowed
 from placement.solve.group_scores import lifted_nodes
 from placement.solve.influence_lift import lifted_by_pull
 from placement.solve.probes import waiting_starts
+from placement.solve.promotion_priority import Gate, RolePull, role_pulls
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
 from placement.solve.scores import ScoreTable
@@ -79,6 +80,9 @@ class Problem:
     # unit → at most this many copies, below its clone-max: an anonymous clone under
     # ``no-quorum-policy=freeze`` keeps the copies it has and starts none.
     copy_caps: dict[str, int] = field(default_factory=dict)
+    # unit → node → when a promotion there is allowed, by the role colocations that move
+    # its promotion priority (`placement.solve.promotion_priority`).
+    promotion_gates: dict[str, dict[str, Gate]] = field(default_factory=dict)
 
     def most_copies(self, unit: Unit) -> int:
         """How many copies ``unit`` may run: 1, or its clone's ``clone-max`` (and cap)."""
@@ -343,8 +347,9 @@ def build_problem(
         allowed[key] = {node: score for node, score in allowed.get(key, {}).items() if node in running}
         if not allowed[key]:
             not_running.setdefault(key, why)
-    promotable, pinned_promoted = _promotion(
-        table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable
+    promotable, pinned_promoted, gates = _promotion(
+        table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable,
+        pulls=role_pulls(table, links),
     )
     relations.extend(hosting.lower(config, lowered.resolver, table.units, allowed))
     links = [r for r in relations if isinstance(r, colocation.Link)]
@@ -374,6 +379,7 @@ def build_problem(
         exempt,
         lifted=lifted,
         copy_caps=copy_caps,
+        promotion_gates=gates,
     )
 
 
@@ -450,9 +456,11 @@ def _promotion(
     frozen: set[str],
     may_promote: bool,
     stay_promoted: bool = True,
-) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]]]:
+    pulls: Mapping[str, tuple[RolePull, ...]] | None = None,
+) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]], dict[str, dict[str, Gate]]]:
     promotable: dict[str, dict[str, NodeScore]] = {}
     pinned: dict[str, frozenset[str]] = {}
+    gates: dict[str, dict[str, Gate]] = {}
     copies = group_copies(unit for unit in table.units if unit.promotable)
     in_copy = {key for keys in copies.values() for key in keys}
     for unit in table.units:
@@ -464,14 +472,20 @@ def _promotion(
             pinned[unit.key] = frozenset(n for n in now if n in allowed[unit.key])
             promotable[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
             continue
-        promotable[unit.key] = {
-            node: scores[node]
-            for node in allowed[unit.key]
-            if scores[node].total >= 0 and (may_promote or (stay_promoted and node in now))
-        }
+        own = (pulls or {}).get(unit.key, ())
+        found: dict[str, NodeScore] = {}
+        for node in allowed[unit.key]:
+            if not (may_promote or (stay_promoted and node in now)):
+                continue
+            gate = Gate(scores[node].total, own)
+            if gate.reachable if own else scores[node].total >= 0:
+                found[node] = scores[node]
+                if own and gate.needed:
+                    gates.setdefault(unit.key, {})[node] = gate
+        promotable[unit.key] = found
     for keys in copies.values():
         _copy_promotion(table, keys, allowed, frozen, may_promote, promotable, pinned, stay_promoted)
-    return promotable, pinned
+    return promotable, pinned, gates
 
 
 def _copy_promotion(
