@@ -25,7 +25,7 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
     for unit in problem.units:
         lits = [ctx.x[(unit.key, node)] for node in problem.nodes_of(unit.key)]
         if len(lits) > 1 or (lits and unit.multi):
-            limit = problem.limit_with_exempt(unit.key, unit.max_copies if unit.multi else 1)
+            limit = problem.limit_with_exempt(unit.key, problem.most_copies(unit))
             if limit < len(lits):
                 ctx.model.add(sum(lits) <= limit) if limit > 1 else ctx.model.add_at_most_one(lits)
         if unit.clone is not None and unit.instance is not None:
@@ -47,7 +47,7 @@ def check(view: SolutionView) -> list[str]:
     per_node: dict[tuple[str, str], int] = defaultdict(int)
     for unit in view.problem.units:
         count = len(view.solution.nodes(unit.key))
-        limit = view.problem.limit_with_exempt(unit.key, unit.max_copies if unit.multi else 1)
+        limit = view.problem.limit_with_exempt(unit.key, view.problem.most_copies(unit))
         if count > limit:
             problems.append(f"{unit.key} runs {count} copies, at most {limit}")
         if unit.clone is not None and unit.instance is not None:

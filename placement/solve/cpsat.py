@@ -20,6 +20,7 @@ from placement.solve import (
     objective,
     order,
     promotable,
+    promotion_priority,
     relaxation,
     utilization,
 )
@@ -37,7 +38,14 @@ ENCODERS = {
 }
 # Encoders of the structure every problem has, in the order they must run
 # (promotion variables first: role-restricted colocations refer to them).
-STRUCTURE = (promotable.encode, clone.encode, group.encode, utilization.encode, coloc_lift.encode)
+STRUCTURE = (
+    promotable.encode,
+    promotion_priority.encode,
+    clone.encode,
+    group.encode,
+    utilization.encode,
+    coloc_lift.encode,
+)
 
 
 @dataclass(frozen=True)

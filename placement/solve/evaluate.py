@@ -6,7 +6,7 @@ the solver returns against an independent reading of the rules.
 
 from __future__ import annotations
 
-from placement.solve import clone, coloc_lift, colocation, group, order, promotable, utilization
+from placement.solve import clone, coloc_lift, colocation, group, order, promotable, promotion_priority, utilization
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
 
@@ -25,7 +25,8 @@ def violations(problem: Problem, solution: Solution) -> list[str]:
     for key, nodes in problem.pinned_promoted.items():
         if nodes - solution.promoted_on(key):
             found.append(f"{key} must stay promoted")
-    for check in (clone.check, group.check, promotable.check, utilization.check, coloc_lift.check):
+    checks = (clone.check, group.check, promotable.check, promotion_priority.check, utilization.check, coloc_lift.check)
+    for check in checks:
         found.extend(check(view))
     for link in problem.links:
         if link.mandatory:

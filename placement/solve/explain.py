@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from placement.errors import InvalidInput
 from placement.model import Config, Span
-from placement.solve import coloc_lift, cpsat, objective, promotable
+from placement.solve import coloc_lift, cpsat, objective, promotable, promotion_priority
 from placement.solve.cp_model_import import cp_model
 from placement.solve.problem import Problem, build_problem
 from placement.solve.refs import Ref
@@ -72,7 +72,7 @@ def _missing(problem: Problem, placement: Placement, key: str) -> bool:
         count = sum(
             1 for a in placement.assignments if a.resource == unit.primitive and a.clone_instance == str(unit.instance)
         )
-    return count < (unit.max_copies if unit.multi else 1)
+    return count < problem.most_copies(unit)
 
 
 def _why_here(problem: Problem, placement: Placement, key: str) -> list[str]:
@@ -155,6 +155,12 @@ def _describe(problem: Problem) -> dict[str, list[tuple[str, dict[str, str]]]]:
         members = ", ".join(keys)
         text = f"promotable {unit.clone}: a copy of {unit.group} is promoted as a whole ({members}){where(span)}"
         found.setdefault(promotable.tie_name(problem, head), []).append((text, {key: key for key in keys}))
+    for key in problem.promotion_gates:
+        unit = problem.by_key[key]
+        assert unit.clone is not None
+        span = problem.config.resources[unit.clone].span
+        text = f"promotable {unit.clone}: {key} is promoted only where its promotion priority is 0 or more{where(span)}"
+        found.setdefault(promotion_priority.gate_name(key), []).append((text, {key: key}))
     return found
 
 

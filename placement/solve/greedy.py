@@ -33,7 +33,7 @@ from placement.bundle import containers as bundle_containers
 from placement.model import Clone, Group, Role, Strategy
 from placement.remote import hosting_resources
 from placement.score import INFINITY, add, total
-from placement.solve import order, promotable
+from placement.solve import order, promotable, promotion_priority
 from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.colocated_set import ColocatedSets
 from placement.solve.influence_lift import copies_short_of_nodes
@@ -59,6 +59,8 @@ class _Run:
         self.placed: dict[str, set[str]] = defaultdict(set)
         self.promoted: dict[str, set[str]] = defaultdict(set)
         self.assigned_count: dict[str, int] = dict.fromkeys(problem.nodes, 0)
+        # A unique clone's unit → its instance's place in the clone's sorted instance list.
+        self.unique_rank: dict[str, int] = {}
         self.free: dict[str, dict[str, int]] = {n: dict(c) for n, c in (problem.capacity or {}).items()}
         self.done: set[str] = set()
         self.in_progress: set[str] = set()
@@ -286,7 +288,9 @@ class _Run:
         found: list[tuple[int, int, frozenset]] = []
         idle = 0
         promotable_clone = self.problem.table.by_key[link.primary.units[0]].promotable if link.primary.units else False
-        for key in link.primary.units:
+        # (A unique clone's instances in the order it sorted them, `_instance_order`.)
+        keys = sorted(link.primary.units, key=lambda k: self.unique_rank.get(k, -1))
+        for key in keys:
             if key == unit.key:
                 continue
             placed = self.placed.get(key, ())
@@ -710,6 +714,10 @@ class _Run:
         count: dict[str, int] = defaultdict(int)
         failed = self._failed_copies()
         done: set[str] = set()
+        copies = self._instance_order(copies)
+        for rank, members in enumerate(copies):
+            for unit in members:
+                self.unique_rank[unit.key] = rank
         for members in copies:
             head = members[0]
             now = sorted(problem.table.current.of(head.key), key=self.position.get)
@@ -726,17 +734,34 @@ class _Run:
                 self._take_copy(members, node, head.instance or 0)
                 count[node] += 1
                 done.add(head.key)
-        # compat(pacemaker): pcmk__cmp_instance — an instance active on a node it is banned
-        # from (its stop failed there) is assigned after the others, so it takes no node from
-        # them (`Problem.takes_node_slot`). A group instance is judged by the group's own
-        # scores, which a member's ban does not reach: it keeps its place.
-        stuck = [members for members in copies if len(members) == 1 and not self._takes_slots(members[0])]
-        # (pcmk__cmp_instance: an active instance is assigned before an inactive one.)
-        current = problem.table.current
-        rest = sorted((m for m in copies if m not in stuck), key=lambda m: not any(current.of(u.key) for u in m))
-        for members in rest + stuck:
+        for members in copies:
             if members[0].key not in done:
                 self.assign_copy(members, set())
+
+    def _instance_order(self, copies: list[list[Unit]]) -> list[list[Unit]]:
+        """compat(pacemaker): the order ``pcmk__cmp_instance`` sorts a unique clone's
+        instances in, which both assignment passes and every later colocation with the clone
+        walk: active ones where their scores still allow them first, the clone's colocation
+        pull on their node deciding among those (``cmp_instance_by_colocation``), then the
+        inactive ones, then one active on a node it is banned from (its stop failed there:
+        it takes no node from the others, `Problem.takes_node_slot`); instance number last.
+        A group instance is judged by the group's own scores, which a member's ban does not
+        reach."""
+        table, current = self.problem.table, self.problem.table.current
+        pull = self.colocated.instance_pull
+
+        def order(members: list[Unit]) -> tuple[int, int]:
+            head = members[0]
+            if len(members) == 1 and not self._takes_slots(head):
+                return (2, 0)
+            now = sorted(current.of(head.key), key=self.position.get)
+            if not now:
+                return (1, 0)
+            if table.score(head.key, now[0]).total < 0:
+                return (2, 0)
+            return (0, -pull(head.clone, now[0]) if head.clone else 0)
+
+        return sorted(copies, key=order)
 
     def _takes_slots(self, unit: Unit) -> bool:
         return all(self.problem.takes_node_slot(unit.key, node) for node in self.problem.pinned.get(unit.key, ()))
@@ -765,6 +790,8 @@ class _Run:
                 self.take(unit, node)
                 pinned.add(node)
         limit = head.max_copies
+        # (Under quorum freeze no inactive instance starts: `Problem.most_copies`.)
+        most = self.problem.most_copies(head)
         available = [n for n in self.problem.nodes_of(head.key) if n in self.available]
         share = max(1, limit // max(1, len(available)))
         used = set(pinned)
@@ -784,7 +811,7 @@ class _Run:
             self.active_instances[unit.key] = len(instances)
         left: list[tuple[int, str | None]] = []  # (the instance's rank, its node now)
         for rank, node in enumerate(instances):
-            if len(used) >= limit or node in used or node not in available:
+            if len(used) >= most or node in used or node not in available:
                 left.append((rank, None))
                 continue
             # compat(pacemaker): allocate_instance keeps a copy where it runs only if that
@@ -802,6 +829,19 @@ class _Run:
         # compat(pacemaker): distribute_children's second pass — the instances not kept, in
         # order, then the inactive ones; an instance that was active prefers its own node.
         left.extend((len(instances) + extra, None) for extra in range(max(0, limit - len(used) - len(left))))
+        # compat(pacemaker): pcmk__cmp_instance — an instance active on a node its scores
+        # now ban comes after the inactive ones (one on a node merely unavailable, standby
+        # say, still before them).
+        table = self.problem.table
+
+        def order(entry: tuple[int, str | None]) -> int:
+            rank, _own = entry
+            if rank >= len(instances):
+                return 1
+            return 2 if table.score(head.key, instances[rank]).total < 0 else 0
+
+        left.sort(key=order)
+        placed = len(used)
         for rank, own in left:
             if len(used) >= limit:
                 break
@@ -810,8 +850,16 @@ class _Run:
             node = self.choose(members, candidates, mine, others_sticky=current - mine)
             if node is None:
                 break
-            self._take_copy(members, node, rank)
             used.add(node)
+            if rank >= len(instances) and most < limit:
+                # Under quorum freeze an inactive instance is still assigned, and takes its
+                # node from the others, but its start cannot run (`Problem.most_copies`).
+                self.assigned_count[node] += len(members)
+                continue
+            if placed >= most:
+                break
+            self._take_copy(members, node, rank)
+            placed += 1
 
     def _in_status_order(self, nodes: frozenset[str]) -> list[str]:
         """``nodes`` in the order the status lists them (`State.nodes`; the rest by name)."""
@@ -846,6 +894,7 @@ class _Run:
         by_clone: dict[str, list[tuple[int, int, bool, int, int, str, str]]] = defaultdict(list)
         running = problem.table.current
         failed = {(i.resource, i.node) for i in problem.state.instances if i.failed}
+        role_pulls_of = promotion_priority.role_pulls(problem.table, problem.links)
         for key, nodes in problem.promotable.items():
             unit = problem.by_key[key]
             assert unit.clone is not None
@@ -853,15 +902,23 @@ class _Run:
                 continue  # promoted with its copy's first member
             members = members_of.get(key, (key,))
             now = frozenset().union(*(current.get(member, frozenset()) for member in members))
+            gates = problem.promotion_gates.get(key, {})
             for node, score in nodes.items():
                 if all(node in self.placed.get(m, ()) and node in problem.promotable.get(m, {}) for m in members):
+                    value = score.total
+                    if node in gates or key in role_pulls_of:
+                        # compat(pacemaker): set_instance_priority — role colocations move
+                        # the priority (`placement.solve.promotion_priority`); below 0, never.
+                        value = self._role_priority(key, node, score.total, role_pulls_of.get(key, ()))
+                        if value < 0:
+                            continue
                     number = numbers.get((unit.primitive, node), "")
                     order = int(number) if number.isdigit() else unit.instance if unit.instance is not None else 1 << 30
                     broken = any((problem.by_key[m].primitive, node) in failed for m in members)
                     role = 2 if node in now else 1 if node in running.of(key) else 0  # its role now
                     pull = self.colocated.instance_pull(unit.clone, node) if role else 0
                     by_clone[unit.clone].append(
-                        (self._priority(unit.clone, score.total, node), role, broken, pull, order, key, node)
+                        (self._priority(unit.clone, value, node), role, broken, pull, order, key, node)
                     )
         for clone, options in by_clone.items():
             most, per_node = problem.promoted_limits(clone)
@@ -874,6 +931,12 @@ class _Run:
                         self.promoted[member].add(node)
                     on_node[node] += 1
                     count += 1
+
+    def _role_priority(self, key: str, node: str, base: int, pulls) -> int:
+        """A copy's promotion priority on ``node`` with the role colocations that hold on
+        what is placed so far (`placement.solve.promotion_priority`)."""
+        view = SolutionView(self.problem, self.solution())
+        return promotion_priority.priority(view, key, node, promotion_priority.Gate(base, tuple(pulls)))
 
     def _priority(self, clone: str, score: int, node: str) -> int:
         """compat(pacemaker): ``sort_promotable_instances`` — a copy's promotion priority is its

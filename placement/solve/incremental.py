@@ -63,7 +63,7 @@ def displaced(problem: Problem, current: Solution) -> set[str]:
     for unit in problem.units:
         now = current.nodes(unit.key)
         allowed = problem.allowed.get(unit.key, {})
-        most = min(unit.max_copies if unit.multi else 1, len(allowed))
+        most = min(problem.most_copies(unit), len(allowed))
         if (
             any(node not in allowed for node in now)
             or len(now) != most
@@ -413,7 +413,7 @@ def _ranked(problem: Problem) -> dict[str, list[tuple[int, str]]]:
         cached = {}
         for unit in problem.units:
             allowed = problem.allowed.get(unit.key, {})
-            copies = min(unit.max_copies if unit.multi else 1, len(allowed))
+            copies = min(problem.most_copies(unit), len(allowed))
             cached[unit.key] = _best_of(allowed, copies + 1)
         problem.__dict__["_ranked"] = cached
     return cached
@@ -440,7 +440,7 @@ _BELOW_ANY = -(10**18)
 
 def _best_finite(problem: Problem, key: str) -> int:
     unit = problem.by_key[key]
-    copies = min(unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {})))
+    copies = min(problem.most_copies(unit), len(problem.allowed.get(key, {})))
     return sum(value for value, _node in _ranked(problem)[key][:copies])
 
 
@@ -460,7 +460,7 @@ def _link_regrets(problem: Problem, solution: Solution) -> list[tuple[Link, int]
         if link.score > 0:
             for key in link.dependent.units:
                 unit = problem.by_key[key]
-                best += link.score * min(unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {})))
+                best += link.score * min(problem.most_copies(unit), len(problem.allowed.get(key, {})))
         value = best - colocation.reward(view, link)
         if value:
             found.append((link, value))
@@ -531,7 +531,7 @@ def _on_wanted_nodes(problem: Problem, free: set[str], solution: Solution) -> se
     wanted: set[str] = set()
     for unit in problem.units:
         allowed = problem.allowed.get(unit.key, {})
-        if len(solution.nodes(unit.key)) < min(unit.max_copies if unit.multi else 1, len(allowed)):
+        if len(solution.nodes(unit.key)) < min(problem.most_copies(unit), len(allowed)):
             wanted.update(allowed)
     return {
         unit.key

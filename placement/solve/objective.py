@@ -103,7 +103,7 @@ def _upper_bounds(problem: Problem) -> dict[str, int]:
     run = required_count = best = 0
     for unit in problem.units:
         allowed = problem.allowed.get(unit.key, {})
-        copies = min(unit.max_copies if unit.multi else 1, len(allowed))
+        copies = min(problem.most_copies(unit), len(allowed))
         if not copies:
             continue
         run += problem.weights[unit.key] * copies
@@ -132,7 +132,7 @@ def _upper_bounds(problem: Problem) -> dict[str, int]:
         if not link.mandatory and link.score > 0:
             for key in link.dependent.units:
                 unit = problem.by_key[key]
-                best += link.score * min(unit.max_copies if unit.multi else 1, len(problem.allowed.get(key, {})))
+                best += link.score * min(problem.most_copies(unit), len(problem.allowed.get(key, {})))
     return {"running": run, "required": required_count, "score": best}
 
 

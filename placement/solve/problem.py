@@ -32,6 +32,7 @@ from placement.solve.first_order import drop_shadowed
 from placement.solve.group_scores import lifted_nodes
 from placement.solve.influence_lift import lifted_by_pull
 from placement.solve.probes import waiting_starts
+from placement.solve.promotion_priority import Gate, RolePull, role_pulls
 from placement.solve.refs import RefResolver
 from placement.solve.rules import node_attributes
 from placement.solve.scores import ScoreTable
@@ -43,6 +44,7 @@ from placement.state import NodeStatus, State
 STOP_ALL = "stop-all-resources is set"
 NO_FENCE_DEVICE = "fencing is enabled but no fence device is configured: Pacemaker leaves every resource alone"
 UNMANAGED_STOPPED = "unmanaged and not running"
+FROZEN_COPIES = "no quorum (no-quorum-policy=freeze): no new copy may start"
 
 
 @dataclass
@@ -75,6 +77,18 @@ class Problem:
     # unit → nodes its own score rules out but its finite colocations may lift: it may run
     # there only while they bring its score to 0 (`placement.solve.coloc_lift`).
     lifted: dict[str, frozenset[str]] = field(default_factory=dict)
+    # unit → at most this many copies, below its clone-max: an anonymous clone under
+    # ``no-quorum-policy=freeze`` keeps the copies it has and starts none.
+    copy_caps: dict[str, int] = field(default_factory=dict)
+    # unit → node → when a promotion there is allowed, by the role colocations that move
+    # its promotion priority (`placement.solve.promotion_priority`).
+    promotion_gates: dict[str, dict[str, Gate]] = field(default_factory=dict)
+
+    def most_copies(self, unit: Unit) -> int:
+        """How many copies ``unit`` may run: 1, or its clone's ``clone-max`` (and cap)."""
+        most = unit.max_copies if unit.multi else 1
+        cap = self.copy_caps.get(unit.key)
+        return most if cap is None else min(most, cap)
 
     def limit_with_exempt(self, key: str, limit: int) -> int:
         """A copy limit raised to what is left alone already, so leaving it alone stays feasible."""
@@ -248,6 +262,7 @@ def build_problem(
     frozen: set[str] = set()
     blocked: dict[str, str] = {}
     not_running: dict[str, str] = {}
+    copy_caps: dict[str, int] = {}
     unmanaged_copies: dict[str, set[str]] = {}
     for instance in state.instances:
         if not instance.managed:
@@ -296,12 +311,10 @@ def build_problem(
         freeze = quorum.may_keep and not quorum.may_start and table.meta(unit.primitive).requires != "nothing"
         if unit.multi and now and freeze:
             # compat(pacemaker): update_resource_action_runnable — under quorum freeze only an
-            # active instance may start, so an anonymous clone keeps the copies it runs, where
-            # it runs them (an active copy could still move; kept in place here).
-            allowed[key] = {n: s for n, s in table.scores(key).items() if (n in now and s.allowed) or n in keep}
-            if not allowed[key]:
-                not_running[key] = quorum.reason
-            continue
+            # active instance may start, so an anonymous clone runs no more copies than it
+            # has; an active one may still move (crm_simulate: ``Move c:0 ( n6 -> n4 )``
+            # off a node gone to standby, while ``Start c:1`` is "blocked").
+            copy_caps[key] = len(now)
         if keep:
             allowed[key] = {n: s for n, s in table.scores(key).items() if s.allowed or n in keep}
         else:
@@ -334,8 +347,9 @@ def build_problem(
         allowed[key] = {node: score for node, score in allowed.get(key, {}).items() if node in running}
         if not allowed[key]:
             not_running.setdefault(key, why)
-    promotable, pinned_promoted = _promotion(
-        table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable
+    promotable, pinned_promoted, gates = _promotion(
+        table, allowed, frozen, quorum.may_promote, stay_promoted=not quorum.keeps_promotable,
+        pulls=role_pulls(table, links),
     )
     relations.extend(hosting.lower(config, lowered.resolver, table.units, allowed))
     links = [r for r in relations if isinstance(r, colocation.Link)]
@@ -364,6 +378,8 @@ def build_problem(
         not_running,
         exempt,
         lifted=lifted,
+        copy_caps=copy_caps,
+        promotion_gates=gates,
     )
 
 
@@ -440,9 +456,11 @@ def _promotion(
     frozen: set[str],
     may_promote: bool,
     stay_promoted: bool = True,
-) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]]]:
+    pulls: Mapping[str, tuple[RolePull, ...]] | None = None,
+) -> tuple[dict[str, dict[str, NodeScore]], dict[str, frozenset[str]], dict[str, dict[str, Gate]]]:
     promotable: dict[str, dict[str, NodeScore]] = {}
     pinned: dict[str, frozenset[str]] = {}
+    gates: dict[str, dict[str, Gate]] = {}
     copies = group_copies(unit for unit in table.units if unit.promotable)
     in_copy = {key for keys in copies.values() for key in keys}
     for unit in table.units:
@@ -454,14 +472,20 @@ def _promotion(
             pinned[unit.key] = frozenset(n for n in now if n in allowed[unit.key])
             promotable[unit.key] = {n: scores[n] for n in sorted(pinned[unit.key])}
             continue
-        promotable[unit.key] = {
-            node: scores[node]
-            for node in allowed[unit.key]
-            if scores[node].total >= 0 and (may_promote or (stay_promoted and node in now))
-        }
+        own = (pulls or {}).get(unit.key, ())
+        found: dict[str, NodeScore] = {}
+        for node in allowed[unit.key]:
+            if not (may_promote or (stay_promoted and node in now)):
+                continue
+            gate = Gate(scores[node].total, own)
+            if gate.reachable if own else scores[node].total >= 0:
+                found[node] = scores[node]
+                if own and gate.needed:
+                    gates.setdefault(unit.key, {})[node] = gate
+        promotable[unit.key] = found
     for keys in copies.values():
         _copy_promotion(table, keys, allowed, frozen, may_promote, promotable, pinned, stay_promoted)
-    return promotable, pinned
+    return promotable, pinned, gates
 
 
 def _copy_promotion(

@@ -8,7 +8,7 @@ number on a node.
 from __future__ import annotations
 
 from placement.model import Role
-from placement.solve.problem import Problem
+from placement.solve.problem import FROZEN_COPIES, Problem
 from placement.solve.solution import Solution
 from placement.target import Assignment, Placement, SolveStats, StoppedResource
 
@@ -35,6 +35,8 @@ def to_placement(problem: Problem, solution: Solution, values: dict[str, int], s
         if missing <= 0:
             continue
         reason = problem.not_running.get(unit.key)
+        if reason is None and len(nodes) >= problem.most_copies(unit):
+            reason = FROZEN_COPIES  # the cap, not the nodes, stops the others
         if reason is None and unit.multi and len(nodes) == len(problem.allowed.get(unit.key, {})):
             reason = "no more nodes may take a copy"
         label = unit.key if not unit.multi else f"{unit.primitive} ({missing} of {wanted} copies)"

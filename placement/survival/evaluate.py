@@ -157,7 +157,7 @@ def running_bound(problem: Problem) -> int:
     total = 0
     for unit in problem.units:
         allowed = problem.allowed.get(unit.key, {})
-        total += problem.weights[unit.key] * min(unit.max_copies if unit.multi else 1, len(allowed))
+        total += problem.weights[unit.key] * min(problem.most_copies(unit), len(allowed))
     return total
 
 
@@ -167,7 +167,7 @@ def _proven(problem: Problem, candidate: Solution, bound: int) -> bool:
     running = 0
     for key, nodes in candidate.placed.items():
         unit = by_key[key]
-        if len(nodes) > (unit.max_copies if unit.multi else 1):
+        if len(nodes) > problem.most_copies(unit):
             return False  # combined moves put a single copy on two nodes: not a placement
         running += problem.weights[key] * len(nodes)
     return running == bound and not violations(problem, candidate)

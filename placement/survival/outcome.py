@@ -104,7 +104,7 @@ class Answer:
         for unit in problem.units:
             placed = len(solution.nodes(unit.key))
             copies[unit.primitive] += placed
-            if placed < (unit.max_copies if unit.multi else 1):
+            if placed < problem.most_copies(unit):
                 why = problem.not_running.get(unit.key) or "no more nodes may take a copy"
                 reasons.setdefault(unit.primitive, why)
         promoted: Counter[str] = Counter()
@@ -148,5 +148,5 @@ def _possible_copies(problem: Problem) -> Counter[str]:
     possible: Counter[str] = Counter()
     for unit in problem.table.units:
         allowed = problem.allowed.get(unit.key, {})
-        possible[unit.primitive] += min(unit.max_copies if unit.multi else 1, len(allowed))
+        possible[unit.primitive] += min(problem.most_copies(unit), len(allowed))
     return possible
