@@ -11,7 +11,8 @@ attributes, (3) except for ``minimal``, the fewest copies assigned so far in thi
 a resource stays on its current node when that node ties for the best score. Groups place
 their first member with the summed scores of all members; clones place currently active
 copies first, then the rest; promotion is decided after placement; mandatory orders then
-block.
+block. How a clone's instances are distributed is `placement.solve.greedy_clones`, how the
+promoted copies are chosen `placement.solve.greedy_promotion`: mixins of the one pass here.
 
 Deliberate simplifications (documented in docs/solver.md): promotion is decided after all
 placement (Pacemaker sets a promotable clone's roles as soon as it is placed), a
@@ -33,9 +34,11 @@ from placement.bundle import containers as bundle_containers
 from placement.model import Clone, Group, Role, Strategy
 from placement.remote import hosting_resources
 from placement.score import INFINITY, add, total
-from placement.solve import order, promotable, promotion_priority
+from placement.solve import order, promotable
 from placement.solve.coloc_scores import ColocatedScores
 from placement.solve.colocated_set import ColocatedSets
+from placement.solve.greedy_clones import CloneDistribution
+from placement.solve.greedy_promotion import Promotion
 from placement.solve.influence_lift import copies_short_of_nodes
 from placement.solve.node_table import allowed_nodes_order, merge_sort
 from placement.solve.problem import Problem, role_matches
@@ -51,7 +54,7 @@ def _affects_placement(link) -> bool:
     return link.dependent.role is None or link.score < 0
 
 
-class _Run:
+class _Run(CloneDistribution, Promotion):
     """The mutable bookkeeping of one greedy pass."""
 
     def __init__(self, problem: Problem) -> None:
@@ -653,298 +656,6 @@ class _Run:
         if head.instance is not None:
             self._keep_held_members(members, node)
         return node
-
-    def _keep_held_members(self, members: list[Unit], node: str) -> None:
-        """Later members of a unique clone's instance held elsewhere (their stop waits for a
-        blocked one) stay where they run; compat(pacemaker): for the tie-break (§6.2) a
-        managed one counts on ``node``, where the instance went and its start cannot run,
-        an unmanaged one where it runs."""
-        unmanaged = {(i.resource, i.node) for i in self.problem.state.instances if not i.managed}
-        for unit in members[1:]:
-            held = sorted(self.problem.pinned.get(unit.key, ()), key=self.position.get)
-            if not held or node in held:
-                continue
-            for where in held:
-                self.take(unit, where, counted=False)
-            stuck = any((unit.primitive, where) in unmanaged for where in held)
-            self.assigned_count[held[0] if stuck else node] += 1
-
-    def _assign_stuck_copy(self, members: list[Unit], here: str) -> None:
-        """compat(pacemaker): a unique clone's active instance with a member stuck on ``here``
-        (its stop failed there) is pre-assigned by its scores, the stuck member's ban
-        included, so never to ``here``; ``allocate_instance`` then finds it off its current
-        node, undoes the assignment ("Not pre-allocating … because … is better") and leaves
-        the instance unassigned: it takes no node's slot. Its members' assignments still
-        count for the tie-break (§6.2): those before the stuck member on the node the
-        instance went to, the stuck one and those after it where it runs. What runs stays
-        where it is (`assign_copy` takes it)."""
-        head = members[0]
-        table = self.problem.table.scores(head.key)
-        values = {
-            n: table[n].total
-            for n in self.problem.table.nodes
-            if n in self.available and n != here and table[n].entry and self._clone_room(head, n)
-        }
-        # (The head is held as well, so its own scores stand in for `head_scores`.)
-        for unit in members[1:]:
-            step = {n: add(value, self.node_score(unit, n, pulling=True)) for n, value in values.items()}
-            if not any(value >= 0 for value in step.values()):
-                break
-            values = step
-        scored = [(n, value) for n, value in values.items() if value >= 0]
-        where = self._best(members, scored, frozenset(), keep=False) if scored else None
-        unmanaged = {(i.resource, i.node) for i in self.problem.state.instances if not i.managed}
-        for unit in members:
-            # (An unmanaged member is assigned where it runs, and the members after it follow it.)
-            stuck = [n for n in self.problem.pinned.get(unit.key, ()) if (unit.primitive, n) in unmanaged]
-            where = stuck[0] if stuck else where
-            if where is not None:
-                self.assigned_count[where] += 1
-
-    def assign_unique(self, copies: list[list[Unit]]) -> None:
-        """compat(pacemaker): §8 ``distribute_children`` for a globally-unique clone.
-
-        Active, healthy instances are pre-assigned to their current node first — if it can
-        take them, scores at least as well as the best node, and holds fewer than
-        ``clone-max / available nodes`` (at least 1) of this clone so far — which is what
-        rebalances a clone crowded on few nodes; then every instance left is placed in order.
-        """
-        problem = self.problem
-        optimal = max(1, len(copies) // max(1, len(self.available)))
-        count: dict[str, int] = defaultdict(int)
-        failed = self._failed_copies()
-        done: set[str] = set()
-        copies = self._instance_order(copies)
-        for rank, members in enumerate(copies):
-            for unit in members:
-                self.unique_rank[unit.key] = rank
-        for members in copies:
-            head = members[0]
-            now = sorted(problem.table.current.of(head.key), key=self.position.get)
-            if not now or head.key in failed or head.key in problem.pinned:
-                continue
-            node = now[0]
-            if node not in self.available or count[node] >= optimal or not self._clone_room(head, node):
-                continue
-            candidates = [n for n in problem.allowed.get(head.key, ()) if n in self.available]
-            candidates = [n for n in candidates if self._clone_room(head, n)]
-            values = self.values(members, candidates)
-            best = max(values.values(), default=-INFINITY)
-            if values.get(node, -INFINITY) >= max(0, best) and self.fits(members, node):
-                self._take_copy(members, node, head.instance or 0)
-                count[node] += 1
-                done.add(head.key)
-        for members in copies:
-            if members[0].key not in done:
-                self.assign_copy(members, set())
-
-    def _instance_order(self, copies: list[list[Unit]]) -> list[list[Unit]]:
-        """compat(pacemaker): the order ``pcmk__cmp_instance`` sorts a unique clone's
-        instances in, which both assignment passes and every later colocation with the clone
-        walk: active ones where their scores still allow them first, the clone's colocation
-        pull on their node deciding among those (``cmp_instance_by_colocation``), then the
-        inactive ones, then one active on a node it is banned from (its stop failed there:
-        it takes no node from the others, `Problem.takes_node_slot`); instance number last.
-        A group instance is judged by the group's own scores, which a member's ban does not
-        reach."""
-        table, current = self.problem.table, self.problem.table.current
-        pull = self.colocated.instance_pull
-
-        def order(members: list[Unit]) -> tuple[int, int]:
-            head = members[0]
-            if len(members) == 1 and not self._takes_slots(head):
-                return (2, 0)
-            now = sorted(current.of(head.key), key=self.position.get)
-            if not now:
-                return (1, 0)
-            if table.score(head.key, now[0]).total < 0:
-                return (2, 0)
-            return (0, -pull(head.clone, now[0]) if head.clone else 0)
-
-        return sorted(copies, key=order)
-
-    def _takes_slots(self, unit: Unit) -> bool:
-        return all(self.problem.takes_node_slot(unit.key, node) for node in self.problem.pinned.get(unit.key, ()))
-
-    def _failed_copies(self) -> set[str]:
-        """Unit keys of clone copies whose current copy has failed (they are recovered, not kept)."""
-        failed = {(i.resource, i.node) for i in self.problem.state.instances if i.failed}
-        if not failed:
-            return set()
-        current = self.problem.table.current
-        return {u.key for u in self.problem.units if any((u.primitive, n) in failed for n in current.of(u.key))}
-
-    def _clone_room(self, unit: Unit, node: str) -> bool:
-        if unit.clone is None or unit.instance is None:
-            return True
-        prefix, takes = f"{unit.primitive}:", self.problem.takes_node_slot
-        same = sum(1 for key in self.placed if key.startswith(prefix) and node in self.placed[key] and takes(key, node))
-        return same < self.problem.per_node_limit(unit.clone)
-
-    def assign_anonymous(self, members: list[Unit]) -> None:
-        """compat(pacemaker): §8 ``distribute_children`` — active copies stay first, then the rest spread."""
-        head = members[0]
-        pinned = set()
-        for unit in members:
-            for node in sorted(self.problem.pinned.get(unit.key, ())):
-                self.take(unit, node)
-                pinned.add(node)
-        limit = head.max_copies
-        # (Under quorum freeze no inactive instance starts: `Problem.most_copies`.)
-        most = self.problem.most_copies(head)
-        available = [n for n in self.problem.nodes_of(head.key) if n in self.available]
-        share = max(1, limit // max(1, len(available)))
-        used = set(pinned)
-        # Each active copy is an instance of its own, numbered in status order, whose
-        # stickiness holds on its own node only.
-        current = self.problem.table.current.of(head.key)
-        # compat(pacemaker): pcmk__cmp_instance — an instance active where it may still run
-        # comes before one active on a node that can no longer take it (standby, banned),
-        # then the one the clone's colocations pull more towards its node
-        # (cmp_instance_by_colocation), then status order (the instance number).
-        pull = self.colocated.instance_pull if head.clone else None
-        instances = sorted(
-            self._in_status_order(current),
-            key=lambda n: (n not in available, -pull(head.clone, n) if pull and n in available else 0),
-        )
-        for unit in members:
-            self.active_instances[unit.key] = len(instances)
-        left: list[tuple[int, str | None]] = []  # (the instance's rank, its node now)
-        for rank, node in enumerate(instances):
-            if len(used) >= most or node in used or node not in available:
-                left.append((rank, None))
-                continue
-            # compat(pacemaker): allocate_instance keeps a copy where it runs only if that
-            # node scores at least as well as the best free one ("… because X is better").
-            values = self.values(members, [n for n in available if n not in used])
-            if (
-                share >= 1
-                and values.get(node, -INFINITY) >= max(0, max(values.values(), default=0))
-                and self.fits(members[:1], node)
-            ):
-                self._take_copy(members, node, rank)
-                used.add(node)
-            else:
-                left.append((rank, node))
-        # compat(pacemaker): distribute_children's second pass — the instances not kept, in
-        # order, then the inactive ones; an instance that was active prefers its own node.
-        left.extend((len(instances) + extra, None) for extra in range(max(0, limit - len(used) - len(left))))
-        # compat(pacemaker): pcmk__cmp_instance — an instance active on a node its scores
-        # now ban comes after the inactive ones (one on a node merely unavailable, standby
-        # say, still before them).
-        table = self.problem.table
-
-        def order(entry: tuple[int, str | None]) -> int:
-            rank, _own = entry
-            if rank >= len(instances):
-                return 1
-            return 2 if table.score(head.key, instances[rank]).total < 0 else 0
-
-        left.sort(key=order)
-        placed = len(used)
-        for rank, own in left:
-            if len(used) >= limit:
-                break
-            candidates = [n for n in available if n not in used]
-            mine = frozenset({own}) if own is not None else frozenset()
-            node = self.choose(members, candidates, mine, others_sticky=current - mine)
-            if node is None:
-                break
-            used.add(node)
-            if rank >= len(instances) and most < limit:
-                # Under quorum freeze an inactive instance is still assigned, and takes its
-                # node from the others, but its start cannot run (`Problem.most_copies`).
-                self.assigned_count[node] += len(members)
-                continue
-            if placed >= most:
-                break
-            self._take_copy(members, node, rank)
-            placed += 1
-
-    def _in_status_order(self, nodes: frozenset[str]) -> list[str]:
-        """``nodes`` in the order the status lists them (`State.nodes`; the rest by name)."""
-        listed = [node for node in self.problem.table.state.nodes if node in nodes]
-        return listed + sorted(nodes - set(listed))
-
-    def _take_copy(self, members: list[Unit], node: str, rank: int) -> None:
-        """Place one copy of an anonymous clone; ``rank`` is its instance's place in the
-        clone's list of instances (active ones in status order, then the rest)."""
-        for index, unit in enumerate(members):
-            if (index and self.node_score(unit, node) < 0) or not self.fits([unit], node):
-                break
-            self.take(unit, node)
-            self.copy_rank[unit.key][node] = rank
-
-    # ----------------------------------------------------------------- after placement
-
-    def promote(self) -> None:
-        """compat(pacemaker): §8 — promote the best-scoring copies, up to the limits.
-
-        Ties go to the copy promoted now (``cmp_promotable_instance``: higher current role),
-        then to one that has not failed, then to the one the clone's colocations pull most
-        towards its node (``pcmk__cmp_instance``), then to the lower clone instance number. A
-        group
-        copy is promoted as a whole, where every member runs and may be promoted, with the
-        summed score its first member carries.
-        """
-        problem = self.problem
-        numbers = problem.table.current.instance_numbers
-        members_of = promotable.copies(problem)
-        current = problem.table.current.promoted
-        by_clone: dict[str, list[tuple[int, int, bool, int, int, str, str]]] = defaultdict(list)
-        running = problem.table.current
-        failed = {(i.resource, i.node) for i in problem.state.instances if i.failed}
-        role_pulls_of = promotion_priority.role_pulls(problem.table, problem.links)
-        for key, nodes in problem.promotable.items():
-            unit = problem.by_key[key]
-            assert unit.clone is not None
-            if not promotable.counts(unit):
-                continue  # promoted with its copy's first member
-            members = members_of.get(key, (key,))
-            now = frozenset().union(*(current.get(member, frozenset()) for member in members))
-            gates = problem.promotion_gates.get(key, {})
-            for node, score in nodes.items():
-                if all(node in self.placed.get(m, ()) and node in problem.promotable.get(m, {}) for m in members):
-                    value = score.total
-                    if node in gates or key in role_pulls_of:
-                        # compat(pacemaker): set_instance_priority — role colocations move
-                        # the priority (`placement.solve.promotion_priority`); below 0, never.
-                        value = self._role_priority(key, node, score.total, role_pulls_of.get(key, ()))
-                        if value < 0:
-                            continue
-                    number = numbers.get((unit.primitive, node), "")
-                    order = int(number) if number.isdigit() else unit.instance if unit.instance is not None else 1 << 30
-                    broken = any((problem.by_key[m].primitive, node) in failed for m in members)
-                    role = 2 if node in now else 1 if node in running.of(key) else 0  # its role now
-                    pull = self.colocated.instance_pull(unit.clone, node) if role else 0
-                    by_clone[unit.clone].append(
-                        (self._priority(unit.clone, value, node), role, broken, pull, order, key, node)
-                    )
-        for clone, options in by_clone.items():
-            most, per_node = problem.promoted_limits(clone)
-            on_node: dict[str, int] = defaultdict(int)
-            count = 0
-            ranked = sorted(options, key=lambda o: (-o[0], -o[1], o[2], -o[3], o[4], o[5], o[6]))
-            for _score, _now, _failed, _pull, _order, key, node in ranked:
-                if count < most and on_node[node] < per_node:
-                    for member in members_of.get(key, (key,)):
-                        self.promoted[member].add(node)
-                    on_node[node] += 1
-                    count += 1
-
-    def _role_priority(self, key: str, node: str, base: int, pulls) -> int:
-        """A copy's promotion priority on ``node`` with the role colocations that hold on
-        what is placed so far (`placement.solve.promotion_priority`)."""
-        view = SolutionView(self.problem, self.solution())
-        return promotion_priority.priority(view, key, node, promotion_priority.Gate(base, tuple(pulls)))
-
-    def _priority(self, clone: str, score: int, node: str) -> int:
-        """compat(pacemaker): ``sort_promotable_instances`` — a copy's promotion priority is its
-        promotion score added to the clone's own score on its node (locations of any role),
-        unless the promotion score is negative."""
-        if score < 0:
-            return score
-        return add(score, self.colocated.table(clone).get(node, 0))
 
     def block(self) -> None:
         """Stop what mandatory orders, mandatory colocations and group chains no longer allow."""
