@@ -71,12 +71,18 @@ def encode(problem: Problem, explain: bool = False) -> EncodeContext:
     return ctx
 
 
-def configure(solver: cp_model.CpSolver, options: SolverOptions, time_limit: float) -> None:
-    """Pin the search parameters (see the module docstring for why these)."""
+def configure(solver: cp_model.CpSolver, options: SolverOptions, time_limit: float, work: float | None = None) -> None:
+    """Pin the search parameters (see the module docstring for why these).
+
+    ``time_limit`` caps the wall-clock time; ``work``, when given, the deterministic time
+    (`SolverOptions.tie_break_work`), which ends the search at the same point on any load.
+    """
     parameters = solver.parameters
     parameters.num_workers = max(1, options.num_workers)
     parameters.random_seed = options.seed
     parameters.max_time_in_seconds = max(0.01, time_limit)
+    if work is not None:
+        parameters.max_deterministic_time = max(0.0, work)
     if options.num_workers <= 1:
         parameters.linearization_level = 2
     else:
@@ -117,8 +123,9 @@ def solve_levels(
     A maximised level that the current best answer already reaches its upper bound on is
     fixed without search (greedy often proves "everything runs" that way). The last level
     (closeness to Pacemaker's answer) is a tie-break among answers already proven optimal:
-    it gets at most `SolverOptions.tie_break_share` of the time, and if that runs out the
-    answer is still optimal for the levels that matter, with ``tie_break_optimal`` False.
+    it gets at most `SolverOptions.tie_break_work` of deterministic time (and what is left
+    of the time limit), and if that runs out the answer is still optimal for the levels
+    that matter, with ``tie_break_optimal`` False.
     """
     began = time.perf_counter()
     deadline = began + options.time_limit
@@ -167,7 +174,9 @@ def solve_levels(
             hint(ctx, best)
         remaining = deadline - time.perf_counter()
         solver = cp_model.CpSolver()
-        configure(solver, options, remaining * options.tie_break_share if tie_break else remaining)
+        # The tie-break is cut by a count of work, not by the clock: the same input gives the
+        # same one of the equally good answers however busy the machine (`SolverOptions`).
+        configure(solver, options, remaining, options.tie_break_work if tie_break else None)
         status = solver.solve(ctx.model)
         if status == cp_model.INFEASIBLE and not feasible:
             # Only a restricted model (a neighbourhood with partners pinned) can be infeasible:
