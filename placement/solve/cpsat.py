@@ -59,6 +59,10 @@ class Outcome:
     # each capacity's price there (how much the score could grow per unit of extra capacity).
     score_gap: float | None = None
     capacity_prices: dict[tuple[str, str], float] | None = None
+    # The (unit, node) columns the LP relaxation had taken in when it finished: where an LP
+    # of a related problem (`score_bound` of the freed units) may start instead of pricing
+    # its way there again.
+    lp_pairs: frozenset[tuple[str, str]] = frozenset()
 
 
 def encode(problem: Problem, explain: bool = False) -> EncodeContext:
@@ -205,6 +209,7 @@ def solve_levels(
         gap = _gap(min(solver.best_objective_bound, bounds.get(level, math.inf)), value)
         ctx.model.add(expr >= value if maximise else expr <= value)
     proto = ctx.model.proto
+    lp_pairs = frozenset() if lp is None else frozenset(_loaded_pairs(ctx, lp))
     return Outcome(
         best,
         objective.values(problem, best, reference, current) if feasible else {},
@@ -216,17 +221,32 @@ def solve_levels(
         tie_break_optimal,
         score_gap,
         prices,
+        lp_pairs,
     )
 
 
-def score_bound(problem: Problem, time_limit: float, start: Solution | None = None) -> int | None:
+def _loaded_pairs(ctx: EncodeContext, lp: relaxation.LinearRelaxation) -> list[tuple[str, str]]:
+    loaded = lp.loaded()
+    return [pair for pair, var in ctx.x.items() if var.Index() in loaded]
+
+
+def score_bound(
+    problem: Problem,
+    time_limit: float,
+    start: Solution | None = None,
+    columns: frozenset[tuple[str, str]] = frozenset(),
+) -> int | None:
     """An upper bound on the score of any answer to ``problem`` that runs everything it can.
 
     The LP relaxation of the model with the running and required levels held at their upper
     bounds, maximising the score: no search, so far cheaper than the score's optimum, and
     a bound all the same (a relaxation only loosens). None when those bounds are not
     reachable, the model is too big for the relaxation, or GLOP does not finish in time.
-    ``start``, an answer that reaches those bounds, lets the LP start from few columns.
+    ``start``, an answer that reaches those bounds, lets the LP start from few columns;
+    ``columns``, (unit, node) pairs an LP of a related problem ended with, are taken in from
+    the start as well. Neither changes the bound (the LP's optimum), only how many rounds of
+    pricing reach it: the freed units' bound after a neighbourhood LP took a third of the
+    time with that LP's columns at 100×10,000.
     """
     ctx = encode(problem)
     if len(ctx.model.proto.variables) > RELAXATION_LIMIT:
@@ -243,7 +263,10 @@ def score_bound(problem: Problem, time_limit: float, start: Solution | None = No
     if isinstance(expr, int):
         return expr
     ctx.model.maximize(expr)
-    lp = relaxation.LinearRelaxation(ctx.model, *_columns(ctx, start)).solve(time_limit)
+    priced, keep = _columns(ctx, start)
+    if priced:
+        keep.update(ctx.x[pair].Index() for pair in columns if pair in ctx.x)
+    lp = relaxation.LinearRelaxation(ctx.model, priced, keep).solve(time_limit)
     if lp is None:
         return None
     # GLOP's optimum is floating point: a slack relative to its size only loosens the cap.

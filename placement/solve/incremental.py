@@ -553,18 +553,25 @@ class IncrementalOutcome:
     constraints: int
 
 
-def _free_bound(problem: Problem, free: set[str], solution: Solution, deadline: float) -> int | None:
+def _free_bound(
+    problem: Problem,
+    free: set[str],
+    solution: Solution,
+    deadline: float,
+    columns: frozenset[tuple[str, str]] = frozenset(),
+) -> int | None:
     """A proven cap on the score of the freed units alone (`relaxed`), or None if not found in time.
 
     The LP relaxation's bound, not the integral optimum: `certify` needs only a cap, and the
-    LP gives one without search.
+    LP gives one without search. ``columns``, those the neighbourhood's LP ended with, start
+    it nearer its optimum (the same bound, fewer rounds of pricing).
     """
     from placement.solve.cpsat import score_bound
 
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
         return None
-    return score_bound(relaxed(problem, free), remaining, _within(solution, free))
+    return score_bound(relaxed(problem, free), remaining, _within(solution, free), columns)
 
 
 def regretful(problem: Problem, base: Solution) -> set[str]:
@@ -669,7 +676,7 @@ def replan(
             priced = Priced(frozenset(kept), outcome.score_gap, outcome.capacity_prices)
         certificate = certify(problem, free, outcome.solution, priced=priced)
         if not certificate.proven and certificate.regret > 0:
-            bound = _free_bound(problem, free, outcome.solution, deadline)
+            bound = _free_bound(problem, free, outcome.solution, deadline, outcome.lp_pairs)
             certificate = certify(problem, free, outcome.solution, bound, priced)
         wider = neighbourhood(problem, free | set(certificate.widen))
         too_wide = _too_wide(problem, free, wider)
@@ -710,6 +717,7 @@ class _Settled:
     constraints: int = 0
     score_gap: float | None = None
     capacity_prices: dict[tuple[str, str], float] | None = None
+    lp_pairs: frozenset[tuple[str, str]] = frozenset()
 
 
 def _at_upper_bounds(problem: Problem, solution: Solution) -> bool:

@@ -153,6 +153,11 @@ class LinearRelaxation:
             entered = set(entering)
             self._held = [index for index in self._held if index not in entered]
 
+    def loaded(self) -> set[int]:
+        """The variables the LP has taken in (not held at 0): where its optimum may be nonzero."""
+        held = set(self._held)
+        return {index for index in range(len(self._xs)) if index not in held}
+
     def prices(self, constraints: dict[object, int]) -> dict[object, float]:
         """The last optimum's dual value of each named model constraint (one LP row each).
 
