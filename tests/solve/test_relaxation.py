@@ -169,7 +169,7 @@ def test_columns_to_start_with_do_not_change_the_score_bound(case, random):
     problem = build_problem(cfg, state)
     start = greedy(problem)
     pairs = [(key, node) for key, nodes in problem.allowed.items() for node in nodes]
-    columns = frozenset(random.sample(pairs, random.randint(0, len(pairs))) + [("no such unit", "nowhere")])
+    columns = frozenset([*random.sample(pairs, random.randint(0, len(pairs))), ("no such unit", "nowhere")])
     assert score_bound(problem, 10.0, start, columns) == score_bound(problem, 10.0, start)
 
 
