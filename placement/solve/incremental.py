@@ -37,6 +37,7 @@ import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from placement.solve import coloc_lift, colocation, objective, promotable
 from placement.solve.colocation import Link
@@ -355,16 +356,27 @@ class Priced:
         ``promotion`` is the promotion regret, which no price covers (promotions change
         without moves).
         """
-        if unit.key in self.kept or cost < 0:
-            return False
+        needed = self.gap + promotion + _NUMERIC_SLACK
+        if unit.key in self.kept or cost < 0 or cost < needed:
+            return False  # (what it frees is never negative: below ``needed`` it cannot pay)
         freed = 0.0  # the most the neighbourhood could gain from one copy leaving its node
+        positive = self._positive
         for node in nodes:
-            value = sum(
-                max(0.0, self.prices.get((node, attribute), 0.0)) * max(0, amount)
-                for attribute, amount in unit.utilization.items()
-            )
+            prices = positive.get(node)
+            if prices is None:
+                continue  # no capacity there is worth anything: leaving frees nothing of value
+            value = sum(prices.get(attribute, 0.0) * max(0, amount) for attribute, amount in unit.utilization.items())
             freed = max(freed, value)
-        return cost - freed >= self.gap + promotion + _NUMERIC_SLACK
+        return cost - freed >= needed
+
+    @cached_property
+    def _positive(self) -> dict[str, dict[str, float]]:
+        """The prices above 0, by node then attribute (asked for every unit outside the neighbourhood)."""
+        found: dict[str, dict[str, float]] = {}
+        for (node, attribute), price in self.prices.items():
+            if price > 0:
+                found.setdefault(node, {})[attribute] = price
+        return found
 
 
 _NUMERIC_SLACK = 1e-6  # LP duals are floating point: never let rounding prove too much
