@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from placement.cib import import_cib
+from placement.commands.collection import paused
 from placement.lang import dumps
 from placement.state_json import dumps_state
 
@@ -34,7 +35,8 @@ def command(cib: Path, output: Path | None, state_out: Path | None) -> None:
     Exit 1 for malformed or invalid XML (file:line:col), 3 for a feature placement
     cannot represent yet (bundles, remote and guest nodes…).
     """
-    result = import_cib(cib)
+    with paused():
+        result = import_cib(cib)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     text = dumps(result.config)

@@ -27,8 +27,10 @@ def load_inputs(file: Path | None, state_path: Path | None, cib: Path | None) ->
         if file is not None or state_path is not None:
             raise click.UsageError("--cib holds both configuration and state: give no FILE and no --state")
         from placement.cib import import_cib  # XML support is only loaded when asked for
+        from placement.commands.collection import paused
 
-        imported = import_cib(cib)
+        with paused():
+            imported = import_cib(cib)
         for warning in imported.warnings:
             click.echo(f"warning: {warning}", err=True)
         # Plan with the bans the status's failed operations imply, as Pacemaker does.

@@ -180,12 +180,20 @@ class ColocatedScores:
     def _matching(self, work: Table, other: Table, attribute: str | None, factor: float) -> Table:
         """``add_node_scores_matching_attr``: add the other's best matching score, scaled."""
         best: dict[str | None, int] = {}
-        for node, score in other.items():
-            if node in self.available:
-                value = self.problem.attribute(node, attribute)
-                best[value] = max(best.get(value, -INFINITY), score)
+        if attribute is None:
+            # Matched on the node itself: only the nodes of ``work`` can match, so look only at
+            # those (a clone instance's pull starts from one node, against tables of every node).
+            available = self.available
+            for node in work:
+                if node in available and node in other:
+                    best[node] = max(-INFINITY, other[node])
+        else:
+            for node, score in other.items():
+                if node in self.available:
+                    value = self.problem.attribute(node, attribute)
+                    best[value] = max(best.get(value, -INFINITY), score)
         for node, weight in work.items():
-            score = best.get(self.problem.attribute(node, attribute), -INFINITY)
+            score = best.get(node if attribute is None else self.problem.attribute(node, attribute), -INFINITY)
             if factor < 0 and score < 0:
                 continue  # a negative preference for a negative score is not a positive one
             scaled = factor * score

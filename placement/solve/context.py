@@ -49,11 +49,14 @@ class EncodeContext:
         # Auxiliary variables as ("and"|"or", var, literals), in creation order, so a complete
         # hint can be computed from the placement literals (`hint_values`).
         self.definitions: list[tuple[str, Literal, list[Literal]]] = []
+        # `new_bool_var` inlined, the proto looked up once: this runs for every allowed pair.
+        proto, variable, x = self.model.model_proto, cp_model.IntVar, self.x
         for unit in problem.units:
-            for node in problem.nodes_of(unit.key):
-                self.x[(unit.key, node)] = new_bool_var(self.model, f"run[{unit.key}@{node}]")
-            for node in problem.pinned.get(unit.key, ()):
-                self.model.add(self.x[(unit.key, node)] == 1)
+            key = unit.key
+            for node in problem.allowed.get(key, {}):  # `Problem.nodes_of`, in node order
+                x[(key, node)] = variable(proto).with_name(f"run[{key}@{node}]").with_domain(_BOOLEAN)
+            for node in problem.pinned.get(key, ()):
+                self.model.add(x[(key, node)] == 1)
 
     # --------------------------------------------------------------- literals
 

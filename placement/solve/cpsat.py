@@ -67,6 +67,10 @@ class Outcome:
     # each capacity's price there (how much the score could grow per unit of extra capacity).
     score_gap: float | None = None
     capacity_prices: dict[tuple[str, str], float] | None = None
+    # The (unit, node) columns the LP relaxation had taken in when it finished: where an LP
+    # of a related problem (`score_bound` of the freed units) may start instead of pricing
+    # its way there again.
+    lp_pairs: frozenset[tuple[str, str]] = frozenset()
 
 
 def encode(problem: Problem, explain: bool = False) -> EncodeContext:
@@ -79,12 +83,18 @@ def encode(problem: Problem, explain: bool = False) -> EncodeContext:
     return ctx
 
 
-def configure(solver: cp_model.CpSolver, options: SolverOptions, time_limit: float) -> None:
-    """Pin the search parameters (see the module docstring for why these)."""
+def configure(solver: cp_model.CpSolver, options: SolverOptions, time_limit: float, work: float | None = None) -> None:
+    """Pin the search parameters (see the module docstring for why these).
+
+    ``time_limit`` caps the wall-clock time; ``work``, when given, the deterministic time
+    (`SolverOptions.tie_break_work`), which ends the search at the same point on any load.
+    """
     parameters = solver.parameters
     parameters.num_workers = max(1, options.num_workers)
     parameters.random_seed = options.seed
     parameters.max_time_in_seconds = max(0.01, time_limit)
+    if work is not None:
+        parameters.max_deterministic_time = max(0.0, work)
     if options.num_workers <= 1:
         parameters.linearization_level = 2
     else:
@@ -125,8 +135,9 @@ def solve_levels(
     A maximised level that the current best answer already reaches its upper bound on is
     fixed without search (greedy often proves "everything runs" that way). The last level
     (closeness to Pacemaker's answer) is a tie-break among answers already proven optimal:
-    it gets at most `SolverOptions.tie_break_share` of the time, and if that runs out the
-    answer is still optimal for the levels that matter, with ``tie_break_optimal`` False.
+    it gets at most `SolverOptions.tie_break_work` of deterministic time (and what is left
+    of the time limit), and if that runs out the answer is still optimal for the levels
+    that matter, with ``tie_break_optimal`` False.
     """
     began = time.perf_counter()
     deadline = began + options.time_limit
@@ -175,7 +186,9 @@ def solve_levels(
             hint(ctx, best)
         remaining = deadline - time.perf_counter()
         solver = cp_model.CpSolver()
-        configure(solver, options, remaining * options.tie_break_share if tie_break else remaining)
+        # The tie-break is cut by a count of work, not by the clock: the same input gives the
+        # same one of the equally good answers however busy the machine (`SolverOptions`).
+        configure(solver, options, remaining, options.tie_break_work if tie_break else None)
         status = solver.solve(ctx.model)
         if status == cp_model.INFEASIBLE and not feasible:
             # Only a restricted model (a neighbourhood with partners pinned) can be infeasible:
@@ -204,6 +217,7 @@ def solve_levels(
         gap = _gap(min(solver.best_objective_bound, bounds.get(level, math.inf)), value)
         ctx.model.add(expr >= value if maximise else expr <= value)
     proto = ctx.model.proto
+    lp_pairs = frozenset() if lp is None else frozenset(_loaded_pairs(ctx, lp))
     return Outcome(
         best,
         objective.values(problem, best, reference, current) if feasible else {},
@@ -215,17 +229,32 @@ def solve_levels(
         tie_break_optimal,
         score_gap,
         prices,
+        lp_pairs,
     )
 
 
-def score_bound(problem: Problem, time_limit: float, start: Solution | None = None) -> int | None:
+def _loaded_pairs(ctx: EncodeContext, lp: relaxation.LinearRelaxation) -> list[tuple[str, str]]:
+    loaded = lp.loaded()
+    return [pair for pair, var in ctx.x.items() if var.Index() in loaded]
+
+
+def score_bound(
+    problem: Problem,
+    time_limit: float,
+    start: Solution | None = None,
+    columns: frozenset[tuple[str, str]] = frozenset(),
+) -> int | None:
     """An upper bound on the score of any answer to ``problem`` that runs everything it can.
 
     The LP relaxation of the model with the running and required levels held at their upper
     bounds, maximising the score: no search, so far cheaper than the score's optimum, and
     a bound all the same (a relaxation only loosens). None when those bounds are not
     reachable, the model is too big for the relaxation, or GLOP does not finish in time.
-    ``start``, an answer that reaches those bounds, lets the LP start from few columns.
+    ``start``, an answer that reaches those bounds, lets the LP start from few columns;
+    ``columns``, (unit, node) pairs an LP of a related problem ended with, are taken in from
+    the start as well. Neither changes the bound (the LP's optimum), only how many rounds of
+    pricing reach it: the freed units' bound after a neighbourhood LP took a third of the
+    time with that LP's columns at 100×10,000.
     """
     ctx = encode(problem)
     if len(ctx.model.proto.variables) > RELAXATION_LIMIT:
@@ -242,7 +271,10 @@ def score_bound(problem: Problem, time_limit: float, start: Solution | None = No
     if isinstance(expr, int):
         return expr
     ctx.model.maximize(expr)
-    lp = relaxation.LinearRelaxation(ctx.model, *_columns(ctx, start)).solve(time_limit)
+    priced, keep = _columns(ctx, start)
+    if priced:
+        keep.update(ctx.x[pair].Index() for pair in columns if pair in ctx.x)
+    lp = relaxation.LinearRelaxation(ctx.model, priced, keep).solve(time_limit)
     if lp is None:
         return None
     # GLOP's optimum is floating point: a slack relative to its size only loosens the cap.

@@ -37,6 +37,7 @@ import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from placement.solve import coloc_lift, colocation, objective, promotable
 from placement.solve.colocation import Link
@@ -356,16 +357,27 @@ class Priced:
         ``promotion`` is the promotion regret, which no price covers (promotions change
         without moves).
         """
-        if unit.key in self.kept or cost < 0:
-            return False
+        needed = self.gap + promotion + _NUMERIC_SLACK
+        if unit.key in self.kept or cost < 0 or cost < needed:
+            return False  # (what it frees is never negative: below ``needed`` it cannot pay)
         freed = 0.0  # the most the neighbourhood could gain from one copy leaving its node
+        positive = self._positive
         for node in nodes:
-            value = sum(
-                max(0.0, self.prices.get((node, attribute), 0.0)) * max(0, amount)
-                for attribute, amount in unit.utilization.items()
-            )
+            prices = positive.get(node)
+            if prices is None:
+                continue  # no capacity there is worth anything: leaving frees nothing of value
+            value = sum(prices.get(attribute, 0.0) * max(0, amount) for attribute, amount in unit.utilization.items())
             freed = max(freed, value)
-        return cost - freed >= self.gap + promotion + _NUMERIC_SLACK
+        return cost - freed >= needed
+
+    @cached_property
+    def _positive(self) -> dict[str, dict[str, float]]:
+        """The prices above 0, by node then attribute (asked for every unit outside the neighbourhood)."""
+        found: dict[str, dict[str, float]] = {}
+        for (node, attribute), price in self.prices.items():
+            if price > 0:
+                found.setdefault(node, {})[attribute] = price
+        return found
 
 
 _NUMERIC_SLACK = 1e-6  # LP duals are floating point: never let rounding prove too much
@@ -554,18 +566,25 @@ class IncrementalOutcome:
     constraints: int
 
 
-def _free_bound(problem: Problem, free: set[str], solution: Solution, deadline: float) -> int | None:
+def _free_bound(
+    problem: Problem,
+    free: set[str],
+    solution: Solution,
+    deadline: float,
+    columns: frozenset[tuple[str, str]] = frozenset(),
+) -> int | None:
     """A proven cap on the score of the freed units alone (`relaxed`), or None if not found in time.
 
     The LP relaxation's bound, not the integral optimum: `certify` needs only a cap, and the
-    LP gives one without search.
+    LP gives one without search. ``columns``, those the neighbourhood's LP ended with, start
+    it nearer its optimum (the same bound, fewer rounds of pricing).
     """
     from placement.solve.cpsat import score_bound
 
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
         return None
-    return score_bound(relaxed(problem, free), remaining, _within(solution, free))
+    return score_bound(relaxed(problem, free), remaining, _within(solution, free), columns)
 
 
 def regretful(problem: Problem, base: Solution) -> set[str]:
@@ -670,7 +689,7 @@ def replan(
             priced = Priced(frozenset(kept), outcome.score_gap, outcome.capacity_prices)
         certificate = certify(problem, free, outcome.solution, priced=priced)
         if not certificate.proven and certificate.regret > 0:
-            bound = _free_bound(problem, free, outcome.solution, deadline)
+            bound = _free_bound(problem, free, outcome.solution, deadline, outcome.lp_pairs)
             certificate = certify(problem, free, outcome.solution, bound, priced)
         wider = neighbourhood(problem, free | set(certificate.widen))
         too_wide = _too_wide(problem, free, wider)
@@ -711,6 +730,7 @@ class _Settled:
     constraints: int = 0
     score_gap: float | None = None
     capacity_prices: dict[tuple[str, str], float] | None = None
+    lp_pairs: frozenset[tuple[str, str]] = frozenset()
 
 
 def _at_upper_bounds(problem: Problem, solution: Solution) -> bool:

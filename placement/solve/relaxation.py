@@ -153,6 +153,11 @@ class LinearRelaxation:
             entered = set(entering)
             self._held = [index for index in self._held if index not in entered]
 
+    def loaded(self) -> set[int]:
+        """The variables the LP has taken in (not held at 0): where its optimum may be nonzero."""
+        held = set(self._held)
+        return {index for index in range(len(self._xs)) if index not in held}
+
     def prices(self, constraints: dict[object, int]) -> dict[object, float]:
         """The last optimum's dual value of each named model constraint (one LP row each).
 
@@ -184,29 +189,37 @@ class LinearRelaxation:
         """Load every variable and constraint of ``proto`` in one go (per-row API calls are slow)."""
         model = linear_solver_pb2.MPModelProto()
         held = set(self._held)
+        add_variable = model.variable.add
         for index, variable in enumerate(proto.variables):
-            upper = variable.domain[-1]
+            domain = variable.domain
+            upper = domain[-1]
             if index in held:
                 self._upper[index] = upper
                 upper = 0
-            model.variable.add(lower_bound=variable.domain[0], upper_bound=upper)
+            add_variable(lower_bound=domain[0], upper_bound=upper)
+        # (Locals, not attributes, in this loop: it runs for every row of a neighbourhood.)
+        add_constraint = model.constraint.add
+        infinity = self._lp.infinity()
+        pending, waiting, pending_single, row_of = self._pending, self._waiting, self._pending_single, self._row_of
         for index, constraint in enumerate(proto.constraints):
             rows = _rows(constraint)
             single = index if len(rows) == 1 else None
             for lo, hi, terms in rows:
                 if lo <= 0 <= hi and held.issuperset(terms):
-                    pending = len(self._pending)
-                    self._pending[pending] = (lo, hi, terms, single)
+                    number = len(pending)
+                    pending[number] = (lo, hi, terms, single)
                     for variable in terms:
-                        self._waiting.setdefault(variable, []).append(pending)
+                        waiting.setdefault(variable, []).append(number)
                     if single is not None:
-                        self._pending_single[single] = pending
+                        pending_single[single] = number
                     continue
                 if single is not None:
-                    self._row_of[index] = len(model.constraint)
-                lower, upper = self._bounds(lo, hi)
-                model.constraint.add(
-                    var_index=list(terms), coefficient=list(terms.values()), lower_bound=lower, upper_bound=upper
+                    row_of[index] = len(model.constraint)
+                add_constraint(
+                    var_index=list(terms),
+                    coefficient=list(terms.values()),
+                    lower_bound=lo if lo > -_INFINITE else -infinity,
+                    upper_bound=hi if hi < _INFINITE else infinity,
                 )
         if self._lp.LoadModelFromProto(model):  # an error message: the model did not load
             return False
@@ -238,22 +251,41 @@ def readable(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto | None:
 def _rows(c: cp_model_pb2.ConstraintProto) -> list[tuple[float, float, dict[int, float]]]:
     """The linear rows ``lo ≤ Σ coefficient·x ≤ hi`` a constraint relaxes to (none if it cannot)."""
     kind = c.WhichOneof("constraint")
-    negated = [-e - 1 for e in c.enforcement_literal]  # "some enforcement literal is false"
+    enforcement = c.enforcement_literal
     if kind == "bool_or":
-        literals = [*c.bool_or.literals, *negated]
-        return [_row(1, _INFINITE, literals, [1] * len(literals))]
+        literals = list(c.bool_or.literals)
+        literals += [-e - 1 for e in enforcement]  # "some enforcement literal is false"
+        return [_clause(1, _INFINITE, literals)]
     if kind == "bool_and":
-        return [_row(1, _INFINITE, [lit, *negated], [1] * (1 + len(negated))) for lit in c.bool_and.literals]
-    if c.enforcement_literal:
+        negated = [-e - 1 for e in enforcement]
+        return [_clause(1, _INFINITE, [lit, *negated]) for lit in c.bool_and.literals]
+    if enforcement:
         return []  # enforced linear constraints are dropped: the bound stays valid
     if kind == "at_most_one":
-        return [_row(-_INFINITE, 1, list(c.at_most_one.literals), [1] * len(c.at_most_one.literals))]
+        return [_clause(-_INFINITE, 1, list(c.at_most_one.literals))]
     if kind == "exactly_one":
-        return [_row(1, 1, list(c.exactly_one.literals), [1] * len(c.exactly_one.literals))]
+        return [_clause(1, 1, list(c.exactly_one.literals))]
     if kind == "linear":
         domain = c.linear.domain
         return [_row(domain[0], domain[-1], list(c.linear.vars), list(c.linear.coeffs))]
     return []
+
+
+def _clause(lo: float, hi: float, literals: list[int]) -> tuple[float, float, dict[int, float]]:
+    """`_row` with every coefficient 1 (clauses, at-most-one, exactly-one): the same row, built faster."""
+    if min(literals, default=0) >= 0:
+        terms = dict.fromkeys(literals, 1)
+        if len(terms) == len(literals):
+            return (lo, hi, terms)
+    constant = 0.0
+    terms = {}
+    for ref in literals:
+        if ref >= 0:
+            terms[ref] = terms.get(ref, 0.0) + 1
+        else:
+            constant += 1
+            terms[-ref - 1] = terms.get(-ref - 1, 0.0) - 1
+    return (lo - constant if lo > -_INFINITE else lo, hi - constant if hi < _INFINITE else hi, terms)
 
 
 def _row(lo: float, hi: float, literals: list[int], coefficients: list[int]) -> tuple[float, float, dict[int, float]]:

@@ -20,15 +20,23 @@ KIND = "utilization"
 
 
 def demands(problem: Problem) -> dict[tuple[str, str], list[tuple[str, int]]]:
-    """(node, attribute) → the units that may use it there and how much."""
-    found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    """(node, attribute) → the units that may use it there and how much, in unit order."""
+    # (Grouped by attribute, then node, with one (unit, amount) pair per unit and attribute:
+    # a neighbourhood model asks this of a few hundred units on every node.)
+    by_attribute: dict[str, dict[str, list[tuple[str, int]]]] = {}
     for unit in problem.units:
         for attribute, amount in sorted(unit.utilization.items()):
             if amount <= 0:
                 continue
-            for node in problem.nodes_of(unit.key):
-                found[(node, attribute)].append((unit.key, amount))
-    return found
+            entry = (unit.key, amount)
+            per_node = by_attribute.setdefault(attribute, {})
+            for node in problem.allowed.get(unit.key, {}):  # `Problem.nodes_of`, in node order
+                users = per_node.get(node)
+                if users is None:
+                    per_node[node] = [entry]
+                else:
+                    users.append(entry)
+    return {(node, attribute): users for attribute, nodes in by_attribute.items() for node, users in nodes.items()}
 
 
 def encode(ctx: EncodeContext, problem: Problem) -> None:
@@ -37,15 +45,17 @@ def encode(ctx: EncodeContext, problem: Problem) -> None:
         return
     from placement.solve.cp_model_import import cp_model
 
+    pinned_on, x = problem.pinned, ctx.x
     for (node, attribute), users in sorted(demands(problem).items()):
+        amounts = [amount for _key, amount in users]
         # Copies pinned in place (unmanaged, blocked) use what they use; never make that infeasible.
-        pinned = sum(amount for key, amount in users if node in problem.pinned.get(key, ()))
+        pinned = sum(amount for key, amount in users if node in pinned_on.get(key, ()))
         limit = max(problem.capacity[node].get(attribute, 0), pinned)
-        if sum(amount for _key, amount in users) <= limit:
+        if sum(amounts) <= limit:
             continue
         guard = ctx.guard(f"capacity {attribute} of {node}")
         # weighted_sum builds the same row as summing the products, in half the time.
-        row = cp_model.LinearExpr.weighted_sum([ctx.x[(key, node)] for key, _ in users], [a for _, a in users])
+        row = cp_model.LinearExpr.weighted_sum([x[(key, node)] for key, _ in users], amounts)
         constraint = ctx.model.add(row <= limit)
         if guard is not None:
             constraint.only_enforce_if(guard)

@@ -14,9 +14,19 @@ from placement.score import INFINITY
 from placement.solve import build_problem, current_solution, solve, solve_problem
 from placement.solve.cpsat import SolverOptions
 from placement.solve.evaluate import violations
-from placement.solve.incremental import certify, displaced, kept_units, merge, neighbourhood, replan, restrict
+from placement.solve.incremental import (
+    Priced,
+    certify,
+    displaced,
+    kept_units,
+    merge,
+    neighbourhood,
+    replan,
+    restrict,
+)
 from placement.solve.result import to_solution
 from placement.solve.solution import Solution
+from placement.solve.units import Unit
 from placement.state import Instance, NodeState, NodeStatus, State
 from tests.solve.builders import config, node, primitive
 
@@ -430,3 +440,36 @@ def test_a_pinned_unit_that_gains_by_moving_is_freed_in_the_first_round():
     assert outcome.rounds == 1 and outcome.free == 2
     assert outcome.solution.nodes("mail") == frozenset({"carol"})
     assert outcome.solution.nodes("dns") == frozenset({"bob"})
+
+
+_NODES = ("n1", "n2", "n3")
+_ATTRIBUTES = ("cpu", "memory")
+
+
+@settings(max_examples=200)
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(_NODES), st.sampled_from(_ATTRIBUTES)),
+        st.floats(-5, 5, allow_nan=False) | st.just(0.0),
+    ),
+    st.dictionaries(st.sampled_from(_ATTRIBUTES), st.integers(-3, 8)),
+    st.frozensets(st.sampled_from(_NODES)),
+    st.floats(-10, 60, allow_nan=False),
+    st.integers(0, 5),
+    st.floats(0, 5, allow_nan=False),
+    st.booleans(),
+)
+def test_a_priced_unit_pays_when_its_move_cost_covers_the_most_its_leaving_frees(
+    prices, utilization, nodes, cost, promotion, gap, partner
+):
+    """`Priced.pays` as its definition reads: the move cost, less the most the neighbourhood's
+    LP prices say one copy leaving any of its nodes frees (negative prices and amounts count
+    as 0), must cover the LP gap and the promotion regret; a partner inside never pays."""
+    unit = Unit("u", "u", utilization=utilization)
+    priced = Priced(frozenset({"u"} if partner else set()), gap, prices)
+    freed = max(
+        [0.0]
+        + [sum(max(0.0, prices.get((n, a), 0.0)) * max(0, amount) for a, amount in utilization.items()) for n in nodes]
+    )
+    expected = not partner and cost >= 0 and cost - freed >= gap + promotion + 1e-6
+    assert priced.pays(unit, nodes, cost, promotion) == expected

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ortools.sat.python import cp_model
 
 from placement.model import Colocation, ColocationSet, Config, Location, Order, OrderSet, Strategy
 from placement.score import INFINITY
-from placement.solve import build_problem, problem, solve, solve_problem
-from placement.solve.cpsat import ENCODERS, SolverOptions, configure
+from placement.solve import build_problem, current_solution, problem, solve, solve_problem
+from placement.solve.cpsat import ENCODERS, SolverOptions, configure, solve_levels
 from placement.solve.evaluate import violations
 from placement.solve.greedy import greedy
 from placement.solve.result import to_solution
@@ -101,6 +103,42 @@ def test_same_input_same_output():
     )
     first = solve(cfg, use_greedy=False)
     assert all(solve(cfg, use_greedy=False) == first for _ in range(3))
+
+
+def _chain_of_anti_colocations(size: int) -> Config:
+    """Many equally good answers and a greedy reference the exact answer must move from."""
+    resources = [primitive(f"r{i}", {"cpu": (i % 7) + 1}) for i in range(size)]
+    nodes = [node(f"n{i}", {"cpu": 13}) for i in range(12)]
+    constraints = tuple(Colocation(f"r{i}", f"r{i + 1}", -7 - i, id=f"c{i}") for i in range(size - 1))
+    return config(nodes, resources, constraints, strategy=Strategy.UTILIZATION)
+
+
+def test_a_cut_tie_break_is_the_same_answer_whatever_the_time_left():
+    """The closeness tie-break stops after a count of work, not at a wall-clock share.
+
+    Cut long before it is proven (``tie_break_optimal`` False), it still returns the same
+    placement when the wall-clock limit — what a busier machine shortens — differs.
+    """
+    lowered = build_problem(_chain_of_anti_colocations(40))
+    reference, current = greedy(lowered), current_solution(lowered)
+    answers = []
+    for time_limit in (20.0, 40.0, 20.0):
+        options = SolverOptions(time_limit=time_limit, tie_break_work=0.05)
+        outcome = solve_levels(lowered, reference, reference, current, options)
+        assert outcome.optimal and not outcome.tie_break_optimal  # really cut, by its budget
+        answers.append((outcome.solution, outcome.values))
+    assert answers[0] == answers[1] == answers[2]
+
+
+def test_the_tie_break_budget_is_fixed_from_the_limit_given():
+    """A share of the caller's time limit, in deterministic time, kept when the solve narrows the limit."""
+    options = SolverOptions(time_limit=60.0)
+    narrowed = replace(options, time_limit=7.5)  # what is left, later in a solve
+    assert narrowed.tie_break_work == options.tie_break_work == 60.0 * options.tie_break_share
+    solver = cp_model.CpSolver()
+    configure(solver, narrowed, 7.5, narrowed.tie_break_work)
+    assert solver.parameters.max_deterministic_time == 15.0
+    assert solver.parameters.max_time_in_seconds == 7.5  # the wall clock still caps the solve
 
 
 def test_solver_parameters_are_pinned_deliberately():

@@ -160,6 +160,19 @@ def test_the_score_bound_never_undercuts_the_best_score_of_answers_that_run_ever
         assert bound is not None and bound >= best[2]
 
 
+@settings(max_examples=40)
+@given(clusters(), st.randoms(use_true_random=False))
+def test_columns_to_start_with_do_not_change_the_score_bound(case, random):
+    """`score_bound`'s ``columns`` (those a related LP ended with) only change where pricing
+    starts: any set of them, even pairs the problem does not have, gives the same bound."""
+    cfg, state = case
+    problem = build_problem(cfg, state)
+    start = greedy(problem)
+    pairs = [(key, node) for key, nodes in problem.allowed.items() for node in nodes]
+    columns = frozenset([*random.sample(pairs, random.randint(0, len(pairs))), ("no such unit", "nowhere")])
+    assert score_bound(problem, 10.0, start, columns) == score_bound(problem, 10.0, start)
+
+
 def test_a_freed_group_member_without_its_predecessor_keeps_its_score_in_the_free_bound():
     """The relaxed problem of `certify` keeps only the freed units: a later group member freed
     without the member before it (a finite colocation's one hop reaches only the member it
