@@ -435,7 +435,11 @@ class _Run(CloneDistribution, Promotion):
         rank = cmp_to_key(compare) if balanced else plain
 
         fits = self._fitting_with_colocated(members)
-        if balanced:
+        # The scores order transitively and come first in the comparison, so any merge sort
+        # puts a node with the single best score first: when it fits, the order of the rest
+        # does not matter and Pacemaker's sort need not be copied (the common case).
+        copy_sort = balanced and not _unique_best_fits(scored, fits)
+        if copy_sort:
             # compat(pacemaker): with ``balanced`` the comparison is not transitive (capacity
             # votes can go round in a circle), so the order Pacemaker's merge sort sees the
             # nodes in decides: g_hash_table_get_values lists the allowed-node table's walk
@@ -448,7 +452,7 @@ class _Run(CloneDistribution, Promotion):
             listed = [(node, value_of.get(node, -INFINITY)) for node, score in entries.items() if score.entry]
             ranked = merge_sort(sorted(listed, key=lambda item: -position[item[0]]), compare)
             scored = [item for item in ranked if item[0] in value_of]
-        first = scored[0] if balanced else min(scored, key=rank)
+        first = scored[0] if copy_sort else min(scored, key=rank)
         if fits(first[0]):
             # The usual case: the best node has room. Only an equally good current node can win.
             best_node, best = first
@@ -457,8 +461,8 @@ class _Run(CloneDistribution, Promotion):
                 if stay:
                     return min(stay, key=rank)[0]
             return best_node
-        if not balanced:
-            scored.sort(key=rank)
+        if not copy_sort:
+            scored.sort(key=rank)  # (with ``balanced`` only the fitting best came this way)
         first = next((item for item in scored if fits(item[0])), None)
         if first is None and self.checked:
             # compat(pacemaker): §6.3 ``pcmk__ban_insufficient_capacity`` — if no node fits the
@@ -700,6 +704,13 @@ class _Run(CloneDistribution, Promotion):
             {k: frozenset(v) for k, v in self.placed.items() if v},
             {k: frozenset(v) for k, v in self.promoted.items() if v},
         )
+
+
+def _unique_best_fits(scored: list[tuple[str, int]], fits: Callable[[str], bool]) -> bool:
+    """Whether one node alone has the best score in ``scored`` and has room."""
+    best = max(value for _, value in scored)
+    top = [node for node, value in scored if value == best]
+    return len(top) == 1 and fits(top[0])
 
 
 def _need(units: list[Unit]) -> dict[str, int]:
