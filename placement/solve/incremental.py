@@ -17,8 +17,9 @@ placement (the current one for a replan; Pacemaker's greedy answer for a fresh c
    placement must move some pinned unit ``f``; doing so loses at least ``c_f`` = its score
    here minus its best score on another node (less what colocations among pinned units
    could gain through it), while everything else together can gain at most ``R`` = what
-   the freed units could still earn — the smaller of their regrets and of their optimum
-   with every pinned unit removed (`relaxed`) — plus the regret of colocations between
+   the freed units could still earn — the smaller of their regrets and of a cap on their
+   optimum with every pinned unit removed (`relaxed`: the colocation forest's cap,
+   `forest_bound`, or the LP relaxation's when that one does not prove it) — plus the regret of colocations between
    freed and pinned units and of promotion. If every running level is at its upper bound
    and ``min c_f ≥ R``, no placement is better: proven. (Promotions of pinned copies can
    change without a move, so any promotion regret frees the promotable units first.)
@@ -41,6 +42,7 @@ from functools import cached_property
 
 from placement.solve import coloc_lift, colocation, objective, promotable
 from placement.solve.colocation import Link
+from placement.solve.forest_bound import earned, forest_bound
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
 from placement.solve.units import Unit
@@ -293,7 +295,6 @@ def certify(
         or objective.required(problem, solution) < bounds["required"]
     ):
         return Certificate(False, 0, frozenset(_on_wanted_nodes(problem, free, solution)))
-    view = SolutionView(problem, solution)
     charged: dict[str, int] = defaultdict(int)
     inside = outside = 0  # regret of colocations among freed units / between freed and pinned
     for link, value in _link_regrets(problem, solution):
@@ -309,13 +310,7 @@ def certify(
                 charged[key] += value
     regret = sum(_unit_regret(problem, key, solution) for key in sorted(free)) + inside
     if free_bound is not None:
-        earned = sum(problem.allowed[k][n].finite for k in free for n in solution.nodes(k))
-        earned += sum(
-            colocation.reward(view, link)
-            for link in problem.links
-            if not link.mandatory and set(link.dependent.units) | set(link.primary.units) <= free
-        )
-        regret = min(regret, max(0, free_bound - earned))
+        regret = min(regret, max(0, free_bound - earned(problem, free, solution)))
     promotion = _promotion_regret(problem, solution)
     regret += outside + promotion
     widen = set()
@@ -689,8 +684,14 @@ def replan(
             priced = Priced(frozenset(kept), outcome.score_gap, outcome.capacity_prices)
         certificate = certify(problem, free, outcome.solution, priced=priced)
         if not certificate.proven and certificate.regret > 0:
-            bound = _free_bound(problem, free, outcome.solution, deadline, outcome.lp_pairs)
+            # A cap on the freed units alone: the forest's first (milliseconds), the LP
+            # relaxation's (a model and column pricing) only when that one does not prove it.
+            bound = forest_bound(relaxed(problem, free))
             certificate = certify(problem, free, outcome.solution, bound, priced)
+            if not certificate.proven:
+                lp_bound = _free_bound(problem, free, outcome.solution, deadline, outcome.lp_pairs)
+                if lp_bound is not None and lp_bound < bound:
+                    certificate = certify(problem, free, outcome.solution, lp_bound, priced)
         wider = neighbourhood(problem, free | set(certificate.widen))
         too_wide = _too_wide(problem, free, wider)
         if (
