@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass
 
 from placement.model import Role
-from placement.solve import colocation
+from placement.solve import colocation, objective
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
 
@@ -50,6 +50,17 @@ def earned(problem: Problem, keys: set[str], solution: Solution) -> int:
         for link in problem.links
         if not link.mandatory and set(link.dependent.units) | set(link.primary.units) <= keys
     )
+
+
+def score_cap(problem: Problem) -> int:
+    """A cap on the score level (`objective.score`) of any answer to ``problem`` that breaks
+    no hard constraint: the forest's cap on what its units earn, plus the promotions' best.
+
+    It holds whatever capacity the nodes have, since capacity is left out of it: an answer
+    that reaches it is optimal on the score level, and no capacity freed elsewhere could
+    raise that optimum (a capacity price of 0 everywhere).
+    """
+    return min(objective.upper_bounds(problem)["score"], forest_bound(problem) + objective.promotion_bound(problem))
 
 
 def forest_bound(problem: Problem) -> int:

@@ -12,20 +12,23 @@ placement (the current one for a replan; Pacemaker's greedy answer for a fresh c
    (transitively) and by a finite colocation (one hop).
 2. The model holds only those units, their direct partners and their clones' other
    instances, pinned (`restrict`, `Problem.scope`); every other unit stays where it is,
-   its capacity taken off its node (`merge` puts it back).
+   its capacity taken off its node (`merge` puts it back). No model is built when
+   greedy's answer on the neighbourhood already reaches a cap of every maximised level:
+   the upper bounds, or for the score the colocation forest's cap (`score_cap`).
 3. A certificate decides whether that answer is globally optimal (`certify`). Any better
    placement must move some pinned unit ``f``; doing so loses at least ``c_f`` = its score
    here minus its best score on another node (less what colocations among pinned units
    could gain through it), while everything else together can gain at most ``R`` = what
    the freed units could still earn — the smaller of their regrets and of a cap on their
    optimum with every pinned unit removed (`relaxed`: the colocation forest's cap,
-   `forest_bound`, or the LP relaxation's when that one does not prove it) — plus the regret of colocations between
-   freed and pinned units and of promotion. If every running level is at its upper bound
+   `forest_bound`, or the LP relaxation's when that one does not prove it) — plus the
+   regret of colocations between freed and pinned units and of promotion. If every running level is at its upper bound
    and ``min c_f ≥ R``, no placement is better: proven. (Promotions of pinned copies can
    change without a move, so any promotion regret frees the promotable units first.)
    When the LP relaxation proved the neighbourhood's score level, a pinned unit outside
    the neighbourhood with ``c_f < R`` may still stay pinned: its move cost must pay for
-   the LP price of the capacity its leaving would free (`Priced`).
+   the LP price of the capacity its leaving would free (`Priced`); a level settled at a
+   cap that leaves capacity out prices every capacity at 0.
 4. Otherwise the neighbourhood widens by every pinned unit with ``c_f < R`` (or, when
    something could not run, by the units on the nodes it could use) and the solve repeats;
    when the neighbourhood would be everything or too wide, the caller decides: the full
@@ -42,7 +45,7 @@ from functools import cached_property
 
 from placement.solve import coloc_lift, colocation, objective, promotable
 from placement.solve.colocation import Link
-from placement.solve.forest_bound import earned, forest_bound
+from placement.solve.forest_bound import earned, forest_bound, score_cap
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
 from placement.solve.units import Unit
@@ -663,11 +666,12 @@ def replan(
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None
-        if start is near and _at_upper_bounds(small, start):
-            # Greedy's answer reaches every maximised level's upper bound, and is the closeness
+        if start is near and _reaches_score_cap(small, start):
+            # Greedy's answer reaches every maximised level's cap, and is the closeness
             # reference itself (the only answer at distance 0): optimal without a model, and
-            # without importing ortools.
-            outcome = _Settled(start)
+            # without importing ortools. The caps leave capacity out, so capacity freed by
+            # units outside the neighbourhood is worth nothing to it: a price of 0 everywhere.
+            outcome = _Settled(start, score_gap=0.0, capacity_prices={})
         else:
             from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
 
@@ -734,14 +738,17 @@ class _Settled:
     lp_pairs: frozenset[tuple[str, str]] = frozenset()
 
 
-def _at_upper_bounds(problem: Problem, solution: Solution) -> bool:
-    """Whether ``solution`` reaches the upper bound of every maximised level (so is optimal)."""
-    bounds = objective.upper_bounds(problem)
-    return (
-        objective.running(problem, solution) >= bounds["running"]
-        and objective.required(problem, solution) >= bounds["required"]
-        and objective.score(problem, solution) >= bounds["score"]
-    )
+def _reaches_score_cap(problem: Problem, solution: Solution) -> bool:
+    """Whether ``solution`` reaches a cap of every maximised level (so is optimal on them).
+
+    The running levels' upper bounds first; then the score's upper bound (each unit at its
+    best alone), and when that is not reached the colocation forest's cap (`score_cap`:
+    group members and colocated units that cannot all have their best nodes at once).
+    """
+    if not _reaches_running_bounds(problem, solution):
+        return False
+    value = objective.score(problem, solution)
+    return value >= objective.upper_bounds(problem)["score"] or value >= score_cap(problem)
 
 
 def _reaches_running_bounds(problem: Problem, solution: Solution) -> bool:

@@ -16,6 +16,7 @@ plain Python for any candidate `Solution`, and with upper bounds for the greedy 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from placement.score import INFINITY
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from placement.solve.context import EncodeContext
     from placement.solve.problem import Problem
+    from placement.solve.terms import NodeScore
 
 LEVELS = ("running", "required", "score", "closeness")
 MAXIMISED = frozenset({"running", "required", "score"})
@@ -114,18 +116,12 @@ def _upper_bounds(problem: Problem) -> dict[str, int]:
             best += max(0, max(finite))
         else:
             best += sum(max(0, v) for v in heapq.nlargest(copies, finite))
-    promotions: dict[str, list[int]] = {}
+    best += promotion_bound(problem)
     must_promote: dict[str, int] = {}
-    for key, nodes in problem.promotable.items():
-        unit = problem.by_key[key]
-        if not promotable.counts(unit):
-            continue  # promoted with its group copy, whose score its first member carries
-        clone = unit.clone
+    for key, nodes in _counted_promotions(problem):
+        clone = problem.by_key[key].clone
         assert clone is not None
-        promotions.setdefault(clone, []).extend(max(0, s.finite) for s in nodes.values())
         must_promote[clone] = must_promote.get(clone, 0) + sum(1 for s in nodes.values() if s.required)
-    for clone, gains in promotions.items():
-        best += sum(heapq.nlargest(problem.promoted_limits(clone)[0], gains))
     for clone, count in must_promote.items():
         required_count += min(problem.promoted_limits(clone)[0], count)
     for link in problem.links:
@@ -134,6 +130,23 @@ def _upper_bounds(problem: Problem) -> dict[str, int]:
                 unit = problem.by_key[key]
                 best += link.score * min(problem.most_copies(unit), len(problem.allowed.get(key, {})))
     return {"running": run, "required": required_count, "score": best}
+
+
+def promotion_bound(problem: Problem) -> int:
+    """A cap on what promotions add to the score: each clone's best positive promotion scores."""
+    gains: dict[str, list[int]] = {}
+    for key, nodes in _counted_promotions(problem):
+        clone = problem.by_key[key].clone
+        assert clone is not None
+        gains.setdefault(clone, []).extend(max(0, s.finite) for s in nodes.values())
+    return sum(sum(heapq.nlargest(problem.promoted_limits(clone)[0], values)) for clone, values in gains.items())
+
+
+def _counted_promotions(problem: Problem) -> Iterator[tuple[str, dict[str, NodeScore]]]:
+    """The promotable units whose promotion scores count (a group copy's first member carries the copy's)."""
+    for key, nodes in problem.promotable.items():
+        if promotable.counts(problem.by_key[key]):
+            yield key, nodes
 
 
 # ----------------------------------------------------------------------------- CP-SAT

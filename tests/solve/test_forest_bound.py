@@ -16,7 +16,8 @@ from placement.score import INFINITY
 from placement.solve import build_problem, current_solution
 from placement.solve.cpsat import SolverOptions
 from placement.solve.evaluate import violations
-from placement.solve.forest_bound import earned, forest_bound
+from placement.solve import objective
+from placement.solve.forest_bound import earned, forest_bound, score_cap
 from placement.solve.incremental import relaxed, replan
 from placement.state import Instance, NodeState, NodeStatus, State
 from tests.solve.brute import candidates
@@ -40,6 +41,20 @@ def test_the_forest_cap_is_never_below_what_a_valid_placement_earns(case, data):
     free = set(data.draw(st.lists(st.sampled_from(keys), min_size=1, unique=True))) if keys else set()
     alone = relaxed(problem, free)
     assert forest_bound(alone) >= best_earned(alone, free)
+
+
+@settings(max_examples=150, deadline=None)
+@given(clusters(), st.data())
+def test_the_score_cap_is_never_below_the_score_of_a_valid_placement(case, data):
+    """The cap a neighbourhood is settled by without a model: promotions included, for the
+    whole problem or for freed units alone."""
+    cfg, state = case
+    problem = build_problem(cfg, state)
+    keys = [unit.key for unit in problem.units]
+    if keys and data.draw(st.booleans()):
+        problem = relaxed(problem, set(data.draw(st.lists(st.sampled_from(keys), min_size=1, unique=True))))
+    valid = [s for s in candidates(problem) if not violations(problem, s)]
+    assert score_cap(problem) >= max(objective.score(problem, s) for s in valid)
 
 
 def test_a_group_is_capped_at_its_best_shared_node_not_at_each_members_best():
@@ -147,3 +162,63 @@ def test_a_node_leaving_is_proven_without_the_lp_relaxation(monkeypatch):
     assert outcome is not None and outcome.proven and outcome.rounds == 1
     assert outcome.solution.nodes("c") == {"n3"}
     assert outcome.solution.nodes("a") == outcome.solution.nodes("b") != {"n1"}
+
+
+def _no_model(*_args, **_kwargs):
+    raise AssertionError("a CP-SAT model was built for the neighbourhood")
+
+
+def test_a_neighbourhood_at_its_forest_cap_is_settled_without_a_model(monkeypatch):
+    """n1 leaves with the group ``g`` on it: ``a`` scores 100 on n2, ``b`` 100 on n3, so the
+    group earns 100 wherever it goes — below the 200 of each member at its best alone (the
+    upper bound), but at the forest's cap. Greedy's answer is proven without CP-SAT (``c``
+    stays where it is, outside the neighbourhood)."""
+    from placement.solve import cpsat
+
+    monkeypatch.setattr(cpsat, "solve_levels", _no_model)
+    cfg = config(
+        ["n1", "n2", "n3"],
+        [primitive("a"), primitive("b"), Group("g", ("a", "b")), primitive("c", stickiness=10)],
+        constraints=(Location(resource="a", node="n2", score=100), Location(resource="b", node="n3", score=100)),
+    )
+    state = State(
+        instances=(Instance("a", "n1"), Instance("b", "n1"), Instance("c", "n2")),
+        nodes={"n1": NodeState(NodeStatus.OFFLINE)},
+    )
+    problem = build_problem(cfg, state)
+    assert objective.upper_bounds(problem)["score"] == 210 and score_cap(problem) == 110
+    outcome = replan(problem, current_solution(problem), SolverOptions(time_limit=20), deadline=float("inf"))
+    assert outcome is not None and outcome.proven and outcome.rounds == 1 and outcome.variables == 0
+    assert outcome.solution.nodes("a") == outcome.solution.nodes("b") in ({"n2"}, {"n3"})
+
+
+def test_a_settled_neighbourhood_prices_capacity_at_zero_for_the_certificate(monkeypatch):
+    """``d`` (on n1, which leaves) gains 50 beside ``e``, which gains 50 beside ``f`` but may
+    not run on f's node n4: ``d`` and ``e`` are freed (a finite colocation one hop), ``f`` is
+    pinned as their partner, and the unearned e–f colocation (50) stays in the certificate's
+    sum, more than ``x`` (sticky 10 on n2, no tie to the neighbourhood) loses by moving. The
+    neighbourhood is settled at its forest cap, which leaves capacity out, so no capacity
+    ``x`` frees is worth anything to it: ``x`` stays pinned and one round proves the answer.
+    (Without a price the certificate would free ``x`` for a second round.)"""
+    from placement.solve import cpsat
+
+    monkeypatch.setattr(cpsat, "solve_levels", _no_model)
+    cfg = config(
+        ["n1", "n2", "n3", "n4"],
+        [primitive("d"), primitive("e"), primitive("f", stickiness=100), primitive("x", stickiness=10)],
+        constraints=(
+            Location(resource="e", node="n4", score=-INFINITY),
+            Colocation("d", "e", 50, id="de"),
+            Colocation("e", "f", 50, id="ef"),
+        ),
+    )
+    state = State(
+        instances=(Instance("d", "n1"), Instance("e", "n3"), Instance("f", "n4"), Instance("x", "n2")),
+        nodes={"n1": NodeState(NodeStatus.OFFLINE)},
+    )
+    problem = build_problem(cfg, state)
+    outcome = replan(problem, current_solution(problem), SolverOptions(time_limit=20), deadline=float("inf"))
+    assert outcome is not None and outcome.proven and outcome.rounds == 1 and outcome.variables == 0
+    assert outcome.free == 2
+    assert outcome.solution.nodes("f") == {"n4"} and outcome.solution.nodes("x") == {"n2"}
+    assert outcome.solution.nodes("d") == outcome.solution.nodes("e") != {"n4"}
