@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 
 from placement.model import Colocation, Group, Location, Strategy
 from placement.score import INFINITY
-from placement.solve import build_problem, current_solution
+from placement.solve import build_problem, current_solution, objective
 from placement.solve.cpsat import SolverOptions
 from placement.solve.evaluate import violations
-from placement.solve import objective
 from placement.solve.forest_bound import earned, forest_bound, score_cap
 from placement.solve.incremental import relaxed, replan
 from placement.state import Instance, NodeState, NodeStatus, State
