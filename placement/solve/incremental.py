@@ -46,6 +46,7 @@ from functools import cached_property
 from placement.solve import coloc_lift, colocation, objective, promotable
 from placement.solve.colocation import Link
 from placement.solve.forest_bound import earned, forest_bound, score_cap
+from placement.solve.forest_optimum import forest_optimum
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
 from placement.solve.units import Unit
@@ -672,6 +673,10 @@ def replan(
             # without importing ortools. The caps leave capacity out, so capacity freed by
             # units outside the neighbourhood is worth nothing to it: a price of 0 everywhere.
             outcome = _Settled(start, score_gap=0.0, capacity_prices={})
+        elif (optimum := forest_optimum(small, near, _within(current, kept))) is not None:
+            # A forest of colocations solved exactly on every level by its own programme, whose
+            # relaxation leaves capacity out: the same zero prices hold.
+            outcome = _Settled(optimum, score_gap=0.0, capacity_prices={})
         else:
             from placement.solve.cpsat import solve_levels  # ortools only when a model is needed
 
