@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from placement.model import Role
 from placement.solve import colocation, objective
+from placement.solve.disjoint_sets import DisjointSets
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
 
@@ -93,7 +94,7 @@ class _Forest:
         self.done: set[str] = set()
         self.always = 0
         self.ties: dict[str, list[_Tie]] = {}
-        self._root: dict[str, str] = {}
+        self._sets = DisjointSets()
         left_alone = {key for key, _ in problem.exempt}
         self._single = {
             key
@@ -142,21 +143,11 @@ class _Forest:
         return max(problem.most_copies(problem.by_key[key]), len(problem.pinned.get(key, ())))
 
     def _tie(self, dependent: str, primary: str, score: int) -> None:
-        one, other = self._find(dependent), self._find(primary)
-        if one == other:
+        if not self._sets.join(dependent, primary):
             self.always += score  # closes a cycle: cut, its reward counted as earned
             return
-        self._root[one] = other
         self.ties.setdefault(dependent, []).append(_Tie(primary, score, True))
         self.ties.setdefault(primary, []).append(_Tie(dependent, score, False))
-
-    def _find(self, key: str) -> str:
-        root = self._root
-        while root.get(key, key) != key:
-            parent = root[key]
-            root[key] = root.get(parent, parent)
-            key = parent
-        return key
 
     def best_of_tree(self, top: str) -> int:
         """The best `earned` of the tree holding ``top``, by a pass from the leaves up."""

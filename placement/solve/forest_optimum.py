@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from placement.model import Role
 from placement.solve import colocation, objective
 from placement.solve.colocation import Link
+from placement.solve.disjoint_sets import DisjointSets
 from placement.solve.problem import Problem
 from placement.solve.solution import Solution, SolutionView
 
@@ -175,7 +176,7 @@ class _Forest:
         self.problem, self.units, self.levels = problem, units, levels
         self.capped: list[tuple[Link, int]] = []  # colocations counted at their most, and that most
         self.ties: dict[str, list[_Tie]] = {}
-        self._root: dict[str, str] = {}
+        self._sets = DisjointSets()
         self._feasible = True
         self._nodes = {key: {*problem.allowed.get(key, {}), _STOPPED} for key in units.tree}
         self._rewards: dict[str, dict[str, int]] = {key: {} for key in units.tree}
@@ -244,23 +245,13 @@ class _Forest:
             rewards[node] = rewards.get(node, 0) + earned
 
     def _tie(self, dependent: str, primary: str, score: int, link: Link | None) -> None:
-        one, other = self._find(dependent), self._find(primary)
-        if one == other:  # closes a cycle: cut
+        if not self._sets.join(dependent, primary):  # closes a cycle: cut
             if link is not None:
                 self.capped.append((link, _cap(self.problem, link)))
             return  # (a cut dependency is left to the final check)
-        self._root[one] = other
         gain = score * self.levels.score_unit
         self.ties.setdefault(dependent, []).append(_Tie(primary, gain, True))
         self.ties.setdefault(primary, []).append(_Tie(dependent, gain, False))
-
-    def _find(self, key: str) -> str:
-        root = self._root
-        while root.get(key, key) != key:
-            parent = root[key]
-            root[key] = root.get(parent, parent)
-            key = parent
-        return key
 
     def solve(self) -> Solution | None:
         """The programme's optimum (None when the relaxation has no answer)."""
