@@ -192,18 +192,19 @@ class _Forest:
         }
 
     def _dependency(self, dependent: str, primary: str) -> None:
-        """``dependent`` runs only on a node where ``primary`` runs."""
-        fixed = self.units.fixed
-        if dependent in fixed and primary in fixed:
-            return  # nothing to choose (the final check holds them to it)
+        """``dependent`` runs only on a node where ``primary`` runs (a copy left alone excepted)."""
+        fixed, tree = self.units.fixed, self._nodes
+        if (dependent in fixed and primary in fixed) or not ({dependent, primary} <= fixed.keys() | tree.keys()):
+            return  # nothing to choose, or a tie to a unit outside the problem (gone with it)
         if primary in fixed:
-            self._nodes[dependent] &= {*fixed[primary], _STOPPED}
+            tree[dependent] &= {*fixed[primary], _STOPPED}
         elif dependent in fixed:
-            where = fixed[dependent]
-            if len(where) > 1:
+            # A copy left alone where it runs binds nothing (`Problem.exempt`).
+            bound = {node for node in fixed[dependent] if (dependent, node) not in self.problem.exempt}
+            if len(bound) > 1:
                 self._feasible = False  # one copy of the primary cannot be on every node
-            elif where:
-                self._nodes[primary] &= set(where)  # it must run there
+            elif bound:
+                tree[primary] &= bound  # it must run there
         else:
             self._tie(dependent, primary, 0, None)
 
@@ -219,8 +220,13 @@ class _Forest:
         )
         if link.mandatory:
             roles = (link.dependent.role, link.primary.role)
-            if link.score > 0 and simple and all(role in (None, Role.STARTED) for role in roles):
-                self._dependency(dependents[0], primaries[0])
+            same_node = link.attribute is None and link.on is None and len(primaries) == 1
+            if link.score > 0 and same_node and all(role in (None, Role.STARTED) for role in roles):
+                # Every dependent unit (each member of a group) needs the primary on its node;
+                # a member's tie the group chain already implies closes a cycle and is cut.
+                for dependent in dependents:
+                    if dependent != primaries[0]:
+                        self._dependency(dependent, primaries[0])
             return  # a ban, a role or an attribute: left out (the final check holds it)
         inside = sorted({key for key in (*dependents, *primaries) if key in tree})
         if not inside:

@@ -58,13 +58,20 @@ def test_an_answer_found_is_the_brute_force_optimum_on_every_level(case, data):
 @st.composite
 def forests(draw):
     """Four or five primitives tied into a tree (sometimes a cycle) by colocations of every
-    kind and a group, maybe a clone everyone may lean on, scores, stickiness, capacity."""
+    kind and a group, maybe a clone everyone may lean on, scores, stickiness, capacity, and
+    now and then an unmanaged one (left alone where it runs)."""
     names = ["n1", "n2", "n3"]
     utilization = draw(st.booleans())
     nodes = [node(n, {"cpu": draw(st.integers(1, 3))}) for n in names]
     ids = [f"r{i}" for i in range(draw(st.integers(4, 5)))]
     resources: list = [
-        primitive(rid, {"cpu": draw(st.integers(0, 1))}, stickiness=draw(st.sampled_from([0, 30]))) for rid in ids
+        primitive(
+            rid,
+            {"cpu": draw(st.integers(0, 1))},
+            stickiness=draw(st.sampled_from([0, 30])),
+            managed=draw(st.sampled_from([None, None, None, False])),  # unmanaged: left alone where it runs
+        )
+        for rid in ids
     ]
     constraints: list = []
     grouped = draw(st.booleans())
@@ -157,3 +164,41 @@ def test_a_group_follows_its_first_member_and_a_ban_is_left_to_the_check():
     current = current_solution(problem)
     small = restrict(problem, {"a", "b"}, current)
     assert forest_optimum(small, greedy(small), current_solution(small)) is None
+
+
+def test_a_copy_left_alone_does_not_hold_its_primary():
+    """``d`` is unmanaged on n1 and colocated with ``p``, which scores 100 on n2. A copy
+    left alone where it runs binds nothing, so ``p`` may go to n2: the programme must not
+    pin ``p`` beside ``d`` (that answer is valid but 100 worse)."""
+    cfg = config(
+        ["n1", "n2"],
+        [primitive("d", managed=False), primitive("p")],
+        constraints=(Location(resource="p", node="n2", score=100), Colocation("d", "p", INFINITY, id="dp")),
+    )
+    problem = build_problem(cfg, State(instances=(Instance("d", "n1"),)))
+    reference, current = greedy(problem), current_solution(problem)
+    found = forest_optimum(problem, reference, current)
+    assert found is not None and found.nodes("p") == {"n2"}
+    assert levels(problem, found, reference, current) == best_levels(problem, reference, current)
+
+
+def test_every_member_of_a_group_follows_a_mandatory_primary():
+    """The group ``g`` (``a``, ``b``) must run with ``p``; ``b`` alone scores 100 on n2, where
+    ``p`` may not run: the programme keeps the whole group with ``p`` (members after the
+    first follow through the chain), as the problem does."""
+    cfg = config(
+        ["n1", "n2", "n3"],
+        [primitive("a"), primitive("b"), Group("g", ("a", "b")), primitive("p")],
+        constraints=(
+            Location(resource="b", node="n2", score=100),
+            Location(resource="p", node="n2", score=-INFINITY),
+            Location(resource="p", node="n3", score=10),
+            Colocation("g", "p", INFINITY, id="gp"),
+        ),
+    )
+    problem = build_problem(cfg)
+    reference, current = greedy(problem), current_solution(problem)
+    found = forest_optimum(problem, reference, current)
+    assert found is not None
+    assert found.nodes("a") == found.nodes("b") == found.nodes("p") == {"n3"}
+    assert levels(problem, found, reference, current) == best_levels(problem, reference, current)
