@@ -170,7 +170,9 @@ def solve_levels(
         ctx.model.maximize(expr) if maximise else ctx.model.minimize(expr)
         if lp is None and len(ctx.model.proto.variables) <= RELAXATION_LIMIT:
             lp = relaxation.LinearRelaxation(ctx.model, *_columns(ctx, best if feasible else None, reference, current))
-        proven = _by_relaxation(ctx, lp, problem, best if feasible else None, maximise, deadline)
+        proven, relaxed = _by_relaxation(ctx, lp, problem, best if feasible else None, maximise, deadline)
+        if proven is None and relaxed is not None and feasible and not tie_break:
+            proven = _near_relaxation(ctx, relaxed, best, maximise, options, deadline)
         if proven is not None:
             best, feasible, bound = proven
             value = round(relaxation.objective_value(ctx.model, _values(ctx, best)))
@@ -319,23 +321,24 @@ def _by_relaxation(
     best: Solution | None,
     maximise: bool,
     deadline: float,
-) -> tuple[Solution, bool, float] | None:
+) -> tuple[tuple[Solution, bool, float] | None, relaxation.Relaxation | None]:
     """Prove the current level with its LP relaxation, without search, when possible.
 
     If the best answer so far reaches the LP bound, it is the level's optimum; else if the
     LP optimum is integral and breaks no hard constraint, that is. Returns the answer, that
-    it is feasible, and the LP bound; None when neither holds.
+    it is feasible, and the LP bound (None when neither holds), and the LP optimum (None
+    without one).
     """
     if relaxed is None:
-        return None
+        return None, None
     lp = relaxed.solve(max(0.0, deadline - time.perf_counter()) / 2)
     if lp is None:
-        return None
+        return None, None
     # The best answer so far first: often the reference, which then settles closeness too.
     if best is not None:
         value = relaxation.objective_value(ctx.model, _values(ctx, best))
         if relaxation.proves(lp, round(value), maximise):
-            return best, True, lp.bound
+            return (best, True, lp.bound), lp
     indices = [var.Index() for var in [*ctx.x.values(), *ctx.promoted.values()]]
     if lp.integral(indices):
         candidate = Solution(
@@ -345,8 +348,55 @@ def _by_relaxation(
         if not violations(problem, candidate):
             value = relaxation.objective_value(ctx.model, _values(ctx, candidate))
             if relaxation.proves(lp, round(value), maximise):
-                return candidate, True, lp.bound
-    return None
+                return (candidate, True, lp.bound), lp
+    return None, lp
+
+
+# The search near the LP optimum gets this much of CP-SAT's deterministic time: a count of
+# work, not of seconds, so the same input ends the same way on any load.
+NEAR_RELAXATION_WORK = 2.0
+
+
+def _near_relaxation(
+    ctx: EncodeContext,
+    lp: relaxation.Relaxation,
+    best: Solution,
+    maximise: bool,
+    options: SolverOptions,
+    deadline: float,
+) -> tuple[Solution, bool, float] | None:
+    """Search only where the LP optimum and the best answer disagree; proven if it reaches the bound.
+
+    Relaxation-induced neighbourhood search: every placement (and promotion) variable the LP
+    optimum sets to the same 0 or 1 as the best answer is fixed, in a copy of the model, and
+    CP-SAT searches the rest for a short, deterministic budget. The copy only adds
+    constraints, so its answer is an answer of the level; the LP bound proves it when it
+    reaches it. Otherwise None: the whole level is searched as before.
+    """
+    values = _values(ctx, best)
+    trial = ctx.model.clone()
+    fixed = 0
+    for var in [*ctx.x.values(), *ctx.promoted.values()]:
+        index = var.Index()
+        value = lp.values[index]
+        hinted = values.get(index, False)
+        if min(value, 1 - value) <= relaxation.INTEGRAL_TOLERANCE and round(value) == int(hinted):
+            trial.add(trial.get_bool_var_from_proto_index(index) == int(hinted))
+            fixed += 1
+    if fixed == len(ctx.x) + len(ctx.promoted):
+        return None  # nothing left to search (the LP optimum is the best answer's)
+    trial.clear_hints()
+    for index, value in sorted(values.items()):
+        trial.add_hint(trial.get_bool_var_from_proto_index(index), value)
+    solver = cp_model.CpSolver()
+    configure(solver, options, max(0.0, deadline - time.perf_counter()), NEAR_RELAXATION_WORK)
+    status = solver.solve(trial)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    value = round(solver.objective_value)
+    if not relaxation.proves(lp, value, maximise):
+        return None
+    return read(ctx, solver), True, lp.bound
 
 
 def _chosen(variables: dict[tuple[str, str], cp_model.IntVar], values: list[float]) -> dict[str, frozenset[str]]:
