@@ -22,9 +22,10 @@ placement (the current one for a replan; Pacemaker's greedy answer for a fresh c
    the freed units could still earn — the smaller of their regrets and of a cap on their
    optimum with every pinned unit removed (`relaxed`: the colocation forest's cap,
    `forest_bound`, or the LP relaxation's when that one does not prove it) — plus the
-   regret of colocations between freed and pinned units and of promotion. If every running level is at its upper bound
-   and ``min c_f ≥ R``, no placement is better: proven. (Promotions of pinned copies can
-   change without a move, so any promotion regret frees the promotable units first.)
+   regret of colocations between freed and pinned units and of promotion. If every
+   running level is at its upper bound and ``min c_f ≥ R``, no placement is better:
+   proven. (Promotions of pinned copies can change without a move, so any promotion
+   regret frees the promotable units first.)
    When the LP relaxation proved the neighbourhood's score level, a pinned unit outside
    the neighbourhood with ``c_f < R`` may still stay pinned: its move cost must pay for
    the LP price of the capacity its leaving would free (`Priced`); a level settled at a
