@@ -172,7 +172,11 @@ def solve_levels(
             lp = relaxation.LinearRelaxation(ctx.model, *_columns(ctx, best if feasible else None, reference, current))
         proven, relaxed = _by_relaxation(ctx, lp, problem, best if feasible else None, maximise, deadline)
         if proven is None and relaxed is not None and feasible and not tie_break:
-            proven = _near_relaxation(ctx, relaxed, best, maximise, options, deadline)
+            near, reached = _near_relaxation(ctx, relaxed, best, maximise, options, deadline)
+            if reached:
+                proven = near, True, relaxed.bound
+            elif near is not None:
+                best = near  # not proven, but better: the whole search starts from it
         if proven is not None:
             best, feasible, bound = proven
             value = round(relaxation.objective_value(ctx.model, _values(ctx, best)))
@@ -364,14 +368,15 @@ def _near_relaxation(
     maximise: bool,
     options: SolverOptions,
     deadline: float,
-) -> tuple[Solution, bool, float] | None:
+) -> tuple[Solution | None, bool]:
     """Search only where the LP optimum and the best answer disagree; proven if it reaches the bound.
 
     Relaxation-induced neighbourhood search: every placement (and promotion) variable the LP
     optimum sets to the same 0 or 1 as the best answer is fixed, in a copy of the model, and
     CP-SAT searches the rest for a short, deterministic budget. The copy only adds
-    constraints, so its answer is an answer of the level; the LP bound proves it when it
-    reaches it. Otherwise None: the whole level is searched as before.
+    constraints, so its answer is an answer of the level. Returns that answer when it is
+    better than ``best`` (None otherwise) and whether the LP bound proves it optimal; when
+    not, the whole level is searched as before, from the better answer.
     """
     values = _values(ctx, best)
     trial = ctx.model.clone()
@@ -384,7 +389,7 @@ def _near_relaxation(
             trial.add(trial.get_bool_var_from_proto_index(index) == int(hinted))
             fixed += 1
     if fixed == len(ctx.x) + len(ctx.promoted):
-        return None  # nothing left to search (the LP optimum is the best answer's)
+        return None, False  # nothing left to search (the LP optimum is the best answer's)
     trial.clear_hints()
     for index, value in sorted(values.items()):
         trial.add_hint(trial.get_bool_var_from_proto_index(index), value)
@@ -392,11 +397,13 @@ def _near_relaxation(
     configure(solver, options, max(0.0, deadline - time.perf_counter()), NEAR_RELAXATION_WORK)
     status = solver.solve(trial)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
+        return None, False
     value = round(solver.objective_value)
-    if not relaxation.proves(lp, value, maximise):
-        return None
-    return read(ctx, solver), True, lp.bound
+    before = round(relaxation.objective_value(ctx.model, values))
+    if relaxation.proves(lp, value, maximise):
+        return read(ctx, solver), True
+    better = value > before if maximise else value < before
+    return (read(ctx, solver) if better else None), False
 
 
 def _chosen(variables: dict[tuple[str, str], cp_model.IntVar], values: list[float]) -> dict[str, frozenset[str]]:

@@ -47,7 +47,7 @@ def test_a_level_proven_near_the_relaxation_is_the_brute_force_optimum(monkeypat
 
     def counted(*args, **kwargs):
         found = near(*args, **kwargs)
-        proofs.append(found is not None)
+        proofs.append(found[1])
         return found
 
     monkeypatch.setattr(cpsat, "_near_relaxation", counted)
@@ -73,7 +73,7 @@ def test_the_search_near_the_relaxation_changes_no_level_of_the_answer(case):
     with_it = solve_problem(problem).objective
     original = cpsat._near_relaxation
     try:
-        cpsat._near_relaxation = lambda *args, **kwargs: None
+        cpsat._near_relaxation = lambda *args, **kwargs: (None, False)
         without = solve_problem(build_problem(cfg, state)).objective
     finally:
         cpsat._near_relaxation = original
